@@ -1,0 +1,1 @@
+//! A live dashboard, JSON API, Prometheus metrics and admin actions for staunch breakers.

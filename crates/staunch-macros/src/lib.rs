@@ -1,0 +1,1 @@
+//! Attributes for staunch (re-exported by `staunch` under the feature `macros`).

@@ -1,0 +1,48 @@
+//! Calls to things that fail: retry with backoff and jitter, circuit breakers, and the two
+//! combined in one policy, with the same names in async and blocking code.
+//!
+//! # Feature flags
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `tokio` | yes | async sleeping on tokio's timer, per-attempt timeouts |
+//! | `tower` | no | `Layer`s for each policy |
+//! | `serde` | no | `Serialize` snapshots, `Deserialize` settings |
+//! | `metrics` | no | counters and gauges through the `metrics` facade |
+//! | `dotenv` | no | `.env` loading for settings |
+//! | `macros` | no | the attributes `#[retry_on_exception]`, `#[circuit_breaker]`, `#[resilient]` |
+//! | `test-util` | no | a fake clock and scripted failures for your own tests |
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod classify;
+mod clock;
+mod error;
+#[allow(dead_code)]
+mod sync;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod test_util;
+
+pub use classify::{AllTransient, Classifier, Classify, Verdict};
+pub use clock::{Clock, Sleep, TimeSource};
+pub use error::ConfigError;
+
+// ---- retry: backoff and retry --------------------------------------------------------
+
+
+// ---- end retry ------------------------------------------------------------------------
+
+// ---- breaker --------------------------------------------------------------------------
+
+
+// ---- end breaker ----------------------------------------------------------------------
+
+// ---- settings and budget --------------------------------------------------------------
+
+
+// ---- end settings and budget ----------------------------------------------------------
+
+// ---- policy, registry, presets --------------------------------------------------------
+
+
+// ---- end policy, registry, presets ----------------------------------------------------

@@ -1,0 +1,3 @@
+//! Behaviour tests of staunch, in one integration binary.
+
+mod clock;

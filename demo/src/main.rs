@@ -1,0 +1,3 @@
+//! The staunch demo.
+
+fn main() {}

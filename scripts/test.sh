@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace on a fresh Debian machine with Rust stable.
+# Installs what the tests need when it is missing (headless Chromium and its driver
+# for the dashboard's browser test), then runs unit, integration, doc and UI tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${need[*]} for the browser test"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "warning: ${need[*]} missing and cannot be installed; the browser test will be skipped" >&2
+  fi
+fi
+
+# Every crate, every target, every feature combination that matters.
+cargo test --workspace --all-features --all-targets
+cargo test --workspace --all-features --doc
+# The core without default features (no tokio) must build and pass its tests too.
+cargo test -p staunch --no-default-features --features test-util --lib --tests
