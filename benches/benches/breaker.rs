@@ -1,0 +1,3 @@
+//! Benchmarks: breaker.
+
+fn main() {}

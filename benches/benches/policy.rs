@@ -1,0 +1,3 @@
+//! Benchmarks: policy.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Benchmarks: retry.
+
+fn main() {}
