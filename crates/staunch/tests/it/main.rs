@@ -2,3 +2,6 @@
 
 mod backoff;
 mod clock;
+mod retry;
+mod retry_error;
+mod retry_state;
