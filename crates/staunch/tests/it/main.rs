@@ -4,4 +4,5 @@ mod backoff;
 mod clock;
 mod retry;
 mod retry_error;
+mod retry_events;
 mod retry_state;
