@@ -37,7 +37,9 @@ pub use error::ConfigError;
 
 // ---- settings and budget --------------------------------------------------------------
 
+pub mod budget;
 pub mod settings;
+pub use budget::RetryBudget;
 pub use settings::ResilienceSettings;
 
 // ---- end settings and budget ----------------------------------------------------------

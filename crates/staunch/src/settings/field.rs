@@ -168,13 +168,15 @@ pub(crate) struct Origin {
     pub(crate) rank: Rank,
 }
 
-/// How strongly a value was set; when two fields conflict, the stronger one is blamed.
+/// Where a value came from, ordered by who is asked to fix a conflict between two fields:
+/// a variable (the most specific first) before code, code before a default, since
+/// variables are what an operator changes and defaults are nobody's recent choice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Rank {
     Default,
+    Code,
     Environment,
     PrefixedEnvironment,
-    Code,
 }
 
 impl Origin {
@@ -260,8 +262,8 @@ fn duration_of(s: &ResilienceSettings, field: Field) -> Option<Duration> {
     }
 }
 
-/// `retry_wait_min > retry_wait_max`: blames the more strongly set of the two (the
-/// minimum on a tie), and names the other with its value.
+/// `retry_wait_min > retry_wait_max`: blames the higher [`Rank`] of the two (the minimum
+/// on a tie), and names the other with its value.
 fn wait_order_error(s: &ResilienceSettings, origins: &Origins) -> ConfigError {
     let (min, max) = (
         origins.get(Field::RetryWaitMin),
