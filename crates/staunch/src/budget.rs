@@ -182,9 +182,13 @@ impl RetryBudget {
     /// when it returns `false`.
     ///
     /// ```
+    /// use std::time::Duration;
     /// use staunch::RetryBudget;
     ///
-    /// let budget = RetryBudget::builder().min_retries_per_sec(1).ttl(std::time::Duration::from_secs(1)).build()?;
+    /// let budget = RetryBudget::builder()
+    ///     .min_retries_per_sec(1)
+    ///     .ttl(Duration::from_secs(1))
+    ///     .build()?;
     /// assert!(budget.try_withdraw()); // the reserve: 1 retry/s × 1 s
     /// assert!(!budget.try_withdraw());
     /// # Ok::<(), staunch::ConfigError>(())

@@ -34,7 +34,9 @@
 //! Only the winning source is read: a malformed `RETRY_MAX_ATTEMPTS` is an error for a
 //! loader that would use it, and is not looked at when `LLM_RETRY_MAX_ATTEMPTS` or code
 //! decides. Every error is a [`ConfigError`] naming the variable (or the field, for values
-//! from code, defaults or serde) and the value as written.
+//! from code, defaults or serde) and the value as written. When `retry_wait_min` exceeds
+//! `retry_wait_max`, the error names the one set by a variable (the prefixed one first),
+//! else the one set in code, else `retry_wait_min`, and mentions the other.
 //!
 //! ```
 //! use std::collections::HashMap;
@@ -73,17 +75,19 @@ mod field;
 mod loader;
 #[cfg(feature = "serde")]
 mod serde;
+mod validate;
 
 pub use duration::{parse_duration, ParseDurationError};
 pub use loader::SettingsLoader;
 
-use field::{Origins, Rank};
+use validate::{Origins, Rank};
 
 /// Retry and circuit breaker settings, with the seed's fields, variables and defaults.
 ///
 /// Build one with [`Default`] (the seed's defaults), from the environment with
 /// [`from_env`](Self::from_env), or with layered sources through [`loader`](Self::loader).
-/// The fields are public; [`validate`](Self::validate) checks values set by hand.
+/// The fields are public (the struct is `#[non_exhaustive]`: start from `default()` and
+/// assign); [`validate`](Self::validate) checks values set by hand.
 ///
 /// ```
 /// use std::time::Duration;
@@ -235,7 +239,7 @@ impl ResilienceSettings {
     /// assert_eq!(err.to_string(), "invalid retry_max_attempts `0`: must be at least 1");
     /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
-        field::validate(self, &Origins::fields(Rank::Code))
+        validate::validate(self, &Origins::fields(Rank::Code))
     }
 }
 

@@ -3,7 +3,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use super::field::{self, Field, Origin, Origins, Rank};
+use super::field::Field;
+use super::validate::{self, Origin, Origins, Rank};
 use super::ResilienceSettings;
 use crate::ConfigError;
 
@@ -269,7 +270,7 @@ impl SettingsLoader {
                 origins.set(field, origin);
             }
         }
-        field::validate(&out, &origins)?;
+        validate::validate(&out, &origins)?;
         Ok(out)
     }
 

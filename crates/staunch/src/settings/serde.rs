@@ -14,7 +14,8 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 use super::duration::{self, from_secs_f64};
-use super::field::{self, parse_count, Field, Origins, Rank};
+use super::field::{parse_count, Field};
+use super::validate::{self, Origins, Rank};
 use super::ResilienceSettings;
 use crate::ConfigError;
 
@@ -87,7 +88,7 @@ impl Raw {
                     .map_err(|reason| ConfigError::new(field.name(), &value, reason))?;
             }
         }
-        field::validate(&out, &Origins::fields(Rank::Code))?;
+        validate::validate(&out, &Origins::fields(Rank::Code))?;
         Ok(out)
     }
 }

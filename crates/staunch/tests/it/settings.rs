@@ -443,13 +443,15 @@ mod dotenv {
 
     #[test]
     fn bad_values_in_the_file_name_the_variable() {
+        const SYNTAX_HINT: &str = "not a duration; write seconds (`1.5`) or a number with a \
+                                   unit (`500ms`, `2m`, `1h 30m`)";
         let err = ResilienceSettings::loader()
             .env_file(fixture("invalid.env"))
             .load_from(|_| None)
             .unwrap_err();
         assert_eq!(
             (err.field(), err.value(), err.reason()),
-            (WAIT_MIN, "soon", "not a duration; write seconds (`1.5`) or a number with a unit (`500ms`, `2m`, `1h 30m`)")
+            (WAIT_MIN, "soon", SYNTAX_HINT)
         );
     }
 
