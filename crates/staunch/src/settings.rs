@@ -63,6 +63,28 @@
 //! assert_eq!(llm.circuit_recovery_timeout, Duration::from_secs(30)); // code
 //! # Ok::<(), staunch::ConfigError>(())
 //! ```
+//!
+//! # Configuration files
+//!
+//! With the `serde` feature, `ResilienceSettings` deserializes from any self-describing
+//! format, so it can sit inside an application's own configuration: missing fields take
+//! the seed's defaults, durations are seconds or strings with units, counts are whole
+//! numbers (`5`, `5.0` or `"5"`), and the same rules apply, naming the field.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use std::time::Duration;
+//! use staunch::ResilienceSettings;
+//!
+//! let json = r#"{"retry_max_attempts": 5, "retry_wait_min": 0.5, "retry_wait_max": "1m"}"#;
+//! let settings: ResilienceSettings = serde_json::from_str(json).unwrap();
+//! assert_eq!(settings.retry_wait_max, Duration::from_secs(60));
+//! assert_eq!(settings.circuit_failure_threshold, 10);
+//!
+//! let err = serde_json::from_str::<ResilienceSettings>(r#"{"retry_wait_min": -1}"#);
+//! assert!(err.unwrap_err().to_string().starts_with("invalid retry_wait_min `-1`"));
+//! # }
+//! ```
 
 use std::time::Duration;
 

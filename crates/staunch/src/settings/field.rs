@@ -133,6 +133,9 @@ fn parse_duration(text: &str) -> Result<Duration, Cow<'static, str>> {
     duration::parse_duration(text).map_err(|err| err.reason().to_owned().into())
 }
 
+/// Why a count above `u32::MAX` is refused.
+pub(crate) const TOO_LARGE_COUNT: &str = "too large (at most 4294967295)";
+
 /// Parses a whole, non-negative count that fits a `u32`.
 pub(crate) fn parse_count(text: &str) -> Result<u32, Cow<'static, str>> {
     let text = text.trim();
@@ -145,7 +148,7 @@ pub(crate) fn parse_count(text: &str) -> Result<u32, Cow<'static, str>> {
     let reason = if text.parse::<i128>().is_ok_and(|n| n < 0) || text.starts_with('-') {
         "must not be negative"
     } else if is_digits(text.strip_prefix('+').unwrap_or(text)) {
-        "too large (at most 4294967295)"
+        TOO_LARGE_COUNT
     } else if text.parse::<f64>().is_ok() {
         "must be a whole number"
     } else {

@@ -206,7 +206,7 @@ impl SettingsLoader {
     }
 
     fn mark(mut self, field: Field) -> Self {
-        self.set_in_code[field as usize] = true;
+        self.set_in_code[field.index()] = true;
         self
     }
 
@@ -259,7 +259,7 @@ impl SettingsLoader {
         let mut out = self.defaults;
         let mut origins = Origins::fields(Rank::Default);
         for field in Field::ALL {
-            if self.set_in_code[field as usize] {
+            if self.set_in_code[field.index()] {
                 field.copy(&self.in_code, &mut out);
                 origins.set(field, Origin::field(field, Rank::Code));
             } else if let Some(origin) = self.lookup_variable(field, lookup) {

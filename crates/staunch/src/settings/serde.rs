@@ -1,9 +1,10 @@
 //! `Serialize` and `Deserialize` for [`ResilienceSettings`] (feature `serde`).
 //!
 //! Durations are read as seconds (`60`, `1.5`, `"60"`) or strings with units (`"500ms"`,
-//! `"1h 30m"`) and written as seconds (`60`, `1.5`); missing fields and `null` take the
-//! seed's defaults (`attempt_timeout`: none). Unknown fields are ignored, so the settings
-//! can be `#[serde(flatten)]`ed into a larger configuration.
+//! `"1h 30m"`) and written as seconds (`60`, `1.5`); counts are whole numbers (`5`, `5.0`,
+//! `"5"`). Missing fields and `null` take the seed's defaults (`attempt_timeout`: none).
+//! Unknown fields are ignored, so the settings can be `#[serde(flatten)]`ed into a larger
+//! configuration.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -14,7 +15,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 use super::duration::{self, from_secs_f64};
-use super::field::{parse_count, Field};
+use super::field::{parse_count, Field, TOO_LARGE_COUNT};
 use super::validate::{self, Origins, Rank};
 use super::ResilienceSettings;
 use crate::ConfigError;
@@ -117,14 +118,16 @@ impl Value {
 
     fn count(&self) -> Result<u32, Cow<'static, str>> {
         match *self {
-            Value::Unsigned(n) => {
-                u32::try_from(n).map_err(|_| "too large (at most 4294967295)".into())
-            }
+            Value::Unsigned(n) => u32::try_from(n).map_err(|_| TOO_LARGE_COUNT.into()),
             Value::Signed(n) if n < 0 => Err("must not be negative".into()),
-            Value::Signed(n) => {
-                u32::try_from(n).map_err(|_| "too large (at most 4294967295)".into())
+            Value::Signed(n) => u32::try_from(n).map_err(|_| TOO_LARGE_COUNT.into()),
+            // `10.0` is ten; `10.5`, infinities and NaN are not counts.
+            Value::Float(x) if x < 0.0 => Err("must not be negative".into()),
+            Value::Float(x) if x.fract() != 0.0 || !x.is_finite() => {
+                Err("must be a whole number".into())
             }
-            Value::Float(_) => Err("must be a whole number".into()),
+            Value::Float(x) if x > f64::from(u32::MAX) => Err(TOO_LARGE_COUNT.into()),
+            Value::Float(x) => Ok(x as u32),
             Value::Text(ref text) => parse_count(text),
         }
     }

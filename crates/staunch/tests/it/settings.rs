@@ -523,7 +523,7 @@ mod serde {
         let settings = from_json(json!({
             "circuit_failure_threshold": "7",
             "circuit_recovery_timeout": "2m",
-            "retry_max_attempts": 5,
+            "retry_max_attempts": 5.0,
             "retry_wait_min": 0.5,
             "retry_wait_max": "1h 30m",
             "attempt_timeout": "500ms",
@@ -576,6 +576,14 @@ mod serde {
             (
                 json!({"circuit_failure_threshold": 2.5}),
                 "invalid circuit_failure_threshold `2.5`: must be a whole number",
+            ),
+            (
+                json!({"circuit_failure_threshold": -2.0}),
+                "invalid circuit_failure_threshold `-2`: must not be negative",
+            ),
+            (
+                json!({"circuit_failure_threshold": 1e10}),
+                "invalid circuit_failure_threshold `10000000000`: too large",
             ),
             (
                 json!({"circuit_recovery_timeout": 1e30}),
