@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::duration::{self, from_secs_f64};
 use super::field::{parse_count, Field, TOO_LARGE_COUNT};
-use super::validate::{self, Origins, Rank};
+use super::validate::{self, Origin, Origins, Rank};
 use super::ResilienceSettings;
 use crate::ConfigError;
 
@@ -71,6 +71,7 @@ struct Raw {
 impl Raw {
     fn into_settings(self) -> Result<ResilienceSettings, ConfigError> {
         let mut out = ResilienceSettings::default();
+        let mut origins = Origins::fields(Rank::Code);
         let values = [
             (
                 Field::CircuitFailureThreshold,
@@ -83,13 +84,16 @@ impl Raw {
             (Field::AttemptTimeout, self.attempt_timeout),
         ];
         for (field, value) in values {
-            if let Some(value) = value {
-                value
-                    .apply(field, &mut out)
-                    .map_err(|reason| ConfigError::new(field.name(), &value, reason))?;
-            }
+            let Some(value) = value else { continue };
+            let written = value.to_string();
+            value
+                .apply(field, &mut out)
+                .map_err(|reason| ConfigError::new(field.name(), &written, reason))?;
+            let mut origin = Origin::field(field, Rank::Code);
+            origin.raw = Some(written);
+            origins.set(field, origin);
         }
-        validate::validate(&out, &Origins::fields(Rank::Code))?;
+        validate::validate(&out, &origins)?;
         Ok(out)
     }
 }

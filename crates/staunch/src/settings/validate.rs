@@ -9,7 +9,7 @@ use super::ResilienceSettings;
 use crate::ConfigError;
 
 /// Where a field's value came from, for error messages: the name to report (field or
-/// variable), the raw text when there was one, and how strongly it was set.
+/// variable), the text as written when there was one, and its [`Rank`].
 #[derive(Clone, Debug)]
 pub(crate) struct Origin {
     pub(crate) name: Cow<'static, str>,

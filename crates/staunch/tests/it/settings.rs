@@ -559,7 +559,7 @@ mod serde {
             ),
             (
                 json!({"retry_wait_min": 20}),
-                "invalid retry_wait_min `20s`: must not exceed retry_wait_max (10s)",
+                "invalid retry_wait_min `20`: must not exceed retry_wait_max (10s)",
             ),
             (
                 json!({"retry_max_attempts": 0}),
@@ -595,7 +595,7 @@ mod serde {
             ),
             (
                 json!({"attempt_timeout": 0}),
-                "invalid attempt_timeout `0s`: must be greater than zero",
+                "invalid attempt_timeout `0`: must be greater than zero",
             ),
             (
                 json!({"retry_max_attempts": true}),
