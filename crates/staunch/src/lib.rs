@@ -29,20 +29,23 @@ pub use error::ConfigError;
 
 // ---- retry: backoff and retry --------------------------------------------------------
 
-
 // ---- end retry ------------------------------------------------------------------------
 
 // ---- breaker --------------------------------------------------------------------------
-
+pub mod breaker;
+pub mod registry;
+pub use breaker::{
+    BreakerError, CircuitBreaker, CircuitBreakerBuilder, CircuitOpen, CircuitState, Event,
+    ListenerId, OwnedPermit, Permit, Snapshot, Transition,
+};
+pub use registry::{KeyedBreakers, Registry, RegistrySnapshot};
 
 // ---- end breaker ----------------------------------------------------------------------
 
 // ---- settings and budget --------------------------------------------------------------
 
-
 // ---- end settings and budget ----------------------------------------------------------
 
 // ---- policy, registry, presets --------------------------------------------------------
-
 
 // ---- end policy, registry, presets ----------------------------------------------------
