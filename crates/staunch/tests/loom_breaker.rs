@@ -77,7 +77,9 @@ fn concurrent_failures_open_exactly_once() {
                 counter.fetch_add(1, Ordering::SeqCst);
             }
         });
-        let permits: Vec<_> = (0..3).map(|_| breaker.try_acquire_owned().unwrap()).collect();
+        let permits: Vec<_> = (0..3)
+            .map(|_| breaker.try_acquire_owned().unwrap())
+            .collect();
         let handles: Vec<_> = permits
             .into_iter()
             .map(|permit| thread::spawn(move || permit.failure()))
@@ -120,13 +122,21 @@ fn no_transition_is_lost() {
         for h in [t1, t2, t3] {
             h.join().unwrap();
         }
-        let chain: Vec<_> = breaker.recent_transitions().iter().map(|t| (t.from, t.to)).collect();
+        let chain: Vec<_> = breaker
+            .recent_transitions()
+            .iter()
+            .map(|t| (t.from, t.to))
+            .collect();
         assert!(!chain.is_empty());
         assert_eq!(chain[0].0, CircuitState::Closed);
         for pair in chain.windows(2) {
             assert_eq!(pair[0].1, pair[1].0, "broken chain {chain:?}");
         }
         assert_eq!(chain.last().unwrap().1, breaker.state());
-        assert_eq!(seen.lock().unwrap().len(), chain.len(), "every transition was announced");
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            chain.len(),
+            "every transition was announced"
+        );
     });
 }

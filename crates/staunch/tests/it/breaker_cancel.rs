@@ -56,18 +56,30 @@ async fn a_dropped_future_counts_nothing_in_any_state() {
         let before = (b.failure_count(), b.snapshot().consecutive_trips);
         for _ in 0..3 {
             let rejected = poll_once_then_drop(b.call(|| pending::<Result<(), ()>>())).await;
-            assert_eq!(rejected, !state.is_passing() && state != CircuitState::HalfOpen, "{state}");
+            assert_eq!(
+                rejected,
+                !state.is_passing() && state != CircuitState::HalfOpen,
+                "{state}"
+            );
         }
-        assert_eq!((b.failure_count(), b.snapshot().consecutive_trips), before, "{state}");
+        assert_eq!(
+            (b.failure_count(), b.snapshot().consecutive_trips),
+            before,
+            "{state}"
+        );
         match state {
             CircuitState::HalfOpen => {
                 assert_eq!(b.state(), CircuitState::HalfOpen);
-                let probe = b.try_acquire().expect("the dropped probe gave its slot back");
+                let probe = b
+                    .try_acquire()
+                    .expect("the dropped probe gave its slot back");
                 assert!(probe.is_probe());
                 probe.success();
                 assert_eq!(b.state(), CircuitState::Closed);
             }
-            CircuitState::Open | CircuitState::ForcedOpen => assert_eq!(b.snapshot().rejected_calls, 3),
+            CircuitState::Open | CircuitState::ForcedOpen => {
+                assert_eq!(b.snapshot().rejected_calls, 3)
+            }
             other => assert_eq!(b.state(), other),
         }
     }
@@ -110,7 +122,11 @@ async fn a_panicking_async_probe_gives_its_slot_back() {
 
 #[test]
 fn a_panicking_blocking_call_counts_as_a_failure_and_resumes() {
-    for state in [CircuitState::Closed, CircuitState::HalfOpen, CircuitState::Disabled] {
+    for state in [
+        CircuitState::Closed,
+        CircuitState::HalfOpen,
+        CircuitState::Disabled,
+    ] {
         let fake = FakeClock::new();
         let b = breaker(&fake);
         enter(&b, &fake, state);
@@ -119,12 +135,20 @@ fn a_panicking_blocking_call_counts_as_a_failure_and_resumes() {
             b.call_blocking(|| -> Result<(), ()> { panic!("call bug") })
         }));
         let payload = caught.unwrap_err();
-        assert_eq!(payload.downcast_ref::<&str>(), Some(&"call bug"), "resumed as is");
+        assert_eq!(
+            payload.downcast_ref::<&str>(),
+            Some(&"call bug"),
+            "resumed as is"
+        );
         let expected = match state {
             CircuitState::Closed | CircuitState::HalfOpen => CircuitState::Open,
             _ => CircuitState::Disabled,
         };
-        assert_eq!((b.state(), b.failure_count()), (expected, failures + 1), "{state}");
+        assert_eq!(
+            (b.state(), b.failure_count()),
+            (expected, failures + 1),
+            "{state}"
+        );
     }
 }
 

@@ -52,7 +52,11 @@ fn the_count_window_needs_its_minimum_calls_and_forgets_old_failures() {
             b.try_acquire().unwrap().success();
         }
     }
-    assert_eq!(b.state(), CircuitState::Closed, "a quarter of the calls fail");
+    assert_eq!(
+        b.state(),
+        CircuitState::Closed,
+        "a quarter of the calls fail"
+    );
 }
 
 #[test]
@@ -67,14 +71,22 @@ fn a_recovered_circuit_starts_with_an_empty_window() {
         b.try_acquire().unwrap().failure();
     }
     assert_eq!(b.state(), CircuitState::Open);
-    assert_eq!(b.snapshot().failure_count, 4, "the window that tripped stays visible");
+    assert_eq!(
+        b.snapshot().failure_count,
+        4,
+        "the window that tripped stays visible"
+    );
     fake.advance(S(60));
     b.try_acquire().unwrap().success();
     assert_eq!(b.state(), CircuitState::Closed);
     let snap = b.snapshot();
     assert_eq!((snap.calls_in_window, snap.failure_count), (0, 0));
     b.try_acquire().unwrap().failure();
-    assert_eq!(b.state(), CircuitState::Closed, "one failure in an empty window");
+    assert_eq!(
+        b.state(),
+        CircuitState::Closed,
+        "one failure in an empty window"
+    );
 }
 
 #[test]
@@ -126,7 +138,10 @@ fn slow_successes_open_the_circuit_by_their_own_rate() {
     slow(&b);
     assert_eq!(b.state(), CircuitState::Open);
     let snap = b.snapshot();
-    assert_eq!((snap.slow_call_rate, snap.failure_rate), (Some(0.5), Some(0.0)));
+    assert_eq!(
+        (snap.slow_call_rate, snap.failure_rate),
+        (Some(0.5), Some(0.0))
+    );
 }
 
 #[test]
