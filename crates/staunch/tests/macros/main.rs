@@ -1,0 +1,3 @@
+//! Behaviour of the attributes, on the fake clock.
+
+mod scratch;
