@@ -60,17 +60,20 @@ fn expand(args: &Args, func: ItemFn) -> TokenStream {
         ReturnType::Type(_, ty) => &**ty,
         ReturnType::Default => unreachable!("checked by item::function"),
     };
+    let ret_span = syn::spanned::Spanned::span(output);
+    // Hygienic names: the body can't see them.
     let at = Span::mixed_site();
     let site = format_ident!("__STAUNCH_SITE", span = at);
     let call = format_ident!("__staunch_call", span = at);
     let attempt = format_ident!("__staunch_attempt", span = at);
-    let result = format_ident!("__staunch_result", span = at);
-    let classifier = format_ident!("__staunch_classifier", span = at);
+    // Declared after the body, so the body can't see them either; spanned at the return
+    // type so that a type that isn't a `Result` is reported there.
+    let result = format_ident!("__staunch_result", span = ret_span);
+    let classifier = format_ident!("__staunch_classifier", span = ret_span);
     let returned = format_ident!("__staunch_returned", span = at);
 
     let config = config(args, &sig.ident);
     let start = start(args, &site);
-    let ret_span = syn::spanned::Spanned::span(output);
     // The bound `E: From<CircuitOpen>` is checked here; point its error at the return type.
     let before = quote_spanned!(ret_span=> #call.before());
     let body = typed_body(output, &block);
@@ -79,7 +82,7 @@ fn expand(args: &Args, func: ItemFn) -> TokenStream {
     } else {
         quote!((|| #body)())
     };
-    let sort = sorter(args, &result);
+    let sort = sorter(args, &result, ret_span);
     let after = if sig.asyncness.is_some() {
         quote_spanned!(ret_span=> #call.after(#attempt, #result, #classifier).await)
     } else {
@@ -182,7 +185,7 @@ fn given_breaker(breaker: &Expr) -> TokenStream {
 }
 
 /// The classifier for one attempt's result.
-fn sorter(args: &Args, result: &syn::Ident) -> TokenStream {
+fn sorter(args: &Args, result: &syn::Ident, ret_span: Span) -> TokenStream {
     match &args.classifier {
         Some(Classifier::When(predicate)) => {
             let span = syn::spanned::Spanned::span(predicate);
@@ -192,7 +195,7 @@ fn sorter(args: &Args, result: &syn::Ident) -> TokenStream {
             let span = syn::spanned::Spanned::span(classify);
             quote_spanned!(span=> ::staunch::__private::classify(&#result, #classify))
         }
-        None => quote!(::staunch::__private::all_transient(&#result)),
+        None => quote_spanned!(ret_span=> ::staunch::__private::all_transient(&#result)),
     }
 }
 

@@ -45,8 +45,9 @@ pub(crate) fn function(kind: Kind, item: TokenStream) -> Result<ItemFn> {
     Ok(func)
 }
 
-/// Rejects what is plainly not a `Result`; a named type (perhaps an alias) is checked by the
-/// compiler through a bound with its own message.
+/// Accepts `Result<T, E>` and aliases named `...Result` (`io::Result<T>`, `anyhow::Result<T>`);
+/// what such an alias stands for is checked by the compiler, through a bound with its own
+/// message.
 fn check_output(attribute: &str, func: &ItemFn) -> Result<()> {
     let expected = format!("`#[{attribute}]` needs a function returning `Result<T, E>`");
     let ty = match &func.sig.output {
@@ -57,12 +58,40 @@ fn check_output(attribute: &str, func: &ItemFn) -> Result<()> {
         ReturnType::Type(_, ty) => ty,
     };
     match peel(ty) {
-        Type::Path(_) | Type::Macro(_) => Ok(()),
+        Type::Path(path) => {
+            let last = path.path.segments.last().map(|s| s.ident.to_string());
+            if last.is_some_and(|last| last.ends_with("Result")) {
+                return Ok(());
+            }
+            Err(Error::new_spanned(
+                ty,
+                format!(
+                    "{expected}, found `{}` (write `Result<T, E>`, or an alias whose name ends in `Result`)",
+                    pretty(ty)
+                ),
+            ))
+        }
+        Type::Macro(_) => Ok(()),
         other => Err(Error::new_spanned(
             other,
-            format!("{expected}, found `{}`", quote::quote!(#other)),
+            format!("{expected}, found `{}`", pretty(other)),
         )),
     }
+}
+
+/// A type as written, without the token stream's spaces (`Option<u32>`, not `Option < u32 >`).
+fn pretty(ty: &Type) -> String {
+    let text = quote::quote!(#ty).to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let glued_to_next = matches!(chars.peek(), Some('<' | '>' | ',' | ':' | ')' | ']'));
+        if c == ' ' && (glued_to_next || out.ends_with(['<', '&', ':', '(', '['])) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn peel(ty: &Type) -> &Type {
@@ -101,5 +130,16 @@ fn describe(item: &Item) -> &'static str {
         Item::Type(_) => "a type alias",
         Item::Use(_) => "a `use` declaration",
         _ => "this item",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn types_read_as_written() {
+        let ty = |text| super::pretty(&syn::parse_str(text).unwrap());
+        assert_eq!(ty("Option<u32>"), "Option<u32>");
+        assert_eq!(ty("(u32, std::io::Error)"), "(u32, std::io::Error)");
+        assert_eq!(ty("&'a [u8]"), "&'a [u8]");
     }
 }

@@ -46,12 +46,10 @@ where
 
 /// A duration: `1`, `1.5` (seconds) or `"500ms"`, `"2m"`, `"1.5"` (humantime, or seconds).
 pub(crate) fn duration(field: &str, value: &Expr) -> Result<Duration> {
-    let parsed = match literal(value) {
+    match literal(value) {
         Some(Lit::Int(int)) => int.base10_parse::<u64>().map(Duration::from_secs),
-        Some(Lit::Float(float)) => float
-            .base10_parse::<f64>()
-            .and_then(|secs| seconds(secs, value)),
-        Some(Lit::Str(text)) => from_text(text),
+        Some(Lit::Float(float)) => seconds(field, float.base10_parse::<f64>()?, value),
+        Some(Lit::Str(text)) => from_text(field, text),
         Some(lit) => Err(Error::new_spanned(
             value,
             format!("{DURATION_HELP} for `{field}`, found {}", describe(lit)),
@@ -64,8 +62,7 @@ pub(crate) fn duration(field: &str, value: &Expr) -> Result<Duration> {
             value,
             format!("{DURATION_HELP} for `{field}`, found an expression"),
         )),
-    };
-    parsed.map_err(|err| Error::new(err.span(), format!("invalid `{field}`: {err}")))
+    }
 }
 
 /// `jitter = true | false | "full" | "equal" | "decorrelated" | "none"`.
@@ -101,28 +98,29 @@ pub(crate) fn name(value: &Expr) -> Result<LitStr> {
     }
 }
 
-fn from_text(text: &LitStr) -> Result<Duration> {
+fn from_text(field: &str, text: &LitStr) -> Result<Duration> {
     let raw = text.value();
     let trimmed = raw.trim();
     if let Ok(secs) = trimmed.parse::<f64>() {
-        return seconds(secs, text);
+        return seconds(field, secs, text);
     }
-    humantime::parse_duration(trimmed).map_err(|err| {
+    humantime::parse_duration(trimmed).map_err(|_| {
         Error::new(
             text.span(),
-            format!(
-                "{err}; write seconds (`\"1.5\"`) or a number with a unit (`\"500ms\"`, `\"2m\"`)"
-            ),
+            format!("`{field}` is not a duration; {DURATION_HELP}"),
         )
     })
 }
 
-fn seconds(secs: f64, at: &impl Spanned) -> Result<Duration> {
+fn seconds(field: &str, secs: f64, at: &impl Spanned) -> Result<Duration> {
     if secs.is_sign_negative() {
-        return Err(Error::new(at.span(), "a duration can't be negative"));
+        return Err(Error::new(
+            at.span(),
+            format!("`{field}` can't be negative; {DURATION_HELP}"),
+        ));
     }
     Duration::try_from_secs_f64(secs)
-        .map_err(|_| Error::new(at.span(), "the duration is too large"))
+        .map_err(|_| Error::new(at.span(), format!("`{field}` is too large")))
 }
 
 fn literal(value: &Expr) -> Option<&Lit> {
@@ -166,7 +164,9 @@ mod tests {
         assert_eq!(d("\"0.25\""), Ok(Duration::from_millis(250)));
         assert!(d("-1").unwrap_err().contains("can't be negative"));
         assert!(d("\"-1\"").unwrap_err().contains("can't be negative"));
-        assert!(d("\"soon\"").unwrap_err().contains("invalid `wait`"));
+        assert!(d("\"soon\"")
+            .unwrap_err()
+            .contains("`wait` is not a duration"));
         assert!(d("true").unwrap_err().contains("found a boolean"));
     }
 
