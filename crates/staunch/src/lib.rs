@@ -37,6 +37,9 @@ pub use error::ConfigError;
 
 // ---- settings and budget --------------------------------------------------------------
 
+pub mod settings;
+pub use settings::ResilienceSettings;
+
 // ---- end settings and budget ----------------------------------------------------------
 
 // ---- policy, registry, presets --------------------------------------------------------
