@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::call::RetryCall;
 use super::config::{Config, Jitter};
-use crate::Clock;
+use crate::settings::SettingsLoader;
+use crate::{Clock, ResilienceSettings};
 
 /// The `static` each attributed function holds.
 #[derive(Debug)]
@@ -50,14 +51,100 @@ impl Site {
     }
 }
 
+/// The given arguments over the settings: set in code on the loader, so a variable they
+/// override is not even read. A given `wait_min` above the settings' `wait_max` (or a
+/// given `wait_max` below their `wait_min`) stretches the other bound instead of failing.
+/// Settings that don't load are reported once and replaced by the seed's defaults: the
+/// function still runs, with the arguments it was given.
 fn resolve(config: &Config) -> Resolved {
+    let settings = loader(config)
+        .load()
+        .or_else(|_| loader(&Config::new(config.name)).load())
+        .unwrap_or_else(|error| {
+            tracing::warn!(
+                target: "staunch",
+                name = config.name,
+                %error,
+                "invalid resilience settings; using the defaults"
+            );
+            ResilienceSettings::default()
+        });
+    merge(config, &settings)
+}
+
+fn loader(config: &Config) -> SettingsLoader {
+    let mut loader = ResilienceSettings::loader();
+    #[cfg(feature = "dotenv")]
+    {
+        loader = loader.dotenv();
+    }
+    if let Some(n) = config.max_attempts {
+        loader = loader.retry_max_attempts(n);
+    }
+    if let Some(d) = config.wait_min {
+        loader = loader.retry_wait_min(d);
+    }
+    if let Some(d) = config.wait_max {
+        loader = loader.retry_wait_max(d);
+    }
+    if let Some(n) = config.failure_threshold {
+        loader = loader.circuit_failure_threshold(n);
+    }
+    if let Some(d) = config.recovery_timeout {
+        loader = loader.circuit_recovery_timeout(d);
+    }
+    loader
+}
+
+fn merge(config: &Config, settings: &ResilienceSettings) -> Resolved {
+    let mut wait_min = config.wait_min.unwrap_or(settings.retry_wait_min);
+    let mut wait_max = config.wait_max.unwrap_or(settings.retry_wait_max);
+    if wait_min > wait_max {
+        match config.wait_min {
+            Some(_) => wait_max = wait_min,
+            None => wait_min = wait_max,
+        }
+    }
     Resolved {
-        max_attempts: config.max_attempts.unwrap_or(3),
-        wait_min: config.wait_min.unwrap_or(Duration::from_secs(1)),
-        wait_max: config.wait_max.unwrap_or(Duration::from_secs(10)),
+        max_attempts: config.max_attempts.unwrap_or(settings.retry_max_attempts),
+        wait_min,
+        wait_max,
         jitter: config.jitter.unwrap_or(Jitter::None),
         seed: config.seed,
-        failure_threshold: config.failure_threshold.unwrap_or(10),
-        recovery_timeout: config.recovery_timeout.unwrap_or(Duration::from_secs(60)),
+        failure_threshold: config
+            .failure_threshold
+            .unwrap_or(settings.circuit_failure_threshold),
+        recovery_timeout: config
+            .recovery_timeout
+            .unwrap_or(settings.circuit_recovery_timeout),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn given_arguments_win_over_settings() {
+        let mut settings = ResilienceSettings::default();
+        settings.retry_max_attempts = 7;
+        settings.circuit_failure_threshold = 2;
+        let config = Config::new("f").max_attempts(4).recovery_timeout(SECOND);
+        let resolved = merge(&config, &settings);
+        assert_eq!(resolved.max_attempts, 4);
+        assert_eq!(resolved.failure_threshold, 2);
+        assert_eq!(resolved.recovery_timeout, SECOND);
+        assert_eq!(resolved.wait_min, settings.retry_wait_min);
+    }
+
+    #[test]
+    fn a_given_bound_stretches_the_other() {
+        let settings = ResilienceSettings::default(); // waits 1 s ..= 10 s
+        let above = merge(&Config::new("f").wait_min(SECOND * 20), &settings);
+        assert_eq!((above.wait_min, above.wait_max), (SECOND * 20, SECOND * 20));
+        let below = merge(&Config::new("f").wait_max(SECOND / 2), &settings);
+        assert_eq!((below.wait_min, below.wait_max), (SECOND / 2, SECOND / 2));
     }
 }
