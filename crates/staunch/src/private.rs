@@ -14,8 +14,9 @@ mod config;
 #[path = "private/site.rs"]
 mod site;
 
+pub use crate::Jitter;
 pub use call::{NoPermit, RetryCall};
-pub use config::{Config, Jitter};
+pub use config::Config;
 pub use site::Site;
 
 /// What an attributed function returns: a `Result`, whatever it is named.

@@ -2,19 +2,7 @@
 
 use std::time::Duration;
 
-/// A jitter mode named by `jitter = ...`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Jitter {
-    /// No randomness: the seed's exponential schedule.
-    None,
-    /// `U(0, delay)`.
-    Full,
-    /// `delay / 2 + U(0, delay / 2)`.
-    Equal,
-    /// `min(cap, U(base, 3 · previous))`.
-    Decorrelated,
-}
+use crate::Jitter;
 
 /// What the attribute's arguments say; `None` falls back to the settings.
 #[derive(Clone, Copy, Debug)]

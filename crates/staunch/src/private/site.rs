@@ -4,9 +4,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::call::RetryCall;
-use super::config::{Config, Jitter};
+use super::config::Config;
 use crate::settings::SettingsLoader;
-use crate::{Clock, ResilienceSettings};
+use crate::{Clock, Jitter, ResilienceSettings, RetryBuilder, RetryPolicy};
 
 /// The `static` each attributed function holds.
 #[derive(Debug)]
@@ -18,11 +18,7 @@ pub struct Site {
 /// The arguments with the settings filled in.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Resolved {
-    pub(crate) max_attempts: u32,
-    pub(crate) wait_min: Duration,
-    pub(crate) wait_max: Duration,
-    pub(crate) jitter: Jitter,
-    pub(crate) seed: Option<u64>,
+    pub(crate) retry: RetryPolicy,
     pub(crate) failure_threshold: u32,
     pub(crate) recovery_timeout: Duration,
 }
@@ -43,7 +39,11 @@ impl Site {
 
     /// A retry-only call (`#[retry_on_exception]`, `#[retry_with_jitter]`).
     pub fn retry(&'static self, clock: Option<Clock>) -> RetryCall {
-        RetryCall::new(self.name(), *self.resolved(), clock.unwrap_or_default())
+        RetryCall::new(
+            self.name(),
+            &self.resolved().retry,
+            clock.unwrap_or_default(),
+        )
     }
 
     pub(crate) fn resolved(&self) -> &Resolved {
@@ -96,7 +96,42 @@ fn loader(config: &Config) -> SettingsLoader {
     loader
 }
 
+/// The merged numbers, before the retry policy is built from them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Merged {
+    max_attempts: u32,
+    wait_min: Duration,
+    wait_max: Duration,
+    failure_threshold: u32,
+    recovery_timeout: Duration,
+}
+
 fn merge(config: &Config, settings: &ResilienceSettings) -> Resolved {
+    let merged = numbers(config, settings);
+    let mut builder = RetryBuilder::retry_on_exception()
+        .max_attempts(merged.max_attempts)
+        .wait_min(merged.wait_min)
+        .wait_max(merged.wait_max)
+        .jitter(match config.jitter {
+            Some(jitter) => jitter,
+            None => Jitter::None,
+        })
+        .name(config.name);
+    if let Some(seed) = config.seed {
+        builder = builder.seed(seed);
+    }
+    let retry = builder.build().unwrap_or_else(|error| {
+        tracing::warn!(target: "staunch", name = config.name, %error, "invalid retry; using the defaults");
+        RetryPolicy::retry_on_exception()
+    });
+    Resolved {
+        retry,
+        failure_threshold: merged.failure_threshold,
+        recovery_timeout: merged.recovery_timeout,
+    }
+}
+
+fn numbers(config: &Config, settings: &ResilienceSettings) -> Merged {
     let mut wait_min = config.wait_min.unwrap_or(settings.retry_wait_min);
     let mut wait_max = config.wait_max.unwrap_or(settings.retry_wait_max);
     if wait_min > wait_max {
@@ -105,12 +140,10 @@ fn merge(config: &Config, settings: &ResilienceSettings) -> Resolved {
             None => wait_min = wait_max,
         }
     }
-    Resolved {
+    Merged {
         max_attempts: config.max_attempts.unwrap_or(settings.retry_max_attempts),
         wait_min,
         wait_max,
-        jitter: config.jitter.unwrap_or(Jitter::None),
-        seed: config.seed,
         failure_threshold: config
             .failure_threshold
             .unwrap_or(settings.circuit_failure_threshold),
@@ -132,19 +165,20 @@ mod tests {
         settings.retry_max_attempts = 7;
         settings.circuit_failure_threshold = 2;
         let config = Config::new("f").max_attempts(4).recovery_timeout(SECOND);
-        let resolved = merge(&config, &settings);
-        assert_eq!(resolved.max_attempts, 4);
-        assert_eq!(resolved.failure_threshold, 2);
-        assert_eq!(resolved.recovery_timeout, SECOND);
-        assert_eq!(resolved.wait_min, settings.retry_wait_min);
+        let merged = numbers(&config, &settings);
+        assert_eq!(merged.max_attempts, 4);
+        assert_eq!(merged.failure_threshold, 2);
+        assert_eq!(merged.recovery_timeout, SECOND);
+        assert_eq!(merged.wait_min, settings.retry_wait_min);
+        assert_eq!(merge(&config, &settings).retry.max_attempts(), 4);
     }
 
     #[test]
     fn a_given_bound_stretches_the_other() {
         let settings = ResilienceSettings::default(); // waits 1 s ..= 10 s
-        let above = merge(&Config::new("f").wait_min(SECOND * 20), &settings);
+        let above = numbers(&Config::new("f").wait_min(SECOND * 20), &settings);
         assert_eq!((above.wait_min, above.wait_max), (SECOND * 20, SECOND * 20));
-        let below = merge(&Config::new("f").wait_max(SECOND / 2), &settings);
+        let below = numbers(&Config::new("f").wait_max(SECOND / 2), &settings);
         assert_eq!((below.wait_min, below.wait_max), (SECOND / 2, SECOND / 2));
     }
 }

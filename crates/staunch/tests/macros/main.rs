@@ -1,3 +1,4 @@
-//! Behaviour of the attributes, on the fake clock.
+//! Behaviour of the attributes on the fake clock: attempts, delays, breaker states.
 
-mod scratch;
+mod retry;
+mod shapes;
