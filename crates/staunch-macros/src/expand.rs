@@ -74,8 +74,8 @@ fn expand(args: &Args, func: ItemFn) -> TokenStream {
 
     let config = config(args, &sig.ident);
     let start = start(args, &site);
-    // The bound `E: From<CircuitOpen>` is checked here; point its error at the return type.
-    let before = quote_spanned!(ret_span=> #call.before());
+    // The bound `E: From<CircuitOpen>` is checked here; point its error at `E`.
+    let before = quote_spanned!(error_span(output)=> #call.before());
     let body = typed_body(output, &block);
     let run = if sig.asyncness.is_some() {
         quote!(async #body.await)
@@ -83,6 +83,14 @@ fn expand(args: &Args, func: ItemFn) -> TokenStream {
         quote!((|| #body)())
     };
     let sort = sorter(args, &result, ret_span);
+    let sort_span = match &args.classifier {
+        Some(Classifier::When(expr) | Classifier::Classify(expr)) => {
+            syn::spanned::Spanned::span(expr)
+        }
+        None => ret_span,
+    };
+    // Everything that checks the classifier's type is reported at the classifier.
+    let bind_classifier = quote_spanned!(sort_span=> let #classifier = #sort;);
     let after = if sig.asyncness.is_some() {
         quote_spanned!(ret_span=> #call.after(#attempt, #result, #classifier).await)
     } else {
@@ -102,7 +110,7 @@ fn expand(args: &Args, func: ItemFn) -> TokenStream {
                 };
                 #[allow(clippy::redundant_closure_call)]
                 let #result = #run;
-                let #classifier = #sort;
+                #bind_classifier
                 match #after {
                     ::core::ops::ControlFlow::Break(#returned) => return #returned,
                     ::core::ops::ControlFlow::Continue(()) => {}
@@ -219,6 +227,22 @@ fn typed_body(output: &Type, block: &syn::Block) -> TokenStream {
         }
         #block
     }}
+}
+
+/// Where the error type is written: `E` in `Result<T, E>`, else the alias (`io::Result`).
+fn error_span(output: &Type) -> Span {
+    let Type::Path(path) = output else {
+        return syn::spanned::Spanned::span(output);
+    };
+    let Some(last) = path.path.segments.last() else {
+        return syn::spanned::Spanned::span(output);
+    };
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() >= 2 => {
+            syn::spanned::Spanned::span(&args.args[1])
+        }
+        _ => last.ident.span(),
+    }
 }
 
 /// Whether the return type can be written in a `let` (it can't hold `impl Trait`).

@@ -4,19 +4,22 @@
 //! same while the retry, breaker and settings underneath evolve. Nothing here is covered
 //! by semver: use the attributes, or the policies themselves.
 
-use crate::classify::{self, AllTransient, Verdict};
-use crate::Clock;
+use crate::classify::{self, AllTransient, Classify, Verdict};
+use crate::{CircuitOpen, Clock};
 
 #[path = "private/call.rs"]
 mod call;
 #[path = "private/config.rs"]
 mod config;
+#[path = "private/guard.rs"]
+mod guard;
 #[path = "private/site.rs"]
 mod site;
 
 pub use crate::Jitter;
 pub use call::{NoPermit, RetryCall};
 pub use config::Config;
+pub use guard::{Admitted, BreakerCall, ResilientCall};
 pub use site::Site;
 
 /// What an attributed function returns: a `Result`, whatever it is named.
@@ -32,6 +35,8 @@ pub trait Outcome: Sized {
     type Err;
     /// The error, if this is one.
     fn error(&self) -> Option<&Self::Err>;
+    /// An `Err`.
+    fn from_error(error: Self::Err) -> Self;
 }
 
 impl<T, E> Outcome for Result<T, E> {
@@ -42,7 +47,23 @@ impl<T, E> Outcome for Result<T, E> {
     fn error(&self) -> Option<&E> {
         self.as_ref().err()
     }
+
+    #[inline]
+    fn from_error(error: E) -> Self {
+        Err(error)
+    }
 }
+
+/// The error type of a function under a breaker attribute: it must hold an open circuit.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't hold an open circuit: breaker attributes need `{Self}: From<staunch::CircuitOpen>`",
+    label = "the function's error type must implement `From<staunch::CircuitOpen>`",
+    note = "a call refused by the open circuit returns `E::from(CircuitOpen)` as the function's error",
+    note = "give the error type a variant for it with `impl From<staunch::CircuitOpen>`, or return an error type that has one (`anyhow::Error`, `Box<dyn Error + Send + Sync>`)"
+)]
+pub trait OpenCircuitError: From<CircuitOpen> {}
+
+impl<E: From<CircuitOpen>> OpenCircuitError for E {}
 
 /// The clock of `clock = expr`: a [`Clock`] or anything that converts into one.
 #[inline]
@@ -55,7 +76,7 @@ pub fn clock(clock: impl Into<Clock>) -> Clock {
 /// Takes the attempt's result only to name the error type, so a closure needs no
 /// annotations.
 #[inline]
-pub fn when<R, P>(_: &R, predicate: P) -> classify::When<P>
+pub fn when<R, P>(_: &R, predicate: P) -> impl Classify<R::Err>
 where
     R: Outcome,
     P: Fn(&R::Err) -> bool,
@@ -65,7 +86,7 @@ where
 
 /// `classify = f`: a full classifier, `Fn(&E) -> Verdict`.
 #[inline]
-pub fn classify<R, C>(_: &R, classifier: C) -> C
+pub fn classify<R, C>(_: &R, classifier: C) -> impl Classify<R::Err>
 where
     R: Outcome,
     C: Fn(&R::Err) -> Verdict,

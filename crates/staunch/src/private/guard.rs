@@ -9,7 +9,7 @@
 use std::ops::ControlFlow;
 
 use super::call::RetryCall;
-use super::{Outcome, OpenCircuitError};
+use super::{OpenCircuitError, Outcome};
 use crate::breaker::Permit;
 use crate::classify::Classify;
 use crate::{CircuitBreaker, CircuitState, Verdict};
@@ -41,7 +41,12 @@ impl<'a> BreakerCall<'a> {
 
     /// Reports the outcome to the breaker and returns it.
     #[inline]
-    pub fn after_blocking<R, C>(&mut self, permit: Admitted<'a>, result: R, classifier: C) -> ControlFlow<R>
+    pub fn after_blocking<R, C>(
+        &mut self,
+        permit: Admitted<'a>,
+        result: R,
+        classifier: C,
+    ) -> ControlFlow<R>
     where
         R: Outcome,
         C: Classify<R::Err>,
@@ -52,7 +57,12 @@ impl<'a> BreakerCall<'a> {
 
     /// Reports the outcome to the breaker and returns it.
     #[inline]
-    pub async fn after<R, C>(&mut self, permit: Admitted<'a>, result: R, classifier: C) -> ControlFlow<R>
+    pub async fn after<R, C>(
+        &mut self,
+        permit: Admitted<'a>,
+        result: R,
+        classifier: C,
+    ) -> ControlFlow<R>
     where
         R: Outcome,
         C: Classify<R::Err>,
@@ -84,7 +94,12 @@ impl<'a> ResilientCall<'a> {
     }
 
     /// Reports the outcome to the breaker, then returns it or sleeps before a retry.
-    pub fn after_blocking<R, C>(&mut self, permit: Admitted<'a>, result: R, classifier: C) -> ControlFlow<R>
+    pub fn after_blocking<R, C>(
+        &mut self,
+        permit: Admitted<'a>,
+        result: R,
+        classifier: C,
+    ) -> ControlFlow<R>
     where
         R: Outcome,
         C: Classify<R::Err>,
@@ -95,7 +110,12 @@ impl<'a> ResilientCall<'a> {
     }
 
     /// Reports the outcome to the breaker, then returns it or sleeps before a retry.
-    pub async fn after<R, C>(&mut self, permit: Admitted<'a>, result: R, classifier: C) -> ControlFlow<R>
+    pub async fn after<R, C>(
+        &mut self,
+        permit: Admitted<'a>,
+        result: R,
+        classifier: C,
+    ) -> ControlFlow<R>
     where
         R: Outcome,
         C: Classify<R::Err>,
@@ -105,7 +125,12 @@ impl<'a> ResilientCall<'a> {
         ControlFlow::Continue(())
     }
 
-    fn decide<R, C>(&mut self, permit: Admitted<'a>, result: R, classifier: &C) -> ControlFlow<R, std::time::Duration>
+    fn decide<R, C>(
+        &mut self,
+        permit: Admitted<'a>,
+        result: R,
+        classifier: &C,
+    ) -> ControlFlow<R, std::time::Duration>
     where
         R: Outcome,
         C: Classify<R::Err>,
@@ -154,5 +179,8 @@ where
 }
 
 fn is_open(breaker: &CircuitBreaker) -> bool {
-    matches!(breaker.state(), CircuitState::Open | CircuitState::ForcedOpen)
+    matches!(
+        breaker.state(),
+        CircuitState::Open | CircuitState::ForcedOpen
+    )
 }

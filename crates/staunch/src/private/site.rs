@@ -5,14 +5,18 @@ use std::time::Duration;
 
 use super::call::RetryCall;
 use super::config::Config;
+use super::guard::{BreakerCall, ResilientCall};
 use crate::settings::SettingsLoader;
-use crate::{Clock, Jitter, ResilienceSettings, RetryBuilder, RetryPolicy};
+use crate::{
+    CircuitBreaker, Clock, Jitter, Registry, ResilienceSettings, RetryBuilder, RetryPolicy,
+};
 
 /// The `static` each attributed function holds.
 #[derive(Debug)]
 pub struct Site {
     config: Config,
     resolved: OnceLock<Resolved>,
+    breaker: OnceLock<CircuitBreaker>,
 }
 
 /// The arguments with the settings filled in.
@@ -29,6 +33,7 @@ impl Site {
         Self {
             config,
             resolved: OnceLock::new(),
+            breaker: OnceLock::new(),
         }
     }
 
@@ -44,6 +49,58 @@ impl Site {
             &self.resolved().retry,
             clock.unwrap_or_default(),
         )
+    }
+
+    /// A call guarded by the function's own breaker (`#[circuit_breaker(...)]`).
+    pub fn breaker(&'static self, clock: Option<Clock>) -> BreakerCall<'static> {
+        BreakerCall::new(self.own_breaker(clock))
+    }
+
+    /// A call guarded by a given breaker (`#[circuit_breaker(BREAKER)]`).
+    pub fn guard<'a>(&self, breaker: &'a CircuitBreaker) -> BreakerCall<'a> {
+        BreakerCall::new(breaker)
+    }
+
+    /// A retried call through the function's own breaker (`#[resilient(...)]`).
+    pub fn resilient(&'static self, clock: Option<Clock>) -> ResilientCall<'static> {
+        let breaker = self.own_breaker(clock.clone());
+        ResilientCall::new(self.retry(clock), breaker)
+    }
+
+    /// A retried call through a given breaker (`#[resilient(BREAKER)]`).
+    pub fn resilient_with<'a>(
+        &'static self,
+        breaker: &'a CircuitBreaker,
+        clock: Option<Clock>,
+    ) -> ResilientCall<'a> {
+        ResilientCall::new(self.retry(clock), breaker)
+    }
+
+    /// The breaker of this function: created on the first call and registered under the
+    /// function's name, or the one already registered under that name.
+    fn own_breaker(&'static self, clock: Option<Clock>) -> &'static CircuitBreaker {
+        self.breaker.get_or_init(|| {
+            let resolved = *self.resolved();
+            let name = self.name();
+            let make = || {
+                let mut builder = CircuitBreaker::builder(name)
+                    .failure_threshold(resolved.failure_threshold)
+                    .recovery_timeout(resolved.recovery_timeout);
+                if let Some(clock) = clock.clone() {
+                    builder = builder.clock(clock);
+                }
+                builder.build()
+            };
+            Registry::global().get_or_insert_with(name, make).unwrap_or_else(|error| {
+                tracing::warn!(target: "staunch", name, %error, "invalid breaker; using the defaults");
+                let builder = CircuitBreaker::builder(name);
+                let builder = match clock {
+                    Some(clock) => builder.clock(clock),
+                    None => builder,
+                };
+                builder.build().unwrap_or_else(|_| unreachable!("the default breaker is valid"))
+            })
+        })
     }
 
     pub(crate) fn resolved(&self) -> &Resolved {
