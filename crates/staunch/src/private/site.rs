@@ -218,9 +218,11 @@ mod tests {
 
     #[test]
     fn given_arguments_win_over_settings() {
-        let mut settings = ResilienceSettings::default();
-        settings.retry_max_attempts = 7;
-        settings.circuit_failure_threshold = 2;
+        let settings = ResilienceSettings {
+            retry_max_attempts: 7,
+            circuit_failure_threshold: 2,
+            ..ResilienceSettings::default()
+        };
         let config = Config::new("f").max_attempts(4).recovery_timeout(SECOND);
         let merged = numbers(&config, &settings);
         assert_eq!(merged.max_attempts, 4);
