@@ -8,8 +8,13 @@ fn query() -> Result<u32, QueryError> {
     Err(QueryError)
 }
 
+#[derive(Debug)]
+struct FetchError;
+
+type FetchResult<T> = Result<T, FetchError>;
+
 #[resilient(max_attempts = 3)]
-async fn fetch() -> std::io::Result<Vec<u8>> {
+async fn fetch() -> FetchResult<Vec<u8>> {
     Ok(Vec::new())
 }
 
