@@ -62,3 +62,15 @@ pub use settings::ResilienceSettings;
 // ---- policy, registry, presets --------------------------------------------------------
 
 // ---- end policy, registry, presets ----------------------------------------------------
+
+// ---- macros ---------------------------------------------------------------------------
+
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use staunch_macros::{circuit_breaker, resilient, retry_on_exception, retry_with_jitter};
+
+// ---- end macros -----------------------------------------------------------------------
