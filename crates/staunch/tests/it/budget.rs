@@ -349,9 +349,11 @@ fn concurrent_use_across_slot_boundaries_stays_within_the_budget() {
     );
 }
 
+type BuildCase = (fn() -> Result<RetryBudget, ConfigError>, &'static str, &'static str);
+
 #[test]
 fn the_builder_rejects_bad_values_by_name() {
-    let cases: [(fn() -> Result<RetryBudget, ConfigError>, &str, &str); 10] = [
+    let cases: [BuildCase; 10] = [
         (
             || RetryBudget::builder().ttl(Duration::ZERO).build(),
             "ttl",
