@@ -40,13 +40,37 @@ pub use retry::{
 // ---- end retry ------------------------------------------------------------------------
 
 // ---- breaker --------------------------------------------------------------------------
+pub mod breaker;
+pub mod registry;
+pub use breaker::{
+    BreakerError, CircuitBreaker, CircuitBreakerBuilder, CircuitOpen, CircuitState, Event,
+    ListenerId, OwnedPermit, Permit, Snapshot, Transition,
+};
+pub use registry::{KeyedBreakers, Registry, RegistrySnapshot};
 
 // ---- end breaker ----------------------------------------------------------------------
 
 // ---- settings and budget --------------------------------------------------------------
+
+pub mod budget;
+pub mod settings;
+pub use budget::RetryBudget;
+pub use settings::ResilienceSettings;
 
 // ---- end settings and budget ----------------------------------------------------------
 
 // ---- policy, registry, presets --------------------------------------------------------
 
 // ---- end policy, registry, presets ----------------------------------------------------
+
+// ---- macros ---------------------------------------------------------------------------
+
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use staunch_macros::{circuit_breaker, resilient, retry_on_exception, retry_with_jitter};
+
+// ---- end macros -----------------------------------------------------------------------

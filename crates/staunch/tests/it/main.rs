@@ -1,8 +1,14 @@
 //! Behaviour tests of staunch, in one integration binary.
 
 mod backoff;
+mod breaker;
+mod breaker_cancel;
+mod breaker_window;
+mod budget;
 mod clock;
+mod registry;
 mod retry;
 mod retry_error;
 mod retry_events;
 mod retry_state;
+mod settings;
