@@ -42,6 +42,9 @@ pin_project! {
     pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify> {
         make: F,
         core: Core<C, O, N>,
+        // Outside the pinned phase, so that a phase holding no sleep has no drop glue
+        // beyond the user's future.
+        sleep: Option<Sleep>,
         #[pin]
         phase: Phase<Fut>,
     }
@@ -52,7 +55,6 @@ pin_project! {
     enum Phase<Fut> {
         Idle,
         Running { #[pin] future: Fut },
-        Sleeping { sleep: Sleep },
         Done,
     }
 }
@@ -62,6 +64,7 @@ impl<F, Fut> Retry<F, Fut> {
         Self {
             make,
             core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
+            sleep: None,
             phase: Phase::Idle,
         }
     }
@@ -75,6 +78,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
         Retry {
             make: self.make,
             core: core(self.core),
+            sleep: None,
             phase: Phase::Idle,
         }
     }
@@ -202,41 +206,75 @@ where
     type Output = Result<T, RetryError<E>>;
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.as_mut().project();
+        // The fast path: the first attempt, made and polled here; everything else
+        // (a failure, a sleep, a later attempt) runs out of line.
+        if !this.core.first_attempt() {
+            return self.poll_retrying(cx, None);
+        }
+        if let PhaseProj::Idle = this.phase.as_mut().project() {
+            this.core.begin();
+            let future = (this.make)();
+            this.phase.set(Phase::Running { future });
+        }
+        let outcome = match this.phase.as_mut().project() {
+            PhaseProj::Running { future } => ready!(future.poll(cx)),
+            _ => return self.poll_retrying(cx, None),
+        };
+        match this.core.first_outcome(outcome) {
+            Ok(done) => {
+                this.phase.set(Phase::Done);
+                Poll::Ready(done)
+            }
+            Err(failed) => self.poll_retrying(cx, Some(failed)),
+        }
+    }
+}
+
+impl<F, Fut, T, E, C, O, N> Retry<F, Fut, C, O, N>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    C: Classify<E>,
+    O: RetryOk<T>,
+    N: Notify<T, E>,
+    E: fmt::Debug,
+{
+    /// Everything after a first attempt that did not succeed: classify, sleep, make the
+    /// next attempt. `outcome` is the outcome of the attempt just finished, if any.
+    #[cold]
+    #[inline(never)]
+    fn poll_retrying(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut outcome: Option<Result<T, E>>,
+    ) -> Poll<Result<T, RetryError<E>>> {
         let mut this = self.project();
         loop {
+            if let Some(outcome) = outcome.take() {
+                match this.core.on_outcome(outcome) {
+                    Step::Done(result) => {
+                        this.phase.set(Phase::Done);
+                        return Poll::Ready(result);
+                    }
+                    Step::Sleep(delay) => {
+                        this.phase.set(Phase::Idle);
+                        *this.sleep = Some(this.core.clock.sleep(delay));
+                    }
+                }
+            }
+            if let Some(sleep) = this.sleep.as_mut() {
+                ready!(Pin::new(sleep).poll(cx));
+                *this.sleep = None;
+            }
             match this.phase.as_mut().project() {
                 PhaseProj::Idle => {
                     this.core.begin();
                     let future = (this.make)();
                     this.phase.set(Phase::Running { future });
                 }
-                PhaseProj::Running { future } => {
-                    let mut outcome = ready!(future.poll(cx));
-                    if this.core.first_attempt() {
-                        match this.core.first_outcome(outcome) {
-                            Ok(done) => {
-                                this.phase.set(Phase::Done);
-                                return Poll::Ready(done);
-                            }
-                            Err(failed) => outcome = failed,
-                        }
-                    }
-                    match this.core.on_outcome(outcome) {
-                        Step::Done(result) => {
-                            this.phase.set(Phase::Done);
-                            return Poll::Ready(result);
-                        }
-                        Step::Sleep(delay) => {
-                            let sleep = this.core.clock.sleep(delay);
-                            this.phase.set(Phase::Sleeping { sleep });
-                        }
-                    }
-                }
-                PhaseProj::Sleeping { sleep } => {
-                    ready!(Pin::new(sleep).poll(cx));
-                    this.phase.set(Phase::Idle);
-                }
+                PhaseProj::Running { future } => outcome = Some(ready!(future.poll(cx))),
                 PhaseProj::Done => panic!("`Retry` polled after completion"),
             }
         }
@@ -245,11 +283,11 @@ where
 
 impl<F, Fut, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug for Retry<F, Fut, C, O, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let phase = match self.phase {
-            Phase::Idle => "idle",
-            Phase::Running { .. } => "running",
-            Phase::Sleeping { .. } => "sleeping",
-            Phase::Done => "done",
+        let phase = match (&self.phase, &self.sleep) {
+            (_, Some(_)) => "sleeping",
+            (Phase::Idle, None) => "idle",
+            (Phase::Running { .. }, None) => "running",
+            (Phase::Done, None) => "done",
         };
         f.debug_struct("Retry")
             .field("core", &self.core)
