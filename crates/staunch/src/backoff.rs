@@ -55,9 +55,11 @@ use crate::ConfigError;
 
 mod delays;
 mod jitter;
+mod nanos;
 
 pub use delays::Delays;
 pub use jitter::Jitter;
+pub(crate) use nanos::Nanos;
 
 /// The cap of a growing strategy unless [`Backoff::with_max_delay`] says otherwise.
 ///
@@ -72,7 +74,7 @@ pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(60);
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Strategy {
     Constant,
-    Linear { step: Duration },
+    Linear { step: Nanos },
     Exponential { factor: f64 },
     Fibonacci,
 }
@@ -80,7 +82,9 @@ pub(crate) enum Strategy {
 /// A backoff schedule: strategy, first delay, floor, cap, jitter and an optional seed.
 ///
 /// `Copy`, built with `const fn` setters; [`iter`](Backoff::iter) hands out the delays.
-/// See the [module docs](crate::backoff) for the exact formulas.
+/// See the [module docs](crate::backoff) for the exact formulas. Durations are kept to
+/// the nanosecond up to about 584 years; longer ones, [`Duration::MAX`] included, mean
+/// "forever" and read back as [`Duration::MAX`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -98,9 +102,9 @@ pub(crate) enum Strategy {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Backoff {
     pub(crate) strategy: Strategy,
-    pub(crate) first: Duration,
-    pub(crate) floor: Duration,
-    pub(crate) cap: Duration,
+    pub(crate) first: Nanos,
+    pub(crate) floor: Nanos,
+    pub(crate) cap: Nanos,
     pub(crate) jitter: Jitter,
     pub(crate) seed: Option<u64>,
 }
@@ -109,9 +113,9 @@ impl Backoff {
     const fn with_strategy(strategy: Strategy, first: Duration, cap: Duration) -> Self {
         Self {
             strategy,
-            first,
-            floor: Duration::ZERO,
-            cap,
+            first: Nanos::from_duration(first),
+            floor: Nanos::ZERO,
+            cap: Nanos::from_duration(cap),
             jitter: Jitter::None,
             seed: None,
         }
@@ -138,7 +142,8 @@ impl Backoff {
     /// assert_eq!(secs, [1, 2, 3, 4]);
     /// ```
     pub const fn linear(first: Duration) -> Self {
-        Self::with_strategy(Strategy::Linear { step: first }, first, DEFAULT_MAX_DELAY)
+        let step = Nanos::from_duration(first);
+        Self::with_strategy(Strategy::Linear { step }, first, DEFAULT_MAX_DELAY)
     }
 
     /// `first`, multiplied by the factor (default 2) each retry; cap 60 s.
@@ -215,7 +220,9 @@ impl Backoff {
     /// ```
     pub const fn with_step(mut self, step: Duration) -> Self {
         if let Strategy::Linear { .. } = self.strategy {
-            self.strategy = Strategy::Linear { step };
+            self.strategy = Strategy::Linear {
+                step: Nanos::from_duration(step),
+            };
         }
         self
     }
@@ -228,7 +235,7 @@ impl Backoff {
     /// assert_eq!(b.iter().next(), Some(Duration::from_secs(1)));
     /// ```
     pub const fn with_min_delay(mut self, floor: Duration) -> Self {
-        self.floor = floor;
+        self.floor = Nanos::from_duration(floor);
         self
     }
 
@@ -240,7 +247,7 @@ impl Backoff {
     /// assert_eq!(b.iter().nth(2), Some(Duration::from_secs(3)));
     /// ```
     pub const fn with_max_delay(mut self, cap: Duration) -> Self {
-        self.cap = cap;
+        self.cap = Nanos::from_duration(cap);
         self
     }
 
@@ -280,7 +287,7 @@ impl Backoff {
     /// assert_eq!(staunch::Backoff::linear(Duration::from_secs(2)).first_delay(), Duration::from_secs(2));
     /// ```
     pub const fn first_delay(&self) -> Duration {
-        self.first
+        self.first.to_duration()
     }
 
     /// The floor set by [`with_min_delay`](Backoff::with_min_delay).
@@ -290,7 +297,7 @@ impl Backoff {
     /// assert_eq!(staunch::Backoff::linear(Duration::from_secs(2)).min_delay(), Duration::ZERO);
     /// ```
     pub const fn min_delay(&self) -> Duration {
-        self.floor
+        self.floor.to_duration()
     }
 
     /// The cap set by [`with_max_delay`](Backoff::with_max_delay).
@@ -300,7 +307,7 @@ impl Backoff {
     /// assert_eq!(staunch::Backoff::linear(Duration::from_secs(2)).max_delay(), Duration::from_secs(60));
     /// ```
     pub const fn max_delay(&self) -> Duration {
-        self.cap
+        self.cap.to_duration()
     }
 
     /// The jitter mode.

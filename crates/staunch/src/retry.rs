@@ -52,6 +52,7 @@ use std::time::Duration;
 
 mod blocking;
 mod builder;
+mod cold_drop;
 mod core;
 mod error;
 mod ext;

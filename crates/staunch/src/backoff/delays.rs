@@ -1,14 +1,12 @@
 //! The delay iterator and its saturating arithmetic.
 //!
-//! Delays are computed in `u128` nanoseconds, which hold `Duration::MAX` (about 1.8e28 ns)
-//! and any product of two such values' logarithmic growth without wrapping; every step
-//! saturates and is clamped into `[floor, cap]` before it turns back into a `Duration`.
+//! Delays are computed in `u128` nanoseconds, wide enough that no intermediate step of
+//! the growth wraps; every step saturates and is clamped into `[floor, cap]` (both at most
+//! `u64::MAX` nanoseconds, see [`Nanos`]) before it turns back into a `Duration`.
 
 use std::time::Duration;
 
-use super::{Backoff, Jitter, Strategy};
-
-const NANOS_PER_SEC: u128 = 1_000_000_000;
+use super::{Backoff, Jitter, Nanos, Strategy};
 
 /// The delays of a [`Backoff`], one per retry; an endless iterator.
 ///
@@ -32,7 +30,7 @@ pub struct Delays {
     /// Retries handed out so far; the next one is `retry + 1`.
     retry: u32,
     /// The previous delay, for decorrelated jitter.
-    prev: u128,
+    prev: Nanos,
     /// Created on the first jittered draw, so schedules without jitter never seed.
     rng: Option<fastrand::Rng>,
 }
@@ -43,7 +41,7 @@ impl Delays {
         Self {
             backoff,
             retry: 0,
-            prev: backoff.first.as_nanos(),
+            prev: backoff.first,
             rng: None,
         }
     }
@@ -64,9 +62,9 @@ impl Delays {
     /// The ceiling of retry `n` (1-based): its raw delay clamped into `[floor, cap]`.
     fn ceiling(&self, n: u32) -> u128 {
         let b = &self.backoff;
-        let cap = b.cap.as_nanos();
-        let floor = b.floor.as_nanos().min(cap);
-        raw_delay(b.strategy, b.first.as_nanos(), n, cap).clamp(floor, cap)
+        let cap = b.cap.as_u128();
+        let floor = b.floor.as_u128().min(cap);
+        raw_delay(b.strategy, b.first.as_u128(), n, cap).clamp(floor, cap)
     }
 
     fn draw(&mut self, lo: u128, hi: u128) -> u128 {
@@ -83,7 +81,7 @@ impl Delays {
 
     fn delay(&mut self, n: u32) -> u128 {
         let b = self.backoff;
-        let floor = b.floor.as_nanos().min(b.cap.as_nanos());
+        let floor = b.floor.min(b.cap).as_u128();
         let delay = match b.jitter {
             Jitter::None => self.ceiling(n),
             Jitter::Full => {
@@ -95,12 +93,12 @@ impl Delays {
                 self.draw(floor.max(hi / 2), hi)
             }
             Jitter::Decorrelated => {
-                let spread = b.first.as_nanos().max(self.prev.saturating_mul(3));
+                let spread = b.first.as_u128().max(self.prev.as_u128().saturating_mul(3));
                 let hi = self.ceiling(n.saturating_add(1)).min(spread).max(floor);
                 self.draw(floor, hi)
             }
         };
-        self.prev = delay;
+        self.prev = Nanos::from_u128(delay);
         delay
     }
 }
@@ -111,7 +109,7 @@ impl Iterator for Delays {
     #[inline]
     fn next(&mut self) -> Option<Duration> {
         self.retry = self.retry.saturating_add(1);
-        Some(from_nanos(self.delay(self.retry)))
+        Some(Nanos::from_u128(self.delay(self.retry)).to_duration())
     }
 
     fn nth(&mut self, n: usize) -> Option<Duration> {
@@ -130,7 +128,7 @@ fn raw_delay(strategy: Strategy, first: u128, n: u32, cap: u128) -> u128 {
     let steps = u128::from(n.saturating_sub(1));
     match strategy {
         Strategy::Constant => first,
-        Strategy::Linear { step } => first.saturating_add(step.as_nanos().saturating_mul(steps)),
+        Strategy::Linear { step } => first.saturating_add(step.as_u128().saturating_mul(steps)),
         Strategy::Exponential { factor } => exponential(first, factor, steps, cap),
         Strategy::Fibonacci => fibonacci(first, n, cap),
     }
@@ -168,24 +166,9 @@ fn fibonacci(first: u128, n: u32, cap: u128) -> u128 {
     current.saturating_mul(first)
 }
 
-/// Turns nanoseconds back into a `Duration`, saturating at `Duration::MAX`.
-pub(crate) fn from_nanos(nanos: u128) -> Duration {
-    match u64::try_from(nanos / NANOS_PER_SEC) {
-        Ok(secs) => Duration::new(secs, (nanos % NANOS_PER_SEC) as u32),
-        Err(_) => Duration::MAX,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn from_nanos_round_trips_and_saturates() {
-        assert_eq!(from_nanos(Duration::MAX.as_nanos()), Duration::MAX);
-        assert_eq!(from_nanos(u128::MAX), Duration::MAX);
-        assert_eq!(from_nanos(1_500_000_000), Duration::from_millis(1500));
-    }
 
     #[test]
     fn fibonacci_saturates_at_the_cap() {

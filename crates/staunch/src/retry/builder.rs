@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::{RetryPolicy, DEFAULT_MAX_DELAY_HINT};
+use crate::backoff::Nanos;
 use crate::{Backoff, ConfigError, Jitter};
 
 /// A bad `f64` given to a `*_secs` setter, reported by `build()`.
@@ -85,7 +86,7 @@ impl RetryBuilder {
             max_attempts: attempts,
             backoff,
             deadline: None,
-            max_delay_hint: DEFAULT_MAX_DELAY_HINT,
+            max_delay_hint: Nanos::from_duration(DEFAULT_MAX_DELAY_HINT),
             name: None,
         })
     }
@@ -119,6 +120,7 @@ impl RetryBuilder {
     /// ```
     pub const fn wait_min(mut self, wait_min: Duration) -> Self {
         let b = self.policy.backoff;
+        let wait_min = Nanos::from_duration(wait_min);
         self.policy.backoff = Backoff {
             first: wait_min,
             floor: wait_min,
@@ -244,7 +246,7 @@ impl RetryBuilder {
     /// assert_eq!(p.max_delay_hint(), Duration::from_secs(30));
     /// ```
     pub const fn max_delay_hint(mut self, cap: Duration) -> Self {
-        self.policy.max_delay_hint = cap;
+        self.policy.max_delay_hint = Nanos::from_duration(cap);
         self
     }
 

@@ -4,10 +4,11 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::cold_drop::{ColdDrop, Timer};
 use super::hooks::{Notify, RetryOk, Retrying};
 use super::state::{Decision, RetryState};
 use super::{RetryError, RetryErrorKind, RetryPolicy};
-use crate::{Classify, Clock, Verdict};
+use crate::{Classify, Clock, Sleep, Verdict};
 
 /// The next step of a driver after an attempt.
 pub(crate) enum Step<T, E> {
@@ -21,12 +22,12 @@ pub(crate) enum Step<T, E> {
 /// touches nothing but the policy's deadline flag.
 #[derive(Debug)]
 pub(crate) struct Core<C, O, N> {
-    name: Option<&'static str>,
-    pub(crate) clock: Clock,
     pub(crate) classify: C,
     pub(crate) retry_ok: O,
     pub(crate) notify: N,
     progress: Progress,
+    /// Last, so that it drops last: nothing is left to clean up should its drop panic.
+    timer: ColdDrop<Timer>,
 }
 
 /// Where a call stands; the policy turns into a [`RetryState`] at the first failure.
@@ -37,15 +38,16 @@ enum Progress {
         /// Read before the first attempt, only when a deadline is set.
         start: Option<Duration>,
     },
-    Retrying(RetryState),
+    Retrying {
+        state: RetryState,
+        name: Option<&'static str>,
+    },
 }
 
 impl<C, O, N> Core<C, O, N> {
     #[inline]
     pub(crate) fn new(policy: RetryPolicy, classify: C, retry_ok: O, notify: N) -> Self {
         Self {
-            name: policy.name,
-            clock: Clock::system(),
             classify,
             retry_ok,
             notify,
@@ -53,6 +55,7 @@ impl<C, O, N> Core<C, O, N> {
                 policy,
                 start: None,
             },
+            timer: ColdDrop::default(),
         }
     }
 
@@ -60,20 +63,18 @@ impl<C, O, N> Core<C, O, N> {
     #[inline]
     pub(crate) fn classify_with<C2>(self, classify: C2) -> Core<C2, O, N> {
         let Core {
-            name,
-            clock,
             retry_ok,
             notify,
             progress,
+            timer,
             ..
         } = self;
         Core {
-            name,
-            clock,
             classify,
             retry_ok,
             notify,
             progress,
+            timer,
         }
     }
 
@@ -81,20 +82,18 @@ impl<C, O, N> Core<C, O, N> {
     #[inline]
     pub(crate) fn retry_ok_with<O2>(self, retry_ok: O2) -> Core<C, O2, N> {
         let Core {
-            name,
-            clock,
             classify,
             notify,
             progress,
+            timer,
             ..
         } = self;
         Core {
-            name,
-            clock,
             classify,
             retry_ok,
             notify,
             progress,
+            timer,
         }
     }
 
@@ -102,21 +101,42 @@ impl<C, O, N> Core<C, O, N> {
     #[inline]
     pub(crate) fn notify_with<N2>(self, notify: N2) -> Core<C, O, N2> {
         let Core {
-            name,
-            clock,
             classify,
             retry_ok,
             progress,
+            timer,
             ..
         } = self;
         Core {
-            name,
-            clock,
             classify,
             retry_ok,
             notify,
             progress,
+            timer,
         }
+    }
+
+    /// The clock to read and sleep on.
+    #[inline]
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.timer.clock
+    }
+
+    /// Reads and sleeps on `clock` from now on.
+    #[inline]
+    pub(crate) fn set_clock(&mut self, clock: Clock) {
+        self.timer.clock = clock;
+    }
+
+    /// The sleep in progress between two attempts, if any (async driver only).
+    #[inline]
+    pub(crate) fn sleep_mut(&mut self) -> &mut Option<Sleep> {
+        &mut self.timer.sleep
+    }
+
+    /// Whether a sleep is in progress.
+    pub(crate) fn is_sleeping(&self) -> bool {
+        self.timer.sleep.is_some()
     }
 
     /// Reads the start time before the first attempt, only when a deadline needs it.
@@ -124,8 +144,17 @@ impl<C, O, N> Core<C, O, N> {
     pub(crate) fn begin(&mut self) {
         if let Progress::First { policy, start } = &mut self.progress {
             if policy.deadline.is_some() && start.is_none() {
-                *start = Some(self.clock.now());
+                *start = Some(self.timer.clock.now());
             }
+        }
+    }
+
+    /// The policy's name, for events and metrics.
+    #[inline]
+    fn name(&self) -> Option<&'static str> {
+        match &self.progress {
+            Progress::First { policy, .. } => policy.name,
+            Progress::Retrying { name, .. } => *name,
         }
     }
 
@@ -147,7 +176,7 @@ impl<C, O, N> Core<C, O, N> {
     {
         match outcome {
             Ok(value) if !self.retry_ok.should_retry(&value) => {
-                events::success_first_try(self.name);
+                events::success_first_try(self.name());
                 Ok(Ok(value))
             }
             outcome => Err(outcome),
@@ -167,12 +196,12 @@ impl<C, O, N> Core<C, O, N> {
             Ok(value) if !self.retry_ok.should_retry(&value) => {
                 let attempts = match &self.progress {
                     Progress::First { .. } => 0,
-                    Progress::Retrying(state) => state.attempts(),
+                    Progress::Retrying { state, .. } => state.attempts(),
                 };
                 if attempts == 0 {
-                    events::success_first_try(self.name);
+                    events::success_first_try(self.name());
                 } else {
-                    events::success_after_retry(self.name, attempts.saturating_add(1));
+                    events::success_after_retry(self.name(), attempts.saturating_add(1));
                 }
                 return Step::Done(Ok(value));
             }
@@ -187,10 +216,11 @@ impl<C, O, N> Core<C, O, N> {
         if let Progress::First { policy, start } = self.progress {
             let mut state = RetryState::unstarted(&policy);
             state.start(start.unwrap_or(now));
-            self.progress = Progress::Retrying(state);
+            let name = policy.name;
+            self.progress = Progress::Retrying { state, name };
         }
         match &mut self.progress {
-            Progress::Retrying(state) => state,
+            Progress::Retrying { state, .. } => state,
             Progress::First { .. } => unreachable!("the state was just built"),
         }
     }
@@ -200,12 +230,12 @@ impl<C, O, N> Core<C, O, N> {
         N: Notify<T, E>,
         E: fmt::Debug,
     {
-        let now = self.clock.now();
+        let now = self.timer.clock.now();
+        let name = self.name();
         let state = self.state(now);
         let decision = state.on_failure(verdict, now);
         let attempt = state.attempts();
         let elapsed = state.elapsed(now);
-        let name = self.name;
         match decision {
             Decision::Retry(delay) => {
                 events::retrying(name, attempt, delay, outcome.as_ref().err());

@@ -11,7 +11,7 @@ use super::core::{Core, Step};
 use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
 use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
-use crate::{AllTransient, Classify, Clock, Sleep};
+use crate::{AllTransient, Classify, Clock};
 
 pin_project! {
     /// A retried async call; await it. Made by [`Retryable::retry`](super::Retryable::retry)
@@ -41,12 +41,11 @@ pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify> {
         make: F,
-        core: Core<C, O, N>,
-        // Outside the pinned phase, so that a phase holding no sleep has no drop glue
-        // beyond the user's future.
-        sleep: Option<Sleep>,
         #[pin]
         phase: Phase<Fut>,
+        // Holds the sleep between attempts, outside the pinned phase, so that the phase
+        // has no drop glue beyond the caller's future. Last, so that it drops last.
+        core: Core<C, O, N>,
     }
 }
 
@@ -63,9 +62,8 @@ impl<F, Fut> Retry<F, Fut> {
     pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
         Self {
             make,
-            core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
-            sleep: None,
             phase: Phase::Idle,
+            core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
         }
     }
 }
@@ -77,9 +75,8 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     ) -> Retry<F, Fut, C2, O2, N2> {
         Retry {
             make: self.make,
-            core: core(self.core),
-            sleep: None,
             phase: Phase::Idle,
+            core: core(self.core),
         }
     }
 
@@ -189,7 +186,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     /// # }
     /// ```
     pub fn clock(mut self, clock: Clock) -> Self {
-        self.core.clock = clock;
+        self.core.set_clock(clock);
         self
     }
 }
@@ -260,13 +257,14 @@ where
                     }
                     Step::Sleep(delay) => {
                         this.phase.set(Phase::Idle);
-                        *this.sleep = Some(this.core.clock.sleep(delay));
+                        let sleep = this.core.clock().sleep(delay);
+                        *this.core.sleep_mut() = Some(sleep);
                     }
                 }
             }
-            if let Some(sleep) = this.sleep.as_mut() {
+            if let Some(sleep) = this.core.sleep_mut() {
                 ready!(Pin::new(sleep).poll(cx));
-                *this.sleep = None;
+                *this.core.sleep_mut() = None;
             }
             match this.phase.as_mut().project() {
                 PhaseProj::Idle => {
@@ -283,15 +281,30 @@ where
 
 impl<F, Fut, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug for Retry<F, Fut, C, O, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let phase = match (&self.phase, &self.sleep) {
-            (_, Some(_)) => "sleeping",
-            (Phase::Idle, None) => "idle",
-            (Phase::Running { .. }, None) => "running",
-            (Phase::Done, None) => "done",
+        let phase = match (&self.phase, self.core.is_sleeping()) {
+            (_, true) => "sleeping",
+            (Phase::Idle, false) => "idle",
+            (Phase::Running { .. }, false) => "running",
+            (Phase::Done, false) => "done",
         };
         f.debug_struct("Retry")
             .field("core", &self.core)
             .field("phase", &phase)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn probe() {
+        use crate::*;
+        async fn op() -> Result<u64, std::io::Error> { Ok(1) }
+        let f = || op();
+        let r = Retryable::retry(f, RetryPolicy::default());
+        eprintln!("Retry {} policy {} backoff {} state {} core {} clock {} delays {} strategy {}",
+            std::mem::size_of_val(&r), std::mem::size_of::<RetryPolicy>(), std::mem::size_of::<Backoff>(),
+            std::mem::size_of::<crate::retry::RetryState>(), std::mem::size_of::<super::Core<AllTransient, super::AcceptOk, super::NoNotify>>(),
+            std::mem::size_of::<Clock>(), std::mem::size_of::<crate::backoff::Delays>(), std::mem::size_of::<crate::backoff::Strategy>());
     }
 }

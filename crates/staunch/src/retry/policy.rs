@@ -4,6 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{BlockingRetryable, Retry, RetryBuilder, RetryError, Retryable};
+use crate::backoff::Nanos;
 use crate::Backoff;
 
 /// How often and how patiently to retry: attempts in total, a backoff, an optional
@@ -12,6 +13,10 @@ use crate::Backoff;
 /// Validated once by [`RetryBuilder::build`]; `Copy`, so one policy serves any number of
 /// calls and threads. What to retry is chosen at the call site (`.when(..)`,
 /// `.classify(..)`), so one policy works for every error type.
+///
+/// Every retried call carries its own copy, so the policy is kept small: the durations of
+/// its backoff and its hint cap are stored as nanoseconds, exact up to about 584 years;
+/// longer ones mean "forever" and read back as [`Duration::MAX`].
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -42,7 +47,7 @@ pub struct RetryPolicy {
     pub(crate) max_attempts: u32,
     pub(crate) backoff: Backoff,
     pub(crate) deadline: Option<Duration>,
-    pub(crate) max_delay_hint: Duration,
+    pub(crate) max_delay_hint: Nanos,
     pub(crate) name: Option<&'static str>,
 }
 
@@ -138,7 +143,7 @@ impl RetryPolicy {
     /// assert_eq!(staunch::RetryPolicy::retry_on_exception().max_delay_hint(), Duration::from_secs(60));
     /// ```
     pub const fn max_delay_hint(&self) -> Duration {
-        self.max_delay_hint
+        self.max_delay_hint.to_duration()
     }
 
     /// The name used in `tracing` events and metric labels.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{RetryErrorKind, RetryPolicy};
-use crate::backoff::Delays;
+use crate::backoff::{Delays, Nanos};
 use crate::Verdict;
 
 /// What to do after a failed attempt.
@@ -68,7 +68,7 @@ pub enum Decision {
 pub struct RetryState {
     max_attempts: u32,
     deadline: Option<Duration>,
-    max_delay_hint: Duration,
+    max_delay_hint: Nanos,
     delays: Delays,
     attempts: u32,
     start: Option<Duration>,
@@ -209,7 +209,7 @@ impl RetryState {
         }
         let mut required = min_wait;
         if let Some(hint) = verdict.delay_hint() {
-            if hint > self.max_delay_hint {
+            if Nanos::from_duration(hint) > self.max_delay_hint {
                 return Decision::Stop(RetryErrorKind::HintTooLong);
             }
             required = required.max(hint);
