@@ -55,6 +55,7 @@ mod builder;
 mod cold_drop;
 mod core;
 mod error;
+mod events;
 mod ext;
 mod future;
 mod hooks;

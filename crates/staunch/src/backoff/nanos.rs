@@ -57,20 +57,6 @@ impl Nanos {
     }
 }
 
-impl From<Duration> for Nanos {
-    #[inline]
-    fn from(duration: Duration) -> Self {
-        Self::from_duration(duration)
-    }
-}
-
-impl From<Nanos> for Duration {
-    #[inline]
-    fn from(nanos: Nanos) -> Self {
-        nanos.to_duration()
-    }
-}
-
 impl fmt::Debug for Nanos {
     /// As the duration it stands for (`1.5s`), like the `Duration` it replaces.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -90,25 +76,37 @@ mod tests {
             Duration::from_millis(1500),
             Duration::from_nanos(u64::MAX - 1),
         ] {
-            assert_eq!(Nanos::from(d).to_duration(), d);
+            assert_eq!(Nanos::from_duration(d).to_duration(), d);
         }
-        assert_eq!(Nanos::from(Duration::MAX), Nanos::MAX);
-        assert_eq!(Nanos::from(Duration::from_nanos(u64::MAX)), Nanos::MAX);
-        assert_eq!(Nanos::from(Duration::from_secs(u64::MAX / 2)), Nanos::MAX);
+        assert_eq!(Nanos::from_duration(Duration::MAX), Nanos::MAX);
+        assert_eq!(
+            Nanos::from_duration(Duration::from_nanos(u64::MAX)),
+            Nanos::MAX
+        );
+        assert_eq!(
+            Nanos::from_duration(Duration::from_secs(u64::MAX / 2)),
+            Nanos::MAX
+        );
         assert_eq!(Nanos::MAX.to_duration(), Duration::MAX);
         assert_eq!(Nanos::from_u128(u128::MAX), Nanos::MAX);
-        assert_eq!(Nanos::from_u128(7), Nanos::from(Duration::from_nanos(7)));
+        assert_eq!(
+            Nanos::from_u128(7),
+            Nanos::from_duration(Duration::from_nanos(7))
+        );
     }
 
     #[test]
     fn orders_like_the_durations_it_stands_for() {
-        let a = Nanos::from(Duration::from_millis(1));
-        let b = Nanos::from(Duration::from_secs(1));
+        let a = Nanos::from_duration(Duration::from_millis(1));
+        let b = Nanos::from_duration(Duration::from_secs(1));
         assert!(Nanos::ZERO < a && a < b && b < Nanos::MAX);
     }
 
     #[test]
     fn debug_reads_like_a_duration() {
-        assert_eq!(format!("{:?}", Nanos::from(Duration::from_millis(1500))), "1.5s");
+        assert_eq!(
+            format!("{:?}", Nanos::from_duration(Duration::from_millis(1500))),
+            "1.5s"
+        );
     }
 }

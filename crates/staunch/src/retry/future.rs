@@ -59,6 +59,7 @@ pin_project! {
 }
 
 impl<F, Fut> Retry<F, Fut> {
+    #[inline]
     pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
         Self {
             make,
@@ -69,6 +70,7 @@ impl<F, Fut> Retry<F, Fut> {
 }
 
 impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
+    #[inline]
     fn with_core<C2, O2, N2>(
         self,
         core: impl FnOnce(Core<C, O, N>) -> Core<C2, O2, N2>,
@@ -295,16 +297,45 @@ impl<F, Fut, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug for Retry<F
 }
 
 #[cfg(test)]
-mod size_probe {
+mod tests {
+    use std::future::{ready, Ready};
+    use std::mem::size_of_val;
+
+    use super::*;
+    use crate::Retryable;
+
+    fn attempt() -> Ready<Result<u8, ()>> {
+        ready(Ok(1))
+    }
+
+    /// Every retried call carries the whole future, policy included, and moves it at
+    /// least once: its size is paid on every call. With a closure and a future of
+    /// (almost) nothing, what is left is the retry itself.
     #[test]
-    fn probe() {
-        use crate::*;
-        async fn op() -> Result<u64, std::io::Error> { Ok(1) }
-        let f = || op();
-        let r = Retryable::retry(f, RetryPolicy::default());
-        eprintln!("Retry {} policy {} backoff {} state {} core {} clock {} delays {} strategy {}",
-            std::mem::size_of_val(&r), std::mem::size_of::<RetryPolicy>(), std::mem::size_of::<Backoff>(),
-            std::mem::size_of::<crate::retry::RetryState>(), std::mem::size_of::<super::Core<AllTransient, super::AcceptOk, super::NoNotify>>(),
-            std::mem::size_of::<Clock>(), std::mem::size_of::<crate::backoff::Delays>(), std::mem::size_of::<crate::backoff::Strategy>());
+    fn the_future_stays_small() {
+        let policy = RetryPolicy::default();
+        assert!(
+            size_of_val(&policy) <= 112,
+            "policy: {} bytes",
+            size_of_val(&policy)
+        );
+        let retry = attempt.retry(policy);
+        assert!(
+            size_of_val(&retry) <= 208,
+            "future: {} bytes",
+            size_of_val(&retry)
+        );
+        let refined = attempt.retry(policy).when(|_: &()| true);
+        assert!(
+            size_of_val(&refined) <= 208,
+            "future: {} bytes",
+            size_of_val(&refined)
+        );
+    }
+
+    #[test]
+    fn debug_names_the_phase() {
+        let retry = attempt.retry(RetryPolicy::default());
+        assert!(format!("{retry:?}").contains(r#"phase: "idle""#));
     }
 }
