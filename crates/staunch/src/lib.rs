@@ -28,21 +28,25 @@ pub use clock::{Clock, Sleep, TimeSource};
 pub use error::ConfigError;
 
 // ---- retry: backoff and retry --------------------------------------------------------
+pub mod backoff;
+pub mod retry;
 
+pub use backoff::{Backoff, Jitter};
+pub use retry::{
+    BlockingRetry, BlockingRetryable, Retry, RetryBuilder, RetryError, RetryErrorKind, RetryPolicy,
+    Retryable,
+};
 
 // ---- end retry ------------------------------------------------------------------------
 
 // ---- breaker --------------------------------------------------------------------------
 
-
 // ---- end breaker ----------------------------------------------------------------------
 
 // ---- settings and budget --------------------------------------------------------------
 
-
 // ---- end settings and budget ----------------------------------------------------------
 
 // ---- policy, registry, presets --------------------------------------------------------
-
 
 // ---- end policy, registry, presets ----------------------------------------------------

@@ -138,6 +138,8 @@ mod tests {
             }
         }
         assert!(chain_is_transient(&Wrapper(io::ErrorKind::TimedOut.into())));
-        assert!(!chain_is_transient(&Wrapper(io::ErrorKind::NotFound.into())));
+        assert!(!chain_is_transient(&Wrapper(
+            io::ErrorKind::NotFound.into()
+        )));
     }
 }

@@ -1,3 +1,4 @@
 //! Behaviour tests of staunch, in one integration binary.
 
+mod backoff;
 mod clock;
