@@ -8,7 +8,9 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use staunch::{BreakerError, CircuitBreaker, ConfigError, Registry};
+use staunch::{
+    BreakerError, CircuitBreaker, ConfigError, Jitter, Registry, RetryPolicy, Verdict,
+};
 
 use crate::clients::CallError;
 use crate::script::Service;
@@ -20,45 +22,70 @@ const FAILURE_THRESHOLD: u32 = 5;
 const RECOVERY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A breaker and the retry around it, for one service.
+///
+/// The retry is outside and the breaker inside: each attempt asks the breaker, and a call
+/// refused by an open breaker is not retried.
 #[derive(Debug, Clone)]
 pub(crate) struct Guard {
     breaker: CircuitBreaker,
+    retry: RetryPolicy,
 }
 
 impl Guard {
     /// Registers the breaker of `service` in `registry`, replacing one of the same name.
     fn install(registry: &Registry, service: Service) -> Result<Self, ConfigError> {
-        let breaker = CircuitBreaker::builder(service.breaker_name())
+        let name = service.breaker_name();
+        let breaker = CircuitBreaker::builder(name)
             .failure_threshold(FAILURE_THRESHOLD)
             .recovery_timeout(RECOVERY_TIMEOUT)
             .build()?;
         registry.insert(breaker.clone());
-        Ok(Self { breaker })
+        // Three attempts, 50 ms doubling to 400 ms with full jitter; server hints up to 2 s.
+        let retry = RetryPolicy::builder()
+            .name(name)
+            .max_attempts(3)
+            .wait_min(Duration::from_millis(50))
+            .wait_max(Duration::from_millis(400))
+            .jitter(Jitter::Full)
+            .max_delay_hint(Duration::from_secs(2))
+            .build()?;
+        Ok(Self { breaker, retry })
     }
 
-    /// Runs `operation` under the breaker, with retries; returns how the call ended and
-    /// how many attempts reached the service or the breaker.
+    /// Runs `operation` under the retry and the breaker; returns how the call ended and how
+    /// many attempts it made.
     pub(crate) async fn call<T, F, Fut>(&self, mut operation: F) -> (Outcome, u32)
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, CallError>>,
     {
         let attempts = AtomicU32::new(0);
-        let classify = |error: &CallError| error.verdict();
+        let breaker = &self.breaker;
         let result = self
-            .breaker
-            .call_with(classify, || {
+            .retry
+            .call(|| {
                 // Relaxed: read after the call, on this task.
                 attempts.fetch_add(1, Ordering::Relaxed);
-                operation()
+                let attempt = operation();
+                breaker.call_with(CallError::verdict, move || attempt)
             })
+            .classify(verdict)
             .await;
         let outcome = match result {
             Ok(_) => Outcome::Succeeded,
-            Err(BreakerError::Open(_)) => Outcome::Rejected,
+            Err(err) if matches!(err.last_error(), BreakerError::Open(_)) => Outcome::Rejected,
             Err(_) => Outcome::Failed,
         };
         (outcome, attempts.load(Ordering::Relaxed).max(1))
+    }
+}
+
+/// The retry's view of an attempt's error: the service's own classification, and no
+/// retry of a call the open breaker refused.
+fn verdict(error: &BreakerError<CallError>) -> Verdict {
+    match error {
+        BreakerError::Inner(error) => error.verdict(),
+        _ => Verdict::IGNORE,
     }
 }
 

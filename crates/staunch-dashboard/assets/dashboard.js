@@ -43,6 +43,12 @@
     history.set(name, list);
   }
 
+  // Adds past states to a breaker's history, keeping it sorted and without repeats.
+  function mergeHistory(name, entries) {
+    const all = (history.get(name) || []).concat(entries).sort((a, b) => a.t - b.t);
+    history.set(name, all.filter((e, i) => i === 0 || e.state !== all[i - 1].state));
+  }
+
   function accept(snap, now) {
     breakers.set(snap.name, { snap, at: now });
     remember(snap.name, snap.state, Date.now() - (history.has(snap.name) ? 0 : snap.time_in_state_ms));
@@ -115,6 +121,11 @@
       if (!breakers.has(name)) { c.root.remove(); cards.delete(name); }
     }
     document.getElementById("empty").hidden = cards.size > 0;
+    const counts = {};
+    for (const { snap } of breakers.values()) counts[snap.state] = (counts[snap.state] || 0) + 1;
+    const parts = Object.keys(counts).sort().map((state) => counts[state] + " " + label(state));
+    document.getElementById("totals").textContent =
+      breakers.size + (breakers.size === 1 ? " breaker" : " breakers") + (parts.length ? " · " + parts.join(" · ") : "");
   }
 
   function addTransition(t, when, fresh) {
@@ -147,8 +158,8 @@
         if (!res.ok) continue;
         const detail = await res.json();
         const now = Date.now();
-        const list = detail.recent_transitions.map((t) => ({ state: t.to, t: now - t.ago_ms }));
-        if (list.length) history.set(name, [{ state: detail.recent_transitions[0].from, t: now - STRIP_MS }, ...list]);
+        const known = detail.recent_transitions.map((t) => ({ state: t.to, t: now - t.ago_ms }));
+        mergeHistory(name, known);
         for (const t of detail.recent_transitions) addTransition(t, now - t.ago_ms, false);
       } catch (_) { /* the next refresh tries again */ }
     }

@@ -17,9 +17,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// Bound for starting the browser and for every page interaction.
-pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const BROWSER_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub struct Browser {
+pub(crate) struct Browser {
     client: Client,
     driver: Child,
     profile: PathBuf,
@@ -33,7 +33,7 @@ fn program(variable: &str, default: &str) -> Option<PathBuf> {
 impl Browser {
     /// Starts chromedriver and a headless Chromium; `None` (after a loud notice) when
     /// either is not installed.
-    pub async fn start(test: &str) -> Option<Browser> {
+    pub(crate) async fn start(test: &str) -> Option<Browser> {
         let chromium = program("CHROMIUM", "/usr/bin/chromium");
         let driver = program("CHROMEDRIVER", "/usr/bin/chromedriver");
         let (Some(chromium), Some(driver)) = (chromium, driver) else {
@@ -54,16 +54,16 @@ impl Browser {
         })
     }
 
-    pub fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         &self.client
     }
 
-    pub async fn open(&self, url: &str) {
+    pub(crate) async fn open(&self, url: &str) {
         self.client.goto(url).await.expect("page did not load");
     }
 
     /// Waits until an element matches `css`, up to `limit`.
-    pub async fn wait_for(&self, css: &str, limit: Duration) -> Result<(), String> {
+    pub(crate) async fn wait_for(&self, css: &str, limit: Duration) -> Result<(), String> {
         let wait = self.client.wait().at_most(limit).every(Duration::from_millis(50));
         match wait.for_element(Locator::Css(css)).await {
             Ok(_) => Ok(()),
@@ -72,13 +72,13 @@ impl Browser {
     }
 
     /// The text of the first element matching `css`.
-    pub async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let element = self.client.find(Locator::Css(css)).await.expect("no such element");
         element.text().await.expect("element text")
     }
 
     /// Saves a PNG screenshot of the window to `path`, creating its directory.
-    pub async fn screenshot(&self, path: &Path) {
+    pub(crate) async fn screenshot(&self, path: &Path) {
         let png = self.client.screenshot().await.expect("screenshot");
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).unwrap();
@@ -86,7 +86,7 @@ impl Browser {
         std::fs::write(path, png).unwrap();
     }
 
-    pub async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
         let _ = std::fs::remove_dir_all(&self.profile);
@@ -157,10 +157,10 @@ async fn connect(port: u16, chromium: &Path, profile: &Path) -> Client {
         serde_json::json!({ "binary": chromium, "args": args }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let connecting = ClientBuilder::new(connector)
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{port}"));
-    tokio::time::timeout(BROWSER_TIMEOUT, connecting)
+    let mut builder = ClientBuilder::new(connector);
+    builder.capabilities(capabilities);
+    let url = format!("http://127.0.0.1:{port}");
+    tokio::time::timeout(BROWSER_TIMEOUT, builder.connect(&url))
         .await
         .expect("chromium did not start in time")
         .expect("chromium did not start")

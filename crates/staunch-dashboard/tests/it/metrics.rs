@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use metrics_exporter_prometheus::PrometheusBuilder;
 
-use crate::support::{trip, Server};
+use crate::support::{breaker, trip, Server};
 
 /// The families declared by `# TYPE` lines, after checking every line's format: `# HELP`
 /// and `# TYPE` before a family's samples, each family once, valid names, quoted and
@@ -100,11 +100,11 @@ async fn a_recorder_adds_its_counters_and_each_family_appears_once() {
     let recorder = PrometheusBuilder::new().build_recorder();
     let handle = recorder.handle();
     let server = Server::serve(move |d| d.metrics_text(move || handle.render())).await;
-    metrics::with_local_recorder(&recorder, || {
-        let llm = server.breaker("llm");
-        let _ = llm.call_blocking(|| Ok::<_, &str>(()));
-        trip(&llm);
-    });
+    // Breakers register their metric handles with the recorder current when they are built.
+    let recorded = metrics::with_local_recorder(&recorder, || breaker("recorded", &server.fake));
+    server.registry.insert(recorded.clone());
+    let _ = recorded.call_blocking(|| Ok::<_, &str>(()));
+    trip(&recorded);
     let text = scrape(&server).await;
     let families = parse(&text);
     let calls = &families["staunch_circuit_calls_total"];

@@ -9,34 +9,34 @@ use staunch::{CircuitBreaker, Registry};
 use staunch_dashboard::Dashboard;
 
 /// Failures that open the test breakers.
-pub const THRESHOLD: u32 = 3;
+pub(crate) const THRESHOLD: u32 = 3;
 /// Their recovery timeout, on the fake clock.
-pub const RECOVERY: Duration = Duration::from_secs(30);
+pub(crate) const RECOVERY: Duration = Duration::from_secs(30);
 /// The admin token of [`Server::with_admin`].
-pub const TOKEN: &str = "test-token-0123456789";
+pub(crate) const TOKEN: &str = "test-token-0123456789";
 /// Bound for every wait on I/O, far above what any step needs.
-pub const IO_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(20);
 
-pub struct Server {
-    pub addr: SocketAddr,
-    pub registry: Arc<Registry>,
-    pub fake: FakeClock,
-    pub http: reqwest::Client,
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) fake: FakeClock,
+    pub(crate) http: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
     /// Breakers `llm`, `mcp` and `database`, read-only dashboard.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::serve(|dashboard| dashboard).await
     }
 
     /// The same with the admin actions enabled by [`TOKEN`].
-    pub async fn with_admin() -> Self {
+    pub(crate) async fn with_admin() -> Self {
         Self::serve(|dashboard| dashboard.admin_token(TOKEN)).await
     }
 
-    pub async fn serve(configure: impl FnOnce(Dashboard) -> Dashboard) -> Self {
+    pub(crate) async fn serve(configure: impl FnOnce(Dashboard) -> Dashboard) -> Self {
         let fake = FakeClock::new();
         let registry = Arc::new(Registry::new());
         for name in ["llm", "mcp", "database"] {
@@ -60,19 +60,19 @@ impl Server {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    pub fn breaker(&self, name: &str) -> CircuitBreaker {
+    pub(crate) fn breaker(&self, name: &str) -> CircuitBreaker {
         self.registry.get(name).unwrap()
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(self.url(path)).send().await.unwrap()
     }
 
-    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+    pub(crate) async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
         let response = self.get(path).await;
         let status = response.status().as_u16();
         (status, response.json().await.unwrap())
@@ -86,7 +86,7 @@ impl Drop for Server {
 }
 
 /// A breaker on the fake clock that opens after [`THRESHOLD`] failures.
-pub fn breaker(name: &str, fake: &FakeClock) -> CircuitBreaker {
+pub(crate) fn breaker(name: &str, fake: &FakeClock) -> CircuitBreaker {
     CircuitBreaker::builder(name)
         .failure_threshold(THRESHOLD)
         .recovery_timeout(RECOVERY)
@@ -96,7 +96,7 @@ pub fn breaker(name: &str, fake: &FakeClock) -> CircuitBreaker {
 }
 
 /// Fails calls through `breaker` until it opens.
-pub fn trip(breaker: &CircuitBreaker) {
+pub(crate) fn trip(breaker: &CircuitBreaker) {
     for _ in 0..THRESHOLD {
         let _ = breaker.call_blocking(|| Err::<(), _>("refused"));
     }
