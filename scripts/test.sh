@@ -23,3 +23,5 @@ cargo test --workspace --all-features --all-targets
 cargo test --workspace --all-features --doc
 # The core without default features (no tokio) must build and pass its tests too.
 cargo test -p staunch --no-default-features --features test-util --lib --tests
+# loom models of the circuit breaker's atomic state machine (about a minute).
+RUSTFLAGS="--cfg loom" cargo test -p staunch --test loom_breaker --release

@@ -40,6 +40,13 @@ pub use retry::{
 // ---- end retry ------------------------------------------------------------------------
 
 // ---- breaker --------------------------------------------------------------------------
+pub mod breaker;
+pub mod registry;
+pub use breaker::{
+    BreakerError, CircuitBreaker, CircuitBreakerBuilder, CircuitOpen, CircuitState, Event,
+    ListenerId, OwnedPermit, Permit, Snapshot, Transition,
+};
+pub use registry::{KeyedBreakers, Registry, RegistrySnapshot};
 
 // ---- end breaker ----------------------------------------------------------------------
 

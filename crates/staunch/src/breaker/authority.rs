@@ -1,0 +1,214 @@
+//! The seam for an outside authority over a breaker's state, such as a shared store that
+//! makes a fleet of replicas trip and recover together.
+//!
+//! An [`Authority`] set with
+//! [`CircuitBreakerBuilder::authority`](crate::CircuitBreakerBuilder::authority) sees every
+//! outcome, rejection and transition of the breaker, and gets an [`AuthorityHandle`] to move
+//! the breaker between states. The breaker stays a complete local breaker: the authority
+//! only adds information, and its callbacks must not block (queue the work, do I/O
+//! elsewhere). Callbacks run on the caller's thread, outside every lock.
+//!
+//! A breaker without an authority pays nothing for the seam: whether one is set is part
+//! of the build-time flags that the hot path reads anyway.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use super::core::{Inner, Ticket};
+use super::event::Transition;
+use super::state::CircuitState;
+use super::word::{Kind, Manual};
+use super::CircuitBreaker;
+
+/// Observes a breaker and may steer it. Every method has an empty default.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use staunch::breaker::{Authority, AuthorityHandle, Outcome};
+/// use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
+///
+/// #[derive(Debug, Default)]
+/// struct Fleet { handle: Mutex<Option<AuthorityHandle>>, outcomes: Mutex<Vec<Outcome>> }
+///
+/// impl Authority for Fleet {
+///     fn attach(&self, handle: AuthorityHandle) { *self.handle.lock().unwrap() = Some(handle); }
+///     fn on_outcome(&self, outcome: Outcome) { self.outcomes.lock().unwrap().push(outcome); }
+/// }
+///
+/// let fleet = Arc::new(Fleet::default());
+/// let breaker = CircuitBreaker::builder("llm")
+///     .clock(FakeClock::new().clock())
+///     .authority(fleet.clone())
+///     .build()?;
+/// breaker.call_blocking(|| Ok::<_, ()>(1)).unwrap();
+/// assert_eq!(fleet.outcomes.lock().unwrap().len(), 1);
+///
+/// // The fleet decided to open every replica's breaker.
+/// let handle = fleet.handle.lock().unwrap().clone().unwrap();
+/// assert!(handle.apply_remote_transition(7, CircuitState::ForcedOpen, None));
+/// assert_eq!(breaker.state(), CircuitState::ForcedOpen);
+/// assert!(!handle.apply_remote_transition(6, CircuitState::Closed, None), "older news");
+/// # Ok::<(), staunch::ConfigError>(())
+/// ```
+pub trait Authority: Send + Sync + fmt::Debug + 'static {
+    /// Called once when the breaker is built, with the handle that steers it.
+    fn attach(&self, handle: AuthorityHandle) {
+        let _ = handle;
+    }
+
+    /// A permit reported its outcome (or was dropped without one).
+    fn on_outcome(&self, outcome: Outcome) {
+        let _ = outcome;
+    }
+
+    /// The breaker changed state (by itself, by hand or through the handle).
+    fn on_transition(&self, transition: &Transition) {
+        let _ = transition;
+    }
+
+    /// The breaker rejected a call; `retry_in` is the rest of the open period, if known.
+    fn on_rejected(&self, retry_in: Option<Duration>) {
+        let _ = retry_in;
+    }
+}
+
+/// One permit's outcome, as an [`Authority`] sees it.
+///
+/// ```
+/// use staunch::breaker::{Outcome, OutcomeKind};
+/// fn is_bad(outcome: Outcome) -> bool {
+///     matches!(outcome.kind, OutcomeKind::Failure | OutcomeKind::SlowSuccess)
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The breaker's local generation the permit was admitted in.
+    pub generation: u32,
+    /// Whether the permit was a half-open probe.
+    pub probe: bool,
+    /// What happened.
+    pub kind: OutcomeKind,
+}
+
+impl Outcome {
+    pub(crate) fn new(ticket: Ticket, kind: OutcomeKind) -> Self {
+        Self {
+            generation: ticket.generation,
+            probe: ticket.probe,
+            kind,
+        }
+    }
+}
+
+/// The kinds of [`Outcome`].
+///
+/// ```
+/// assert_ne!(staunch::breaker::OutcomeKind::Ignored, staunch::breaker::OutcomeKind::Abandoned);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OutcomeKind {
+    /// A success.
+    Success,
+    /// A success slower than the slow-call threshold.
+    SlowSuccess,
+    /// A counted failure.
+    Failure,
+    /// An error the classifier does not count.
+    Ignored,
+    /// The permit was dropped without a record (a cancelled future, a panic).
+    Abandoned,
+}
+
+impl From<Kind> for OutcomeKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Success => OutcomeKind::Success,
+            Kind::Slow => OutcomeKind::SlowSuccess,
+            Kind::Failure => OutcomeKind::Failure,
+            Kind::Released => OutcomeKind::Ignored,
+        }
+    }
+}
+
+/// Steers one breaker from outside. Cheap to clone; holds the breaker weakly, so an
+/// authority that keeps it does not keep the breaker alive.
+///
+/// ```
+/// use std::time::Duration;
+/// use std::sync::{Arc, Mutex};
+/// use staunch::breaker::{Authority, AuthorityHandle};
+/// use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
+///
+/// #[derive(Debug, Default)]
+/// struct Admin(Mutex<Option<AuthorityHandle>>);
+/// impl Authority for Admin {
+///     fn attach(&self, handle: AuthorityHandle) { *self.0.lock().unwrap() = Some(handle); }
+/// }
+///
+/// let fake = FakeClock::new();
+/// let admin = Arc::new(Admin::default());
+/// let breaker = CircuitBreaker::builder("db").clock(fake.clock()).authority(admin.clone()).build()?;
+/// let handle = admin.0.lock().unwrap().clone().unwrap();
+/// assert!(handle.force_state(CircuitState::Open, Some(Duration::from_secs(5))));
+/// assert_eq!(breaker.try_acquire().unwrap_err().retry_after(), Some(Duration::from_secs(5)));
+/// # Ok::<(), staunch::ConfigError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct AuthorityHandle {
+    inner: Weak<Inner>,
+    /// Highest remote generation applied. Relaxed: `fetch_max` orders itself.
+    last_remote: Arc<AtomicU64>,
+}
+
+impl AuthorityHandle {
+    pub(crate) fn new(inner: &Arc<Inner>) -> Self {
+        Self {
+            inner: Arc::downgrade(inner),
+            last_remote: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The breaker, while it exists.
+    pub fn breaker(&self) -> Option<CircuitBreaker> {
+        self.inner.upgrade().map(CircuitBreaker::from_inner)
+    }
+
+    /// The breaker's state, or `None` when it no longer exists.
+    pub fn state(&self) -> Option<CircuitState> {
+        Some(self.inner.upgrade()?.load().state())
+    }
+
+    /// Moves the breaker to `state`. For OPEN, `open_for` sets the open period (default:
+    /// the breaker's own). Returns whether anything changed.
+    pub fn force_state(&self, state: CircuitState, open_for: Option<Duration>) -> bool {
+        let Some(inner) = self.inner.upgrade() else {
+            return false;
+        };
+        let until = open_for.map(|d| inner.clock.now().saturating_add(d));
+        inner.manual(Manual::To(state), until)
+    }
+
+    /// Applies a transition decided elsewhere, tagged with the deciding side's
+    /// `generation`; transitions no newer than one already applied are ignored. For OPEN,
+    /// `open_until` is the end of the open period on this breaker's clock. Returns whether
+    /// the transition was applied.
+    pub fn apply_remote_transition(
+        &self,
+        generation: u64,
+        state: CircuitState,
+        open_until: Option<Duration>,
+    ) -> bool {
+        let Some(inner) = self.inner.upgrade() else {
+            return false;
+        };
+        if self.last_remote.fetch_max(generation, Ordering::Relaxed) >= generation {
+            return false;
+        }
+        inner.manual(Manual::To(state), open_until);
+        true
+    }
+}

@@ -1,0 +1,316 @@
+//! The shared core of a breaker: the state word and its hot paths (admit, record).
+//!
+//! The hot path of the default breaker (consecutive counting) is: `try_acquire` loads the
+//! word and compares its state; a success loads the word again and compares it with the
+//! clean closed word of its generation. No lock, no clock read, no write, no allocation.
+//! Everything else (a failure, a probe, a window) computes the next word with the pure
+//! functions of [`word`](super::word) and installs it with compare-and-swap; the thread
+//! whose CAS changes the state runs the transition's side effects
+//! ([`transition`](super::transition)) once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::authority::{Authority, OutcomeKind};
+use super::error::CircuitOpen;
+use super::event::{Event, History, Listeners};
+use super::open_period::OpenPeriod;
+use super::state::CircuitState;
+use super::window::{Thresholds, Window};
+use super::word::{self, Admit, Kind, Rules, Word};
+use crate::clock::Clock;
+use crate::sync::{AtomicU64, Ordering};
+
+/// Settings fixed at build time.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) rules: Rules,
+    pub(crate) max_probes: u32,
+    pub(crate) thresholds: Thresholds,
+    pub(crate) slow_threshold: Option<Duration>,
+    pub(crate) open: OpenPeriod,
+    /// True when a success needs more than the word compare: a window, slow-call
+    /// detection, an authority or metrics.
+    pub(crate) observed: bool,
+}
+
+/// What a permit carries: the generation it was admitted in, whether it is a half-open
+/// probe, and when it started (only with slow-call detection).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ticket {
+    pub(crate) generation: u32,
+    pub(crate) probe: bool,
+    pub(crate) start: Option<Duration>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    /// The packed state word ([`Word`]).
+    pub(crate) word: AtomicU64,
+    /// The current open period's end: `generation << 43 | end in ms (rounded up)`.
+    /// Published by the opening thread right after its CAS; until then readers see an
+    /// older generation and keep the circuit shut.
+    pub(crate) deadline: AtomicU64,
+    /// Rejected calls. Relaxed: a statistic.
+    pub(crate) rejected: AtomicU64,
+    /// Clock time of the last transition, in ns. Relaxed: a statistic.
+    pub(crate) since: AtomicU64,
+    /// Latest end of a honoured delay hint, in ms. Relaxed: `fetch_max` is its own order.
+    pub(crate) hint_until: AtomicU64,
+    pub(crate) name: Arc<str>,
+    pub(crate) clock: Clock,
+    pub(crate) config: Config,
+    pub(crate) window: Option<Window>,
+    pub(crate) listeners: Listeners,
+    pub(crate) history: History,
+    pub(crate) authority: Option<Arc<dyn Authority>>,
+    #[cfg(feature = "tokio")]
+    pub(crate) watch: tokio::sync::watch::Sender<CircuitState>,
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: super::metrics::Metrics,
+}
+
+const DEADLINE_SHIFT: u32 = 43;
+const DEADLINE_MS_MASK: u64 = (1 << DEADLINE_SHIFT) - 1;
+
+pub(crate) fn pack_deadline(generation: u32, until: Duration) -> u64 {
+    let nanos = until.as_nanos();
+    let ms = u64::try_from(nanos.div_ceil(1_000_000)).unwrap_or(u64::MAX);
+    u64::from(generation) << DEADLINE_SHIFT | ms.min(DEADLINE_MS_MASK)
+}
+
+impl Inner {
+    /// Loads the word. Acquire: pairs with the AcqRel CAS of every transition, so a
+    /// thread that sees a state also sees what the transition published before it.
+    #[inline]
+    pub(crate) fn load(&self) -> Word {
+        Word(self.word.load(Ordering::Acquire))
+    }
+
+    /// Installs `next` if the word is still `current`; returns the word seen on failure.
+    /// AcqRel: acquire the previous transition's effects, release ours.
+    #[inline]
+    pub(crate) fn install(&self, current: Word, next: Word) -> Result<(), Word> {
+        self.word
+            .compare_exchange(current.0, next.0, Ordering::AcqRel, Ordering::Acquire)
+            .map(|_| ())
+            .map_err(Word)
+    }
+
+    #[inline]
+    fn start(&self) -> Option<Duration> {
+        self.config.slow_threshold.map(|_| self.clock.now())
+    }
+
+    /// Admits a call or rejects it.
+    #[inline]
+    pub(crate) fn acquire(&self) -> Result<Ticket, CircuitOpen> {
+        let w = self.load();
+        if w.state().is_passing() {
+            return Ok(Ticket {
+                generation: w.generation(),
+                probe: false,
+                start: self.start(),
+            });
+        }
+        self.acquire_slow(w)
+    }
+
+    #[cold]
+    fn acquire_slow(&self, mut w: Word) -> Result<Ticket, CircuitOpen> {
+        let now = self.clock.now();
+        loop {
+            let (elapsed, retry_after) = self.open_status(w, now);
+            match word::admit(w, elapsed, self.config.max_probes) {
+                Admit::Pass { generation } => {
+                    return Ok(Ticket {
+                        generation,
+                        probe: false,
+                        start: self.start(),
+                    })
+                }
+                Admit::Probe { next } => match self.install(w, next) {
+                    Ok(()) => {
+                        if next.generation() != w.generation() {
+                            self.transitioned(w, next, now, None);
+                        }
+                        return Ok(Ticket {
+                            generation: next.generation(),
+                            probe: true,
+                            start: self.start(),
+                        });
+                    }
+                    Err(seen) => w = seen,
+                },
+                Admit::Reject => return Err(self.reject(retry_after)),
+            }
+        }
+    }
+
+    /// For an OPEN word: whether its period has passed, and how long remains.
+    /// Other states: not elapsed, no known time.
+    pub(crate) fn open_status(&self, w: Word, now: Duration) -> (bool, Option<Duration>) {
+        if w.state() != CircuitState::Open {
+            return (false, None);
+        }
+        // Acquire: pairs with the opening thread's release store of the deadline.
+        let d = self.deadline.load(Ordering::Acquire);
+        if (d >> DEADLINE_SHIFT) as u32 != w.generation() {
+            // Opened a moment ago; the period is being published.
+            return (false, Some(self.config.open.base));
+        }
+        let until = Duration::from_millis(d & DEADLINE_MS_MASK);
+        (now >= until, Some(until.saturating_sub(now)))
+    }
+
+    #[cold]
+    fn reject(&self, retry_after: Option<Duration>) -> CircuitOpen {
+        self.rejected.fetch_add(1, Ordering::Relaxed);
+        #[cfg(feature = "metrics")]
+        self.metrics.not_permitted.increment(1);
+        if let Some(authority) = &self.authority {
+            authority.on_rejected(retry_after);
+        }
+        if !self.listeners.is_empty() {
+            let event = Event::Rejected {
+                name: self.name.to_string(),
+                retry_in: retry_after,
+            };
+            self.listeners.emit(&self.name, &event);
+        }
+        CircuitOpen::new(Arc::clone(&self.name), retry_after)
+    }
+
+    /// Records a success; slow when slow-call detection is on and it took too long.
+    #[inline]
+    pub(crate) fn succeed(&self, ticket: Ticket) {
+        if !self.config.observed && !ticket.probe {
+            // Relaxed: if the word is the clean closed word of our generation there is
+            // nothing to do and nothing to synchronise with.
+            if self.word.load(Ordering::Relaxed) == Word::clean_closed(ticket.generation).0 {
+                return;
+            }
+        }
+        let kind = match (ticket.start, self.config.slow_threshold) {
+            (Some(start), Some(limit)) if self.clock.now().saturating_sub(start) >= limit => {
+                Kind::Slow
+            }
+            _ => Kind::Success,
+        };
+        self.finish(ticket, kind, None);
+    }
+
+    /// Records a counted failure, with the error's delay hint.
+    #[inline]
+    pub(crate) fn fail(&self, ticket: Ticket, hint: Option<Duration>) {
+        self.finish(ticket, Kind::Failure, hint);
+    }
+
+    /// Releases a permit without counting it (ignored error, dropped permit).
+    #[inline]
+    pub(crate) fn release(&self, ticket: Ticket, abandoned: bool) {
+        if let Some(authority) = &self.authority {
+            let kind = if abandoned {
+                OutcomeKind::Abandoned
+            } else {
+                OutcomeKind::Ignored
+            };
+            authority.on_outcome(super::authority::Outcome::new(ticket, kind));
+        }
+        #[cfg(feature = "metrics")]
+        if !abandoned {
+            self.metrics.ignored.increment(1);
+        }
+        if ticket.probe {
+            self.apply(ticket, Kind::Released, false, None);
+        }
+    }
+
+    fn finish(&self, ticket: Ticket, kind: Kind, hint: Option<Duration>) {
+        if let Some(authority) = &self.authority {
+            authority.on_outcome(super::authority::Outcome::new(
+                ticket,
+                OutcomeKind::from(kind),
+            ));
+        }
+        #[cfg(feature = "metrics")]
+        self.metrics.count(kind);
+        let mut now = None;
+        if kind == Kind::Failure {
+            if let Some(hold) = self.config.open.hint(hint) {
+                let at = *now.get_or_insert_with(|| self.clock.now());
+                let ms = u64::try_from(at.saturating_add(hold).as_millis()).unwrap_or(u64::MAX);
+                self.hint_until.fetch_max(ms, Ordering::Relaxed);
+            }
+        }
+        let mut trips = false;
+        if let (Some(window), false) = (&self.window, ticket.probe) {
+            let w = self.load();
+            if w.generation() != ticket.generation || !w.state().is_passing() {
+                return;
+            }
+            let counts = window.record(|| *now.get_or_insert_with(|| self.clock.now()), kind);
+            if let Some(counts) = counts {
+                trips = self.config.thresholds.trips(counts);
+                #[cfg(feature = "metrics")]
+                self.metrics.rates(&self.config.thresholds, counts);
+            }
+        }
+        self.apply(ticket, kind, trips, now);
+    }
+
+    fn apply(&self, ticket: Ticket, kind: Kind, trips: bool, now: Option<Duration>) {
+        let mut w = self.load();
+        loop {
+            let Some(next) = word::record(
+                w,
+                ticket.generation,
+                ticket.probe,
+                kind,
+                trips,
+                self.config.rules,
+            ) else {
+                return;
+            };
+            match self.install(w, next) {
+                Ok(()) => {
+                    if next.generation() != w.generation() {
+                        let now = now.unwrap_or_else(|| self.clock.now());
+                        self.transitioned(w, next, now, None);
+                    }
+                    return;
+                }
+                Err(seen) => w = seen,
+            }
+        }
+    }
+
+    /// Applies a manual or remote move; `open_until` overrides the computed open period.
+    pub(crate) fn manual(&self, action: word::Manual, open_until: Option<Duration>) -> bool {
+        let to = match action {
+            word::Manual::Reset => CircuitState::Closed,
+            word::Manual::To(state) => state,
+        };
+        if to.is_passing() {
+            if let Some(window) = &self.window {
+                window.reset();
+            }
+        }
+        let now = self.clock.now();
+        let mut w = self.load();
+        loop {
+            let Some(next) = word::manual(w, action) else {
+                return false;
+            };
+            match self.install(w, next) {
+                Ok(()) => {
+                    if next.generation() != w.generation() {
+                        self.transitioned(w, next, now, open_until);
+                    }
+                    return true;
+                }
+                Err(seen) => w = seen,
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! A time window: the last T of time in B buckets, lock-free, one CAS per call.
+//!
+//! Bucket `b = now / (T / B)` lives in slot `b mod B`. A slot is one packed word, the
+//! bucket's tag (`b mod 2¹⁶`) with its calls, failures and slow successes (16 bits each),
+//! so rolling a slot over to a new bucket and counting into it are one compare-and-swap.
+//! A bucket keeps its first 65,535 outcomes; past that it stops counting and the rates
+//! are estimated from that sample. Summing reads B words, a constant of the configuration.
+//!
+//! When a call arrives after the whole window has gone by without calls, it clears the
+//! stale slots first, so a tag that wrapped around can never resurrect old outcomes.
+
+use std::time::Duration;
+
+use crate::sync::{AtomicU64, Ordering};
+
+use super::super::word::Kind;
+use super::Counts;
+
+const TAG_SHIFT: u32 = 48;
+const FIELD_MASK: u64 = 0xFFFF;
+
+#[derive(Debug)]
+pub(crate) struct TimeWindow {
+    bucket_nanos: u64,
+    slots: Box<[AtomicU64]>,
+    /// One more than the newest bucket number recorded (0: none yet). Relaxed: a hint for
+    /// clearing after idleness.
+    newest: AtomicU64,
+}
+
+fn tag(word: u64) -> u16 {
+    (word >> TAG_SHIFT) as u16
+}
+
+fn unpack(word: u64) -> Counts {
+    Counts {
+        calls: (word & FIELD_MASK) as u32,
+        failures: ((word >> 16) & FIELD_MASK) as u32,
+        slow: ((word >> 32) & FIELD_MASK) as u32,
+    }
+}
+
+fn pack(tag: u16, c: Counts) -> u64 {
+    (u64::from(tag) << TAG_SHIFT)
+        | u64::from(c.slow) << 32
+        | u64::from(c.failures) << 16
+        | u64::from(c.calls)
+}
+
+impl TimeWindow {
+    pub(crate) fn new(length: Duration, buckets: u32) -> Self {
+        let nanos = u64::try_from(length.as_nanos()).unwrap_or(u64::MAX);
+        Self {
+            bucket_nanos: (nanos / u64::from(buckets)).max(1),
+            slots: (0..buckets).map(|_| AtomicU64::new(0)).collect(),
+            newest: AtomicU64::new(0),
+        }
+    }
+
+    fn bucket(&self, now: Duration) -> u64 {
+        u64::try_from(now.as_nanos()).unwrap_or(u64::MAX) / self.bucket_nanos
+    }
+
+    pub(crate) fn record(&self, now: Duration, kind: Kind) -> Option<Counts> {
+        let b = self.bucket(now);
+        self.clear_if_idle(b);
+        let n = self.slots.len() as u64;
+        let slot = &self.slots[(b % n) as usize];
+        let t = b as u16;
+        let add = Counts::of(kind);
+        // Relaxed load, Release CAS: each slot word is self-contained; release only
+        // orders it before later readers' acquire loads in `counts`.
+        let mut current = slot.load(Ordering::Relaxed);
+        loop {
+            let c = unpack(current);
+            let next = if c.calls == 0 || is_older(tag(current), t) {
+                pack(t, add)
+            } else if tag(current) == t && c.calls < FIELD_MASK as u32 {
+                pack(
+                    t,
+                    Counts {
+                        calls: c.calls + 1,
+                        failures: c.failures + add.failures,
+                        slow: c.slow + add.slow,
+                    },
+                )
+            } else {
+                // Our bucket has already passed, or this one is full: not counted.
+                return None;
+            };
+            match slot.compare_exchange_weak(current, next, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => return Some(self.sum(b)),
+                Err(seen) => current = seen,
+            }
+        }
+    }
+
+    /// Clears every slot when `b` comes a whole window after the newest recorded bucket.
+    /// (A call racing the clearing at that very moment may lose its outcome.)
+    fn clear_if_idle(&self, b: u64) {
+        let mark = b.saturating_add(1);
+        if mark <= self.newest.load(Ordering::Relaxed) {
+            return;
+        }
+        let before = self.newest.fetch_max(mark, Ordering::Relaxed);
+        if before != 0 && mark > before && mark - before >= self.slots.len() as u64 {
+            self.reset();
+        }
+    }
+
+    fn sum(&self, b: u64) -> Counts {
+        let n = self.slots.len() as u16;
+        let t = b as u16;
+        self.slots.iter().fold(Counts::default(), |sum, slot| {
+            // Acquire: pairs with the recorders' release CAS.
+            let word = slot.load(Ordering::Acquire);
+            let c = unpack(word);
+            if c.calls == 0 || t.wrapping_sub(tag(word)) >= n {
+                return sum;
+            }
+            Counts {
+                calls: sum.calls + c.calls,
+                failures: sum.failures + c.failures,
+                slow: sum.slow + c.slow,
+            }
+        })
+    }
+
+    pub(crate) fn counts(&self, now: Duration) -> Counts {
+        let b = self.bucket(now);
+        let newest = self.newest.load(Ordering::Relaxed);
+        if b.saturating_add(1).saturating_sub(newest) >= self.slots.len() as u64 {
+            return Counts::default();
+        }
+        self.sum(b)
+    }
+
+    pub(crate) fn reset(&self) {
+        for slot in self.slots.iter() {
+            // Release: later recorders and readers see the empty slot.
+            slot.store(0, Ordering::Release);
+        }
+    }
+}
+
+/// Whether tag `old` names an earlier bucket than `new` (within half the tag range).
+fn is_older(old: u16, new: u16) -> bool {
+    let ahead = new.wrapping_sub(old);
+    ahead != 0 && ahead < 0x8000
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn counts_only_the_buckets_inside_the_window() {
+        let w = TimeWindow::new(S(10), 10);
+        w.record(S(0), Kind::Failure);
+        w.record(S(5), Kind::Success);
+        let c = w.record(S(9), Kind::Slow).unwrap();
+        assert_eq!(
+            c,
+            Counts {
+                calls: 3,
+                failures: 1,
+                slow: 1
+            }
+        );
+        let c = w.record(S(10), Kind::Success).unwrap();
+        assert_eq!(
+            c,
+            Counts {
+                calls: 3,
+                failures: 0,
+                slow: 1
+            },
+            "bucket 0 has slid out"
+        );
+        assert_eq!(w.counts(S(100)), Counts::default());
+    }
+
+    #[test]
+    fn a_late_outcome_is_dropped_and_idleness_clears_everything() {
+        let w = TimeWindow::new(S(4), 4);
+        w.record(S(4), Kind::Failure);
+        assert_eq!(
+            w.record(S(0), Kind::Failure),
+            None,
+            "bucket 0 was replaced by bucket 4"
+        );
+        w.record(S(5), Kind::Failure);
+        let later = S(4 + 65_536);
+        assert_eq!(
+            w.record(later, Kind::Success).unwrap(),
+            Counts {
+                calls: 1,
+                failures: 0,
+                slow: 0
+            }
+        );
+    }
+}
