@@ -8,9 +8,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use staunch::{
-    BreakerError, CircuitBreaker, ConfigError, Jitter, Registry, RetryPolicy, Verdict,
-};
+use staunch::{BreakerError, CircuitBreaker, ConfigError, Jitter, Registry, RetryPolicy, Verdict};
 
 use crate::clients::CallError;
 use crate::script::Service;

@@ -102,9 +102,15 @@ mod tests {
             retry_after: Some(Duration::from_millis(250)),
         };
         assert!(limited.verdict().should_retry());
-        assert_eq!(limited.verdict().delay_hint(), Some(Duration::from_millis(250)));
+        assert_eq!(
+            limited.verdict().delay_hint(),
+            Some(Duration::from_millis(250))
+        );
         assert_eq!(CallError::Timeout.verdict(), Verdict::TRANSIENT);
-        assert_eq!(CallError::Rpc { code: -32603 }.verdict(), Verdict::TRANSIENT);
+        assert_eq!(
+            CallError::Rpc { code: -32603 }.verdict(),
+            Verdict::TRANSIENT
+        );
         assert_eq!(CallError::Rpc { code: -32601 }.verdict(), Verdict::IGNORE);
         assert_eq!(CallError::Protocol.verdict(), Verdict::FATAL);
     }

@@ -94,7 +94,9 @@ impl Demo {
         let stats = Stats::listen(registry);
         let clock = Clock::system();
         let script = Script::start(clock.clone(), options.seed);
-        let services = Services::start(&script).await.map_err(StartError::Services)?;
+        let services = Services::start(&script)
+            .await
+            .map_err(StartError::Services)?;
         let traffic = traffic::start(
             Arc::new(services),
             guards,
@@ -148,7 +150,11 @@ impl Demo {
         let clock = self.script.clock().clone();
         let deadline = async {
             match self.options.duration {
-                Some(duration) => clock.sleep(duration.saturating_sub(self.script.elapsed())).await,
+                Some(duration) => {
+                    clock
+                        .sleep(duration.saturating_sub(self.script.elapsed()))
+                        .await
+                }
                 None => std::future::pending().await,
             }
         };
@@ -177,7 +183,10 @@ impl Demo {
 
 /// The dashboard over the global registry, serving the `metrics` recorder's counters too
 /// when this process could install one.
-fn dashboard(registry: &'static Registry, admin_token: Option<String>) -> Result<axum::Router, ConfigError> {
+fn dashboard(
+    registry: &'static Registry,
+    admin_token: Option<String>,
+) -> Result<axum::Router, ConfigError> {
     let mut dashboard = staunch_dashboard::Dashboard::new(registry);
     if let Ok(handle) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
         dashboard = dashboard.metrics_text(move || handle.render());
@@ -220,7 +229,10 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartError::Bind { port, source } if source.kind() == io::ErrorKind::AddrInUse => {
-                write!(f, "port {port} on 127.0.0.1 is in use; pass --port 0 for a free one")
+                write!(
+                    f,
+                    "port {port} on 127.0.0.1 is in use; pass --port 0 for a free one"
+                )
             }
             StartError::Bind { port, .. } => write!(f, "cannot listen on 127.0.0.1:{port}"),
             StartError::Services(_) => f.write_str("cannot start the local services"),

@@ -82,6 +82,9 @@ impl Requests {
     pub(crate) fn next(&self) -> (bool, fastrand::Rng) {
         // Relaxed: only uniqueness of the number matters.
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        (self.script.is_down(self.service), self.script.rng(self.service, n))
+        (
+            self.script.is_down(self.service),
+            self.script.rng(self.service, n),
+        )
     }
 }

@@ -74,7 +74,9 @@ impl Summary {
                 let name = service.breaker_name();
                 let calls = stats.calls(service).read();
                 let transitions = stats.transitions(name);
-                let state = registry.get(name).map_or("-".into(), |b| b.state().to_string());
+                let state = registry
+                    .get(name)
+                    .map_or("-".into(), |b| b.state().to_string());
                 BreakerSummary {
                     name: name.to_owned(),
                     state,
@@ -103,14 +105,24 @@ impl Summary {
     /// # Ok(()) }
     /// ```
     pub fn every_breaker_recovered(&self) -> bool {
-        self.breakers.iter().all(|b| b.opened > 0 && b.recovered > 0)
+        self.breakers
+            .iter()
+            .all(|b| b.opened > 0 && b.recovered > 0)
     }
 
     /// The table of figures, one line per breaker, under a header line.
     pub(crate) fn table(&self) -> String {
         let mut out = format!(
             "{:<10} {:<11} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>9}\n",
-            "breaker", "state", "calls", "ok", "failed", "rejected", "retries", "opened", "recovered"
+            "breaker",
+            "state",
+            "calls",
+            "ok",
+            "failed",
+            "rejected",
+            "retries",
+            "opened",
+            "recovered"
         );
         for b in &self.breakers {
             out.push_str(&format!(

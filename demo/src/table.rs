@@ -26,7 +26,11 @@ impl LiveTable {
     /// Draws `summary`; called once a second. Off a terminal, prints every fifth call.
     pub(crate) fn draw(&mut self, summary: &Summary) {
         self.ticks += 1;
-        let text = format!("{:>5.1} s\n{}", summary.elapsed.as_secs_f64(), summary.table());
+        let text = format!(
+            "{:>5.1} s\n{}",
+            summary.elapsed.as_secs_f64(),
+            summary.table()
+        );
         let mut out = io::stdout().lock();
         // A closed or full standard output only loses the live view.
         if self.terminal {

@@ -90,8 +90,14 @@ mod tests {
 
     #[test]
     fn reads_bearer_tokens_only() {
-        assert_eq!(bearer_token(&headers("Bearer s3cret")), Some(&b"s3cret"[..]));
-        assert_eq!(bearer_token(&headers("bearer s3cret")), Some(&b"s3cret"[..]));
+        assert_eq!(
+            bearer_token(&headers("Bearer s3cret")),
+            Some(&b"s3cret"[..])
+        );
+        assert_eq!(
+            bearer_token(&headers("bearer s3cret")),
+            Some(&b"s3cret"[..])
+        );
         assert_eq!(bearer_token(&headers("Basic czNjcmV0")), None);
         assert_eq!(bearer_token(&headers("Bearer")), None);
         assert_eq!(bearer_token(&HeaderMap::new()), None);
@@ -101,7 +107,12 @@ mod tests {
     fn parses_the_four_actions() {
         let names = ["reset", "force-open", "disable", "close"];
         let actions = names.map(Action::parse);
-        let expected = [Action::Reset, Action::ForceOpen, Action::Disable, Action::Close];
+        let expected = [
+            Action::Reset,
+            Action::ForceOpen,
+            Action::Disable,
+            Action::Close,
+        ];
         assert_eq!(actions, expected.map(Some));
         assert_eq!(Action::parse("force_open"), None);
     }

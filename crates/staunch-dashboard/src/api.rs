@@ -51,9 +51,9 @@ pub(crate) async fn one(
 /// The breaker's "now" is the last transition plus the time spent in the state it entered;
 /// every age is measured from there. Without transitions there is nothing to date.
 fn with_ages(snapshot: &Snapshot, transitions: &[Transition]) -> Vec<RecentTransition> {
-    let now = transitions
-        .last()
-        .map_or(Duration::ZERO, |last| last.at.saturating_add(snapshot.time_in_state));
+    let now = transitions.last().map_or(Duration::ZERO, |last| {
+        last.at.saturating_add(snapshot.time_in_state)
+    });
     transitions
         .iter()
         .map(|t| RecentTransition {

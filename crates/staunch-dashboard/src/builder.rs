@@ -163,7 +163,10 @@ impl fmt::Debug for Dashboard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Dashboard")
             .field("registry", &**self.registry)
-            .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("metrics_text", &self.metrics_text.is_some())
             .field("event_capacity", &self.event_capacity)
             .finish()

@@ -44,7 +44,10 @@ pub(crate) async fn render(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 fn exposition(state: &AppState) -> String {
-    let external = state.metrics_text().map(|render| render()).unwrap_or_default();
+    let external = state
+        .metrics_text()
+        .map(|render| render())
+        .unwrap_or_default();
     let mut out = Exposition::with_external(external);
     let snapshot = state.registry().snapshot();
     write_snapshot_families(&mut out, &snapshot);
@@ -106,7 +109,11 @@ fn write_transitions(out: &mut Exposition, state: &AppState) {
         .transition_counts()
         .into_iter()
         .map(|((name, from, to), count)| {
-            let labels = vec![("name", name), ("from", from.to_owned()), ("to", to.to_owned())];
+            let labels = vec![
+                ("name", name),
+                ("from", from.to_owned()),
+                ("to", to.to_owned()),
+            ];
             Sample::new(labels, count as f64)
         })
         .collect();

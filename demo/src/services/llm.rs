@@ -26,7 +26,9 @@ pub(crate) const PATH: &str = "/v1/chat/completions";
 pub(crate) async fn spawn(script: Script) -> io::Result<(SocketAddr, JoinHandle<()>)> {
     let (listener, addr) = bind_loopback().await?;
     let requests = Arc::new(Requests::new(script, Service::Llm));
-    let app = Router::new().route(PATH, post(complete)).with_state(requests);
+    let app = Router::new()
+        .route(PATH, post(complete))
+        .with_state(requests);
     let task = tokio::spawn(async move {
         // The demo aborts this task on exit; a serve error only ends this service.
         let _ = axum::serve(listener, app).await;

@@ -10,8 +10,20 @@ fn help_explains_every_flag() {
         .unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for flag in ["--port", "--duration", "--rate", "--seed", "--admin-token", "--no-table", "--help", "--version"] {
-        assert!(help.contains(flag), "--help does not mention {flag}:\n{help}");
+    for flag in [
+        "--port",
+        "--duration",
+        "--rate",
+        "--seed",
+        "--admin-token",
+        "--no-table",
+        "--help",
+        "--version",
+    ] {
+        assert!(
+            help.contains(flag),
+            "--help does not mention {flag}:\n{help}"
+        );
     }
     assert!(help.contains("127.0.0.1"));
 }

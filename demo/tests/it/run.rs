@@ -12,7 +12,14 @@ const UPDATE_DOCS: &str = "STAUNCH_UPDATE_DOCS_SCREENSHOT";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_breaker_opens_and_recovers_and_the_page_shows_it() {
-    let args = ["staunch-demo", "--port", "0", "--duration", "8s", "--no-table"];
+    let args = [
+        "staunch-demo",
+        "--port",
+        "0",
+        "--duration",
+        "8s",
+        "--no-table",
+    ];
     let demo = Demo::start(Options::parse_from(args)).await.unwrap();
     let url = demo.dashboard_url();
     let browser = tokio::spawn(async move { watch(&url).await });
@@ -37,7 +44,10 @@ async fn watch(url: &str) {
     };
     browser.open(url).await;
     browser
-        .wait_for(r#"[data-breaker="database"]:not([data-state="closed"])"#, BROWSER_TIMEOUT)
+        .wait_for(
+            r#"[data-breaker="database"]:not([data-state="closed"])"#,
+            BROWSER_TIMEOUT,
+        )
         .await
         .unwrap();
     browser

@@ -137,7 +137,12 @@ mod tests {
     fn skips_families_the_external_text_has_and_empty_ones() {
         let external = "# TYPE x_total counter\nx_total 3".to_owned();
         let mut exposition = Exposition::with_external(external);
-        exposition.family("x_total", Kind::Counter, "Dup.", &[Sample::new(vec![], 1.0)]);
+        exposition.family(
+            "x_total",
+            Kind::Counter,
+            "Dup.",
+            &[Sample::new(vec![], 1.0)],
+        );
         exposition.family("y", Kind::Gauge, "Empty.", &[]);
         exposition.family("z", Kind::Gauge, "Rate.", &[Sample::new(vec![], 0.25)]);
         assert_eq!(

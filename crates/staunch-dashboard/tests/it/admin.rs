@@ -26,7 +26,11 @@ async fn actions_work_with_the_token() {
     for (action, state) in steps {
         let path = format!("/api/v1/circuits/llm/{action}");
         let (status, body) = post(&server, &path, Some(TOKEN)).await;
-        assert_eq!((status, body["state"].clone()), (200, json!(state)), "{action}");
+        assert_eq!(
+            (status, body["state"].clone()),
+            (200, json!(state)),
+            "{action}"
+        );
         assert_eq!(llm.state().as_str(), state);
     }
     trip(&llm);
@@ -62,9 +66,16 @@ async fn the_challenge_names_the_scheme() {
 #[tokio::test]
 async fn unknown_breakers_and_actions_are_404_with_the_token() {
     let server = Server::with_admin().await;
-    for path in ["/api/v1/circuits/nope/reset", "/api/v1/circuits/llm/explode"] {
+    for path in [
+        "/api/v1/circuits/nope/reset",
+        "/api/v1/circuits/llm/explode",
+    ] {
         let (status, body) = post(&server, path, Some(TOKEN)).await;
-        assert_eq!((status, body), (404, json!({ "error": "not_found" })), "{path}");
+        assert_eq!(
+            (status, body),
+            (404, json!({ "error": "not_found" })),
+            "{path}"
+        );
     }
 }
 

@@ -18,10 +18,18 @@ async fn circuits_have_the_seed_shape() {
     assert_eq!(body["mcp"]["state"], "open");
     assert_eq!(body["mcp"]["failure_count"], 3);
     // The extra fields.
-    for field in ["failure_rate", "rejected_calls", "time_in_state_ms", "retry_in_ms"] {
+    for field in [
+        "failure_rate",
+        "rejected_calls",
+        "time_in_state_ms",
+        "retry_in_ms",
+    ] {
         assert!(body["llm"].get(field).is_some(), "missing {field}");
     }
-    assert_eq!(body["mcp"]["retry_in_ms"], json!(RECOVERY.as_millis() as u64));
+    assert_eq!(
+        body["mcp"]["retry_in_ms"],
+        json!(RECOVERY.as_millis() as u64)
+    );
 }
 
 #[tokio::test]
@@ -67,8 +75,14 @@ async fn the_page_is_served_with_its_assets_inline() {
     let server = Server::start().await;
     let response = server.get("/").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
-    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("default-src 'none'"));
     let page = response.text().await.unwrap();
     assert!(page.contains("<script>") && page.contains("<style>"));
@@ -86,7 +100,15 @@ async fn the_router_nests_under_a_prefix() {
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let url = format!("http://{addr}/ops/api/v1/circuits");
-    let body: serde_json::Value = server.http.get(url).send().await.unwrap().json().await.unwrap();
+    let body: serde_json::Value = server
+        .http
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["database"]["state"], "closed");
     task.abort();
 }

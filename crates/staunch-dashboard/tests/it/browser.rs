@@ -14,15 +14,27 @@ async fn the_page_shows_a_breaker_opening_within_two_seconds() {
     let server = Server::start().await;
     browser.open(&server.url("/")).await;
     browser
-        .wait_for(r#"[data-breaker="llm"][data-state="closed"]"#, BROWSER_TIMEOUT)
+        .wait_for(
+            r#"[data-breaker="llm"][data-state="closed"]"#,
+            BROWSER_TIMEOUT,
+        )
         .await
         .unwrap();
-    browser.wait_for(r#"#status[data-live="true"]"#, BROWSER_TIMEOUT).await.unwrap();
-    assert_eq!(browser.text(r#"[data-breaker="llm"] .badge"#).await, "CLOSED");
+    browser
+        .wait_for(r#"#status[data-live="true"]"#, BROWSER_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.text(r#"[data-breaker="llm"] .badge"#).await,
+        "CLOSED"
+    );
 
     trip(&server.breaker("llm"));
     let shown = browser
-        .wait_for(r#"[data-breaker="llm"][data-state="open"]"#, Duration::from_secs(2))
+        .wait_for(
+            r#"[data-breaker="llm"][data-state="open"]"#,
+            Duration::from_secs(2),
+        )
         .await;
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard-page.png");
     browser.screenshot(&shot).await;

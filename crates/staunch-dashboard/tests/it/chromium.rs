@@ -64,16 +64,26 @@ impl Browser {
 
     /// Waits until an element matches `css`, up to `limit`.
     pub(crate) async fn wait_for(&self, css: &str, limit: Duration) -> Result<(), String> {
-        let wait = self.client.wait().at_most(limit).every(Duration::from_millis(50));
+        let wait = self
+            .client
+            .wait()
+            .at_most(limit)
+            .every(Duration::from_millis(50));
         match wait.for_element(Locator::Css(css)).await {
             Ok(_) => Ok(()),
-            Err(err) => Err(format!("no element matched `{css}` within {limit:?}: {err}")),
+            Err(err) => Err(format!(
+                "no element matched `{css}` within {limit:?}: {err}"
+            )),
         }
     }
 
     /// The text of the first element matching `css`.
     pub(crate) async fn text(&self, css: &str) -> String {
-        let element = self.client.find(Locator::Css(css)).await.expect("no such element");
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .expect("no such element");
         element.text().await.expect("element text")
     }
 

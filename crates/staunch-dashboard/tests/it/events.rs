@@ -76,7 +76,10 @@ async fn transitions_caused_during_the_test_are_delivered() {
     server.breaker("database").reset();
     let (kind, data) = events.next().await;
     assert_eq!(kind, "transition");
-    assert_eq!((data["from"].clone(), data["to"].clone()), ("open".into(), "closed".into()));
+    assert_eq!(
+        (data["from"].clone(), data["to"].clone()),
+        ("open".into(), "closed".into())
+    );
 }
 
 #[tokio::test]
@@ -88,5 +91,8 @@ async fn breakers_registered_later_are_followed_too() {
     server.registry.insert(late.clone());
     trip(&late);
     let (kind, data) = events.next().await;
-    assert_eq!((kind.as_str(), data["name"].as_str()), ("transition", Some("late")));
+    assert_eq!(
+        (kind.as_str(), data["name"].as_str()),
+        ("transition", Some("late"))
+    );
 }

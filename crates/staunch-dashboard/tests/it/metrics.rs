@@ -17,16 +17,26 @@ fn parse(text: &str) -> BTreeMap<String, Vec<String>> {
             let (name, kind) = rest.split_once(' ').expect("TYPE line without a kind");
             assert!(valid_name(name), "bad family name in {line:?}");
             assert!(["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind));
-            assert!(typed.insert(name.to_owned()), "family {name} declared twice");
+            assert!(
+                typed.insert(name.to_owned()),
+                "family {name} declared twice"
+            );
             families.entry(name.to_owned()).or_default();
         } else if let Some(rest) = line.strip_prefix("# HELP ") {
             assert!(valid_name(rest.split(' ').next().unwrap()), "{line:?}");
         } else if !line.starts_with('#') && !line.is_empty() {
             let (name, value) = sample(line);
-            value.parse::<f64>().unwrap_or_else(|_| panic!("bad value in {line:?}"));
+            value
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("bad value in {line:?}"));
             let family = families
                 .iter_mut()
-                .find(|(f, _)| name == **f || name.strip_prefix(f.as_str()).is_some_and(|s| s.starts_with('_')))
+                .find(|(f, _)| {
+                    name == **f
+                        || name
+                            .strip_prefix(f.as_str())
+                            .is_some_and(|s| s.starts_with('_'))
+                })
                 .unwrap_or_else(|| panic!("sample before its TYPE line: {line:?}"));
             family.1.push(line.to_owned());
         }
@@ -53,7 +63,9 @@ fn sample(line: &str) -> (&str, &str) {
                         _ => {}
                     }
                 };
-                rest = after[end + 1..].strip_prefix(',').unwrap_or(&after[end + 1..]);
+                rest = after[end + 1..]
+                    .strip_prefix(',')
+                    .unwrap_or(&after[end + 1..]);
             }
             name
         }
@@ -64,14 +76,19 @@ fn sample(line: &str) -> (&str, &str) {
 
 fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
 async fn scrape(server: &Server) -> String {
     let response = server.get("/metrics").await;
     assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(content_type.starts_with("text/plain; version=0.0.4"));
     response.text().await.unwrap()
 }
@@ -85,14 +102,23 @@ async fn snapshots_render_the_documented_families() {
     let families = parse(&scrape(&server).await);
 
     let state = &families["staunch_circuit_state"];
-    assert_eq!(state.len(), 3 * 5, "one-hot over five states for three breakers");
+    assert_eq!(
+        state.len(),
+        3 * 5,
+        "one-hot over five states for three breakers"
+    );
     assert!(state.contains(&r#"staunch_circuit_state{name="mcp",state="open"} 1"#.to_owned()));
     assert!(state.contains(&r#"staunch_circuit_state{name="mcp",state="closed"} 0"#.to_owned()));
     assert!(state.contains(&r#"staunch_circuit_state{name="llm",state="closed"} 1"#.to_owned()));
     let transitions = &families["staunch_circuit_transitions_total"];
-    assert_eq!(transitions, &[r#"staunch_circuit_transitions_total{name="mcp",from="closed",to="open"} 1"#]);
+    assert_eq!(
+        transitions,
+        &[r#"staunch_circuit_transitions_total{name="mcp",from="closed",to="open"} 1"#]
+    );
     let rejected = &families["staunch_circuit_not_permitted_calls_total"];
-    assert!(rejected.contains(&r#"staunch_circuit_not_permitted_calls_total{name="mcp"} 1"#.to_owned()));
+    assert!(
+        rejected.contains(&r#"staunch_circuit_not_permitted_calls_total{name="mcp"} 1"#.to_owned())
+    );
 }
 
 #[tokio::test]
@@ -108,8 +134,14 @@ async fn a_recorder_adds_its_counters_and_each_family_appears_once() {
     let text = scrape(&server).await;
     let families = parse(&text);
     let calls = &families["staunch_circuit_calls_total"];
-    assert!(calls.iter().any(|l| l.contains(r#"kind="successful""#)), "{text}");
-    assert!(calls.iter().any(|l| l.contains(r#"kind="failed""#)), "{text}");
+    assert!(
+        calls.iter().any(|l| l.contains(r#"kind="successful""#)),
+        "{text}"
+    );
+    assert!(
+        calls.iter().any(|l| l.contains(r#"kind="failed""#)),
+        "{text}"
+    );
     assert!(families.contains_key("staunch_circuit_state"));
     assert!(families.contains_key("staunch_circuit_transitions_total"));
 }

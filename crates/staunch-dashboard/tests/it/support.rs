@@ -50,7 +50,10 @@ impl Server {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        let http = reqwest::Client::builder().timeout(IO_TIMEOUT).build().unwrap();
+        let http = reqwest::Client::builder()
+            .timeout(IO_TIMEOUT)
+            .build()
+            .unwrap();
         Self {
             addr,
             registry,
