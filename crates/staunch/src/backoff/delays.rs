@@ -38,6 +38,7 @@ pub struct Delays {
 }
 
 impl Delays {
+    #[inline]
     pub(crate) fn new(backoff: Backoff) -> Self {
         Self {
             backoff,

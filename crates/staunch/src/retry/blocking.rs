@@ -160,6 +160,7 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
     /// let value = (|| Ok::<_, String>(1)).retry_blocking(RetryPolicy::retry_on_exception()).call();
     /// assert_eq!(value, Ok(1));
     /// ```
+    #[inline]
     pub fn call<T, E>(mut self) -> Result<T, RetryError<E>>
     where
         F: FnMut() -> Result<T, E>,
@@ -169,11 +170,32 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
         E: fmt::Debug,
     {
         self.core.begin();
+        let outcome = (self.make)();
+        match self.core.first_outcome(outcome) {
+            Ok(done) => done,
+            Err(outcome) => self.retry_after(outcome),
+        }
+    }
+
+    /// Everything after a first attempt that did not succeed, kept out of line so the
+    /// success path stays small.
+    #[cold]
+    #[inline(never)]
+    fn retry_after<T, E>(mut self, outcome: Result<T, E>) -> Result<T, RetryError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        O: RetryOk<T>,
+        N: Notify<T, E>,
+        E: fmt::Debug,
+    {
+        let mut outcome = outcome;
         loop {
-            match self.core.on_outcome((self.make)()) {
+            match self.core.on_outcome(outcome) {
                 Step::Done(result) => return result,
                 Step::Sleep(delay) => self.core.clock.sleep_blocking(delay),
             }
+            outcome = (self.make)();
         }
     }
 }

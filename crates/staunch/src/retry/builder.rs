@@ -144,7 +144,7 @@ impl RetryBuilder {
     ///
     /// ```
     /// let err = staunch::RetryBuilder::retry_on_exception().wait_min_secs(-1.0).build().unwrap_err();
-    /// assert_eq!((err.field(), err.value()), ("wait_min", "-1"));
+    /// assert_eq!((err.field(), err.value()), ("wait_min", "-1.0"));
     /// ```
     pub fn wait_min_secs(self, secs: f64) -> Self {
         self.seconds("wait_min", secs, Self::wait_min)
@@ -291,7 +291,11 @@ impl RetryBuilder {
     pub fn build(self) -> Result<RetryPolicy, ConfigError> {
         if let Some(bad) = self.bad {
             let reason = "must be a finite, non-negative number of seconds within range";
-            return Err(ConfigError::new(bad.field, bad.value, reason));
+            return Err(ConfigError::new(
+                bad.field,
+                format!("{:?}", bad.value),
+                reason,
+            ));
         }
         let policy = self.policy;
         if policy.max_attempts == 0 {

@@ -16,6 +16,9 @@ pub(crate) enum Step<T, E> {
 }
 
 /// The settings and hooks of one retried call, shared by both drivers.
+///
+/// The [`RetryState`] is built at the first failure: a first attempt that succeeds
+/// touches nothing but the policy's deadline flag.
 #[derive(Debug)]
 pub(crate) struct Core<C, O, N> {
     pub(crate) policy: RetryPolicy,
@@ -23,10 +26,13 @@ pub(crate) struct Core<C, O, N> {
     pub(crate) classify: C,
     pub(crate) retry_ok: O,
     pub(crate) notify: N,
-    pub(crate) state: RetryState,
+    state: Option<RetryState>,
+    /// Read before the first attempt, only when a deadline is set.
+    start: Option<Duration>,
 }
 
 impl<C, O, N> Core<C, O, N> {
+    #[inline]
     pub(crate) fn new(policy: RetryPolicy, classify: C, retry_ok: O, notify: N) -> Self {
         Self {
             policy,
@@ -34,11 +40,13 @@ impl<C, O, N> Core<C, O, N> {
             classify,
             retry_ok,
             notify,
-            state: RetryState::unstarted(&policy),
+            state: None,
+            start: None,
         }
     }
 
     /// The same call with another classifier.
+    #[inline]
     pub(crate) fn classify_with<C2>(self, classify: C2) -> Core<C2, O, N> {
         let Core {
             policy,
@@ -46,6 +54,7 @@ impl<C, O, N> Core<C, O, N> {
             retry_ok,
             notify,
             state,
+            start,
             ..
         } = self;
         Core {
@@ -55,10 +64,12 @@ impl<C, O, N> Core<C, O, N> {
             retry_ok,
             notify,
             state,
+            start,
         }
     }
 
     /// The same call with another `Ok` predicate.
+    #[inline]
     pub(crate) fn retry_ok_with<O2>(self, retry_ok: O2) -> Core<C, O2, N> {
         let Core {
             policy,
@@ -66,6 +77,7 @@ impl<C, O, N> Core<C, O, N> {
             classify,
             notify,
             state,
+            start,
             ..
         } = self;
         Core {
@@ -75,10 +87,12 @@ impl<C, O, N> Core<C, O, N> {
             retry_ok,
             notify,
             state,
+            start,
         }
     }
 
     /// The same call with another hook.
+    #[inline]
     pub(crate) fn notify_with<N2>(self, notify: N2) -> Core<C, O, N2> {
         let Core {
             policy,
@@ -86,6 +100,7 @@ impl<C, O, N> Core<C, O, N> {
             classify,
             retry_ok,
             state,
+            start,
             ..
         } = self;
         Core {
@@ -95,19 +110,45 @@ impl<C, O, N> Core<C, O, N> {
             retry_ok,
             notify,
             state,
+            start,
         }
     }
 
     /// Reads the start time before the first attempt, only when a deadline needs it.
     #[inline]
     pub(crate) fn begin(&mut self) {
-        if self.state.needs_start() {
-            self.state.start(self.clock.now());
+        if self.policy.deadline.is_some() && self.start.is_none() {
+            self.start = Some(self.clock.now());
+        }
+    }
+
+    /// Whether no attempt has failed yet.
+    #[inline]
+    pub(crate) fn first_attempt(&self) -> bool {
+        self.state.is_none()
+    }
+
+    /// The outcome of the first attempt: `Ok` with the final result when it is an
+    /// accepted success, `Err` with the outcome otherwise.
+    #[inline]
+    pub(crate) fn first_outcome<T, E>(
+        &mut self,
+        outcome: Result<T, E>,
+    ) -> Result<Result<T, RetryError<E>>, Result<T, E>>
+    where
+        O: RetryOk<T>,
+    {
+        match outcome {
+            Ok(value) if !self.retry_ok.should_retry(&value) => {
+                events::success_first_try(self.policy.name);
+                Ok(Ok(value))
+            }
+            outcome => Err(outcome),
         }
     }
 
     /// Classifies the outcome of an attempt and decides the next step.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn on_outcome<T, E>(&mut self, outcome: Result<T, E>) -> Step<T, E>
     where
         C: Classify<E>,
@@ -117,11 +158,13 @@ impl<C, O, N> Core<C, O, N> {
     {
         let (verdict, outcome) = match outcome {
             Ok(value) if !self.retry_ok.should_retry(&value) => {
-                if self.state.attempts() == 0 {
+                let attempts = self.state.as_ref().map_or(0, RetryState::attempts);
+                if attempts == 0 {
                     events::success_first_try(self.policy.name);
-                    return Step::Done(Ok(value));
+                } else {
+                    events::success_after_retry(self.policy.name, attempts.saturating_add(1));
                 }
-                return self.succeeded(value);
+                return Step::Done(Ok(value));
             }
             Ok(value) => (Verdict::TRANSIENT, Ok(value)),
             Err(error) => (self.classify.classify(&error), Err(error)),
@@ -129,22 +172,23 @@ impl<C, O, N> Core<C, O, N> {
         self.failed(verdict, outcome)
     }
 
-    #[cold]
-    fn succeeded<T, E>(&mut self, value: T) -> Step<T, E> {
-        events::success_after_retry(self.policy.name, self.state.attempts().saturating_add(1));
-        Step::Done(Ok(value))
-    }
-
-    #[cold]
     fn failed<T, E>(&mut self, verdict: Verdict, outcome: Result<T, E>) -> Step<T, E>
     where
         N: Notify<T, E>,
         E: fmt::Debug,
     {
         let now = self.clock.now();
-        let decision = self.state.on_failure(verdict, now);
-        let attempt = self.state.attempts();
-        let elapsed = self.state.elapsed(now);
+        let (policy, start) = (&self.policy, self.start);
+        let state = self.state.get_or_insert_with(|| {
+            let mut state = RetryState::unstarted(policy);
+            if let Some(start) = start {
+                state.start(start);
+            }
+            state
+        });
+        let decision = state.on_failure(verdict, now);
+        let attempt = state.attempts();
+        let elapsed = state.elapsed(now);
         let name = self.policy.name;
         match decision {
             Decision::Retry(delay) => {
@@ -240,11 +284,24 @@ mod events {
     }
 
     /// `staunch_retry_calls_total{name, kind}` and `staunch_retry_attempts_total{name}`.
+    ///
+    /// An unnamed policy uses static labels, so recording allocates nothing.
     #[cfg(feature = "metrics")]
     fn metrics_calls(name: Option<&'static str>, kind: &'static str, attempts: u32) {
-        let name = name.unwrap_or("unnamed");
-        metrics::counter!("staunch_retry_calls_total", "name" => name, "kind" => kind).increment(1);
-        metrics::counter!("staunch_retry_attempts_total", "name" => name)
-            .increment(u64::from(attempts));
+        const CALLS: &str = "staunch_retry_calls_total";
+        const ATTEMPTS: &str = "staunch_retry_attempts_total";
+        let attempts = u64::from(attempts);
+        match (name, kind) {
+            (None, "successful_without_retry") => {
+                metrics::counter!(CALLS, "name" => "unnamed", "kind" => "successful_without_retry")
+                    .increment(1);
+                metrics::counter!(ATTEMPTS, "name" => "unnamed").increment(attempts);
+            }
+            (name, kind) => {
+                let name = name.unwrap_or("unnamed");
+                metrics::counter!(CALLS, "name" => name, "kind" => kind).increment(1);
+                metrics::counter!(ATTEMPTS, "name" => name).increment(attempts);
+            }
+        }
     }
 }

@@ -201,6 +201,7 @@ where
 {
     type Output = Result<T, RetryError<E>>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
@@ -211,7 +212,16 @@ where
                     this.phase.set(Phase::Running { future });
                 }
                 PhaseProj::Running { future } => {
-                    let outcome = ready!(future.poll(cx));
+                    let mut outcome = ready!(future.poll(cx));
+                    if this.core.first_attempt() {
+                        match this.core.first_outcome(outcome) {
+                            Ok(done) => {
+                                this.phase.set(Phase::Done);
+                                return Poll::Ready(done);
+                            }
+                            Err(failed) => outcome = failed,
+                        }
+                    }
                     match this.core.on_outcome(outcome) {
                         Step::Done(result) => {
                             this.phase.set(Phase::Done);

@@ -92,6 +92,7 @@ impl RetryState {
 
     /// A call whose start is read later: at [`start`](Self::start) or at the first
     /// failure, whichever comes first.
+    #[inline]
     pub(crate) fn unstarted(policy: &RetryPolicy) -> Self {
         Self {
             max_attempts: policy.max_attempts,
@@ -101,13 +102,6 @@ impl RetryState {
             attempts: 0,
             start: None,
         }
-    }
-
-    /// Whether a start time is needed before the first attempt (a deadline is set and
-    /// the start is not yet known).
-    #[inline]
-    pub(crate) fn needs_start(&self) -> bool {
-        self.deadline.is_some() && self.start.is_none()
     }
 
     pub(crate) fn start(&mut self, now: Duration) {
