@@ -8,16 +8,40 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use staunch::{BreakerError, CircuitBreaker, ConfigError, Jitter, Registry, RetryPolicy, Verdict};
+use staunch::{
+    BreakerError, CircuitBreaker, CircuitBreakerBuilder, ConfigError, Jitter, Registry,
+    RetryPolicy, Verdict,
+};
 
 use crate::clients::CallError;
 use crate::script::Service;
 use crate::stats::Outcome;
 
-/// Consecutive counted failures that open a breaker.
-const FAILURE_THRESHOLD: u32 = 5;
 /// How long an open breaker rejects calls before it lets a probe through.
 const RECOVERY_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The breaker of each service, each showing one way of judging health:
+///
+/// - `llm`: the classic rule, five consecutive counted failures;
+/// - `mcp`: the failure rate over the last 20 calls, at least 10 of them;
+/// - `database`: the failure rate over the last 5 seconds, and slow queries (over 100 ms)
+///   counted apart.
+fn breaker(service: Service) -> CircuitBreakerBuilder {
+    let builder =
+        CircuitBreaker::builder(service.breaker_name()).recovery_timeout(RECOVERY_TIMEOUT);
+    match service {
+        Service::Llm => builder.failure_threshold(5),
+        Service::Mcp => builder
+            .count_window(20)
+            .minimum_calls(10)
+            .failure_rate_threshold(0.5),
+        Service::Database => builder
+            .time_window(Duration::from_secs(5), 5)
+            .minimum_calls(10)
+            .failure_rate_threshold(0.5)
+            .slow_calls(Duration::from_millis(100), 0.8),
+    }
+}
 
 /// A breaker and the retry around it, for one service.
 ///
@@ -33,10 +57,7 @@ impl Guard {
     /// Registers the breaker of `service` in `registry`, replacing one of the same name.
     fn install(registry: &Registry, service: Service) -> Result<Self, ConfigError> {
         let name = service.breaker_name();
-        let breaker = CircuitBreaker::builder(name)
-            .failure_threshold(FAILURE_THRESHOLD)
-            .recovery_timeout(RECOVERY_TIMEOUT)
-            .build()?;
+        let breaker = breaker(service).build()?;
         registry.insert(breaker.clone());
         // Three attempts, 50 ms doubling to 400 ms with full jitter; server hints up to 2 s.
         let retry = RetryPolicy::builder()

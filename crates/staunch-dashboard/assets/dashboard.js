@@ -73,9 +73,9 @@
     }
     const strip = el("div", "strip");
     const legend = el("div", "strip-legend");
-    legend.append(el("span", "", "−2 min"), el("span", "trips"), el("span", "", "now"));
+    legend.append(el("span", "span"), el("span", "trips"), el("span", "", "now"));
     root.append(top, stats, strip, legend);
-    c = { root, badge, values, strip, trips: legend.children[1] };
+    c = { root, badge, values, strip, span: legend.children[0], trips: legend.children[1] };
     cards.set(name, c);
     const names = [...cards.keys()].sort();
     const next = cards.get(names[names.indexOf(name) + 1]);
@@ -84,9 +84,12 @@
     return c;
   }
 
+  // The strip covers the known history, between 10 s and 2 min.
   function drawStrip(c, name, now) {
     const list = history.get(name) || [];
-    const start = now - STRIP_MS;
+    const oldest = list.length ? list[0].t : now;
+    const span = Math.min(STRIP_MS, Math.max(10000, now - oldest));
+    const start = now - span;
     c.strip.replaceChildren();
     list.forEach((entry, i) => {
       const from = Math.max(entry.t, start);
@@ -94,11 +97,14 @@
       if (to <= from) return;
       const seg = el("span");
       seg.dataset.state = entry.state;
-      seg.style.width = ((to - from) / STRIP_MS) * 100 + "%";
+      seg.style.width = ((to - from) / span) * 100 + "%";
       seg.style.background = "var(--c)";
       seg.title = label(entry.state);
       c.strip.append(seg);
     });
+    c.span.textContent = span < 60000
+      ? "−" + Math.round(span / 1000) + " s"
+      : "−" + (span / 60000).toFixed(1).replace(".0", "") + " min";
   }
 
   function render() {
