@@ -91,6 +91,12 @@
     const span = Math.min(STRIP_MS, Math.max(10000, now - oldest));
     const start = now - span;
     c.strip.replaceChildren();
+    if (list.length && list[0].t > start) {
+      const unknown = el("span");
+      unknown.style.width = ((list[0].t - start) / span) * 100 + "%";
+      unknown.title = "not observed";
+      c.strip.append(unknown);
+    }
     list.forEach((entry, i) => {
       const from = Math.max(entry.t, start);
       const to = i + 1 < list.length ? list[i + 1].t : now;
