@@ -23,6 +23,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use staunch::{Clock, ConfigError, Registry};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -90,6 +91,8 @@ impl Demo {
                 source,
             })?;
         let addr = listener.local_addr().map_err(StartError::Services)?;
+        // Before the breakers: they register their metrics with the recorder of the moment.
+        let metrics = install_metrics_recorder();
         let guards = Guards::install(registry).map_err(StartError::Config)?;
         let stats = Stats::listen(registry);
         let clock = Clock::system();
@@ -104,7 +107,8 @@ impl Demo {
             clock,
             options.rate,
         );
-        let app = dashboard(registry, options.admin_token.clone()).map_err(StartError::Config)?;
+        let app = dashboard(registry, metrics, options.admin_token.clone())
+            .map_err(StartError::Config)?;
         let server = tokio::spawn(async move {
             // Serving ends only with the process or an accept error; the demo goes on.
             let _ = axum::serve(listener, app).await;
@@ -181,14 +185,19 @@ impl Demo {
     }
 }
 
-/// The dashboard over the global registry, serving the `metrics` recorder's counters too
-/// when this process could install one.
+/// A Prometheus recorder for the `metrics` facade, unless this process already has one.
+fn install_metrics_recorder() -> Option<PrometheusHandle> {
+    PrometheusBuilder::new().install_recorder().ok()
+}
+
+/// The dashboard over the global registry, serving the recorder's counters too.
 fn dashboard(
     registry: &'static Registry,
+    metrics: Option<PrometheusHandle>,
     admin_token: Option<String>,
 ) -> Result<axum::Router, ConfigError> {
     let mut dashboard = staunch_dashboard::Dashboard::new(registry);
-    if let Ok(handle) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+    if let Some(handle) = metrics {
         dashboard = dashboard.metrics_text(move || handle.render());
     }
     if let Some(token) = admin_token {

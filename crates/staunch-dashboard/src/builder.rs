@@ -26,7 +26,7 @@ const DEFAULT_EVENT_CAPACITY: usize = 256;
 ///
 /// let registry = Arc::new(Registry::new());
 /// let app: axum::Router = Dashboard::new(registry)
-///     .admin_token("correct horse battery staple")
+///     .admin_token("correct-horse-battery-staple")
 ///     .build()?;
 /// # Ok::<(), staunch::ConfigError>(())
 /// ```
@@ -130,8 +130,8 @@ impl Dashboard {
 
     /// Builds without validation; only for options that need none.
     pub(crate) fn into_router(self) -> Router {
-        let hub = Hub::listen(&self.registry, self.event_capacity.max(1));
-        let state = AppState::new(self.registry, hub, self.admin_token, self.metrics_text);
+        let hub = Hub::listen(self.registry, self.event_capacity.max(1));
+        let state = AppState::new(hub, self.admin_token, self.metrics_text);
         let api = Router::new()
             .route("/circuits", get(api::list))
             .route("/circuits/{name}", get(api::one))

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
+use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
@@ -16,10 +17,10 @@ use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Serialize;
-use staunch::{Event, Registry, Snapshot, Transition};
+use staunch::{Event, ListenerId, Registry, Snapshot, Transition};
 use tokio::sync::broadcast;
 
-use crate::state::AppState;
+use crate::state::{AppState, SharedRegistry};
 
 /// One transition as sent to subscribers.
 #[derive(Debug, Clone, Serialize)]
@@ -43,27 +44,32 @@ impl TransitionRecord {
 }
 
 /// Fans transitions out to the event streams and counts them for `/metrics`.
-#[derive(Debug)]
+///
+/// Its registry listener is removed when the last router built on it is dropped.
 pub(crate) struct Hub {
     sender: broadcast::Sender<Arc<TransitionRecord>>,
     counts: Mutex<BTreeMap<(String, &'static str, &'static str), u64>>,
+    registry: SharedRegistry,
+    listener: ListenerId,
 }
 
 impl Hub {
     /// A hub listening to every present and future breaker of `registry`.
-    pub(crate) fn listen(registry: &Registry, capacity: usize) -> Arc<Self> {
-        let (sender, _) = broadcast::channel(capacity);
-        let hub = Arc::new(Self {
-            sender,
-            counts: Mutex::default(),
-        });
-        let weak: Weak<Self> = Arc::downgrade(&hub);
-        registry.add_listener(move |event| {
-            if let Some(hub) = weak.upgrade() {
-                hub.on_event(event);
+    pub(crate) fn listen(registry: SharedRegistry, capacity: usize) -> Arc<Self> {
+        Arc::new_cyclic(|weak: &Weak<Self>| {
+            let weak = weak.clone();
+            let listener = registry.add_listener(move |event| {
+                if let Some(hub) = weak.upgrade() {
+                    hub.on_event(event);
+                }
+            });
+            Self {
+                sender: broadcast::channel(capacity).0,
+                counts: Mutex::default(),
+                registry,
+                listener,
             }
-        });
-        hub
+        })
     }
 
     fn on_event(&self, event: &Event) {
@@ -84,10 +90,30 @@ impl Hub {
         self.sender.subscribe()
     }
 
+    /// The registry the hub listens to.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Transitions seen since the hub was made, by breaker, from and to.
     pub(crate) fn transition_counts(&self) -> Vec<((String, &'static str, &'static str), u64)> {
         let counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         counts.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.registry.remove_listener(self.listener);
+    }
+}
+
+impl fmt::Debug for Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hub")
+            .field("subscribers", &self.sender.receiver_count())
+            .field("listener", &self.listener)
+            .finish_non_exhaustive()
     }
 }
 

@@ -20,7 +20,6 @@ pub(crate) type MetricsText = Arc<dyn Fn() -> String + Send + Sync>;
 pub(crate) struct AppState(Arc<Inner>);
 
 struct Inner {
-    registry: SharedRegistry,
     hub: Arc<Hub>,
     admin_token: Option<Box<[u8]>>,
     metrics_text: Option<MetricsText>,
@@ -28,13 +27,11 @@ struct Inner {
 
 impl AppState {
     pub(crate) fn new(
-        registry: SharedRegistry,
         hub: Arc<Hub>,
         admin_token: Option<String>,
         metrics_text: Option<MetricsText>,
     ) -> Self {
         Self(Arc::new(Inner {
-            registry,
             hub,
             admin_token: admin_token.map(|t| t.into_bytes().into_boxed_slice()),
             metrics_text,
@@ -42,7 +39,7 @@ impl AppState {
     }
 
     pub(crate) fn registry(&self) -> &Registry {
-        &self.0.registry
+        self.0.hub.registry()
     }
 
     pub(crate) fn hub(&self) -> &Hub {

@@ -22,6 +22,7 @@ async fn every_breaker_opens_and_recovers_and_the_page_shows_it() {
     ];
     let demo = Demo::start(Options::parse_from(args)).await.unwrap();
     let url = demo.dashboard_url();
+    let metrics = tokio::spawn(scrape_after_traffic(url.clone()));
     let browser = tokio::spawn(async move { watch(&url).await });
 
     let summary = demo.run(std::future::pending()).await;
@@ -34,6 +35,44 @@ async fn every_breaker_opens_and_recovers_and_the_page_shows_it() {
         assert!(breaker.transitions >= 3, "{summary}");
     }
     browser.await.unwrap();
+    let metrics = metrics.await.unwrap();
+    for family in [
+        "staunch_circuit_state",
+        "staunch_circuit_calls_total",
+        "staunch_circuit_not_permitted_calls_total",
+        "staunch_circuit_transitions_total",
+        "staunch_retry_calls_total",
+        "staunch_retry_attempts_total",
+    ] {
+        let declared = format!("# TYPE {family} ");
+        assert_eq!(
+            metrics.matches(&declared).count(),
+            1,
+            "{family} in:\n{metrics}"
+        );
+    }
+}
+
+/// The dashboard's `/metrics` right after the first transition the event stream reports.
+async fn scrape_after_traffic(url: String) -> String {
+    let http = reqwest::Client::new();
+    let limit = std::time::Duration::from_secs(30);
+    tokio::time::timeout(limit, async {
+        let mut events = http
+            .get(format!("{url}api/v1/events"))
+            .send()
+            .await
+            .unwrap();
+        let mut seen = String::new();
+        while !seen.contains("event: transition") {
+            let chunk = events.chunk().await.unwrap().expect("event stream ended");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        let metrics = http.get(format!("{url}metrics")).send().await.unwrap();
+        metrics.text().await.unwrap()
+    })
+    .await
+    .expect("no transition within the time limit")
 }
 
 /// Opens the dashboard while the demo runs and takes a screenshot once the last breaker to

@@ -96,3 +96,14 @@ async fn breakers_registered_later_are_followed_too() {
         ("transition", Some("late"))
     );
 }
+
+#[test]
+fn dropping_the_router_removes_its_listener() {
+    let registry = std::sync::Arc::new(staunch::Registry::new());
+    let listeners = || format!("{registry:?}");
+    assert!(listeners().contains("listeners: 0"), "{}", listeners());
+    let app = staunch_dashboard::router(std::sync::Arc::clone(&registry));
+    assert!(listeners().contains("listeners: 1"), "{}", listeners());
+    drop(app);
+    assert!(listeners().contains("listeners: 0"), "{}", listeners());
+}
