@@ -9,6 +9,7 @@ use staunch_demo::{Demo, Options};
 async fn main() -> ExitCode {
     let options = Options::parse();
     let table = !options.no_table;
+    let admin = options.admin_token.is_some();
     let demo = match Demo::start(options).await {
         Ok(demo) => demo,
         Err(err) => {
@@ -18,6 +19,10 @@ async fn main() -> ExitCode {
     };
     println!("staunch demo: dashboard at {}", demo.dashboard_url());
     println!("breakers llm, mcp and database open and recover every 15 s; Ctrl-C stops");
+    if admin {
+        let url = demo.dashboard_url();
+        println!("admin actions on: curl -X POST -H \"Authorization: Bearer $TOKEN\" {url}api/v1/circuits/llm/force-open");
+    }
     if table {
         println!();
     }

@@ -37,8 +37,9 @@ pub struct Options {
     #[arg(long, value_parser = humantime::parse_duration)]
     pub duration: Option<Duration>,
 
-    /// Calls per second to each service.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Calls per second to each service (5 to 500; fewer calls than 5 a second may not trip
+    /// the breakers during the short outages).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(5..=500))]
     pub rate: u32,
 
     /// Seed of the services' random misbehaviour; the same seed replays the same choices.
