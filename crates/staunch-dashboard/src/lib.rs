@@ -26,11 +26,12 @@
 //! # Example
 //!
 //! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use staunch::{CircuitBreaker, Registry};
 //!
 //! let registry = Registry::global();
-//! registry.insert(CircuitBreaker::builder("llm").build().unwrap());
+//! registry.insert(CircuitBreaker::builder("llm").build()?);
 //!
 //! // Nest it under a prefix of the application's router and serve on loopback.
 //! let app = axum::Router::new().nest("/resilience", staunch_dashboard::router(registry));
