@@ -9,5 +9,6 @@ mod clock;
 mod registry;
 mod retry;
 mod retry_error;
+mod retry_events;
 mod retry_state;
 mod settings;
