@@ -2,6 +2,7 @@
 
 mod breaker;
 mod breaker_cancel;
+mod breaker_model;
 mod breaker_window;
 mod clock;
 mod registry;
