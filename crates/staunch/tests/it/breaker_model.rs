@@ -324,7 +324,7 @@ fn setups() -> impl Strategy<Value = Setup> {
             probes,
             successes: 1 + succ % probes,
             base_ms: base_s * 1000,
-            max_ms: base_s * 1000 << growth,
+            max_ms: (base_s * 1000) << growth,
         })
 }
 
