@@ -3,6 +3,8 @@
 mod backoff;
 mod breaker;
 mod breaker_cancel;
+mod breaker_model;
+mod breaker_stress;
 mod breaker_window;
 mod budget;
 mod clock;
