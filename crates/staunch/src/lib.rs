@@ -60,6 +60,8 @@ pub use settings::ResilienceSettings;
 // ---- end settings and budget ----------------------------------------------------------
 
 // ---- policy, registry, presets --------------------------------------------------------
+pub mod policy;
+pub use policy::{Policy, PolicyBuilder, PolicyError, PolicyErrorKind};
 
 // ---- end policy, registry, presets ----------------------------------------------------
 
