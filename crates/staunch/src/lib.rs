@@ -61,7 +61,9 @@ pub use settings::ResilienceSettings;
 
 // ---- policy, registry, presets --------------------------------------------------------
 pub mod policy;
+pub mod presets;
 pub use policy::{Policy, PolicyBuilder, PolicyError, PolicyErrorKind};
+pub use presets::{DATABASE_CIRCUIT_BREAKER, LLM_CIRCUIT_BREAKER, MCP_CIRCUIT_BREAKER};
 
 // ---- end policy, registry, presets ----------------------------------------------------
 

@@ -134,7 +134,7 @@ use std::time::Duration;
 mod blocking;
 mod builder;
 mod error;
-mod events;
+pub(crate) mod events;
 mod fallback;
 mod future;
 pub(crate) mod run;
@@ -367,6 +367,7 @@ impl Policy {
             attempt_timeout: inner.attempt_timeout,
             max_probe_wait: inner.max_probe_wait,
             clock: &inner.clock,
+            name: inner.breaker.name(),
             #[cfg(feature = "metrics")]
             metrics: &inner.metrics,
         }

@@ -11,8 +11,8 @@ use crate::{CircuitOpen, RetryErrorKind};
 ///
 /// ```
 /// use staunch::policy::PolicyErrorKind;
-/// assert_eq!(PolicyErrorKind::CircuitOpen.as_str(), "circuit_open");
-/// assert_eq!(PolicyErrorKind::CircuitOpen.layer(), "breaker");
+/// assert_eq!(PolicyErrorKind::BreakerOpen.as_str(), "breaker_open");
+/// assert_eq!(PolicyErrorKind::BreakerOpen.layer(), "breaker");
 /// assert_eq!(PolicyErrorKind::Timeout.to_string(), "timeout");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,7 +24,7 @@ pub enum PolicyErrorKind {
     Exhausted,
     /// The circuit refused the call, or will stay open longer than the retry is willing
     /// to wait (breaker layer).
-    CircuitOpen,
+    BreakerOpen,
     /// The last attempt ran out of time and no attempt was left (timeout layer).
     Timeout,
     /// The retry budget had no retry left to spend (budget layer).
@@ -37,7 +37,7 @@ pub enum PolicyErrorKind {
 }
 
 impl PolicyErrorKind {
-    /// The lower-case name: `"not_retryable"`, `"exhausted"`, `"circuit_open"`,
+    /// The lower-case name: `"not_retryable"`, `"exhausted"`, `"breaker_open"`,
     /// `"timeout"`, `"budget_exhausted"`, `"deadline"` or `"hint_too_long"`.
     ///
     /// ```
@@ -47,7 +47,7 @@ impl PolicyErrorKind {
         match self {
             Self::NotRetryable => "not_retryable",
             Self::Exhausted => "exhausted",
-            Self::CircuitOpen => "circuit_open",
+            Self::BreakerOpen => "breaker_open",
             Self::Timeout => "timeout",
             Self::BudgetExhausted => "budget_exhausted",
             Self::Deadline => "deadline",
@@ -64,7 +64,7 @@ impl PolicyErrorKind {
     /// ```
     pub const fn layer(self) -> &'static str {
         match self {
-            Self::CircuitOpen => "breaker",
+            Self::BreakerOpen => "breaker",
             Self::Timeout => "timeout",
             Self::BudgetExhausted => "budget",
             Self::NotRetryable | Self::Exhausted | Self::Deadline | Self::HintTooLong => "retry",
@@ -112,7 +112,7 @@ impl fmt::Display for PolicyErrorKind {
 /// let fake = FakeClock::new();
 /// let policy = Policy::builder("db").failure_threshold(1).clock(fake.clock()).build()?;
 /// let err = policy.call_blocking(|| Err::<(), _>("connection reset")).unwrap_err();
-/// assert_eq!(err.kind(), PolicyErrorKind::CircuitOpen); // the failure opened the circuit
+/// assert_eq!(err.kind(), PolicyErrorKind::BreakerOpen); // the failure opened the circuit
 /// assert_eq!(err.last_error(), Some(&"connection reset"));
 /// assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
 /// assert_eq!(err.attempts(), 1);
@@ -257,7 +257,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn is_circuit_open(&self) -> bool {
-        self.kind == PolicyErrorKind::CircuitOpen
+        self.kind == PolicyErrorKind::BreakerOpen
     }
 
     /// Whether the last attempt ran out of time.
@@ -309,8 +309,8 @@ impl<E> fmt::Display for PolicyError<E> {
         let elapsed = humantime::format_duration(self.elapsed);
         write!(f, "gave up after {attempts} attempt{plural} in {elapsed}: ")?;
         match (self.kind, &self.open) {
-            (PolicyErrorKind::CircuitOpen, Some(open)) => fmt::Display::fmt(open, f),
-            (PolicyErrorKind::CircuitOpen, None) => f.write_str("circuit is open"),
+            (PolicyErrorKind::BreakerOpen, Some(open)) => fmt::Display::fmt(open, f),
+            (PolicyErrorKind::BreakerOpen, None) => f.write_str("circuit is open"),
             (PolicyErrorKind::NotRetryable, _) => f.write_str("error is not retryable"),
             (PolicyErrorKind::Exhausted, _) => f.write_str("retries exhausted"),
             (PolicyErrorKind::Timeout, _) => f.write_str("attempt timed out"),

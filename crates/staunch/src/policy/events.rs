@@ -26,7 +26,7 @@ pub(super) fn success_first_try(l: &Layers<'_>) {
 }
 
 pub(super) fn success_after_retry(l: &Layers<'_>, attempts: u32) {
-    tracing::debug!(target: TARGET, name = l.breaker.name(), attempts, "call succeeded after retrying");
+    tracing::debug!(target: TARGET, name = l.name, attempts, "call succeeded after retrying");
     #[cfg(feature = "metrics")]
     l.metrics.calls(Kind::SuccessfulWithRetry, attempts);
 }
@@ -47,7 +47,7 @@ pub(super) fn retrying(
 }
 
 pub(super) fn gave_up(l: &Layers<'_>, stopped: &Stopped, error: Option<&dyn fmt::Debug>) {
-    let (name, attempts) = (l.breaker.name(), stopped.attempts);
+    let (name, attempts) = (l.name, stopped.attempts);
     let elapsed_ms = millis(stopped.elapsed);
     let (reason, layer) = (stopped.kind.as_str(), stopped.kind.layer());
     if stopped.kind == PolicyErrorKind::NotRetryable {

@@ -28,14 +28,10 @@ pub(crate) struct Layers<'a> {
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) max_probe_wait: Option<Duration>,
     pub(crate) clock: &'a Clock,
+    /// The name in events and metric labels.
+    pub(crate) name: &'a str,
     #[cfg(feature = "metrics")]
     pub(crate) metrics: &'a super::events::Metrics,
-}
-
-impl Layers<'_> {
-    fn name(&self) -> &str {
-        self.breaker.name()
-    }
 }
 
 /// What the driver does next.
@@ -176,7 +172,7 @@ impl Run {
             Ending::InTime => permit.success(),
             Ending::Late | Ending::TimedOut => {
                 permit.failure();
-                events::late_success(l.name());
+                events::late_success(l.name);
             }
         }
         match &self.state {
@@ -222,7 +218,7 @@ impl Run {
             Circuit::OpenFor(_) | Circuit::Shut => match state.on_failure(verdict, now) {
                 Decision::Retry(_) => {
                     let open = open_circuit(l.breaker, circuit);
-                    return self.stop(l, PolicyErrorKind::CircuitOpen, Some(open), now, error);
+                    return Step::Stop(self.stop(l, PolicyErrorKind::BreakerOpen, Some(open), now, error));
                 }
                 stop => stop,
             },
@@ -238,7 +234,7 @@ impl Run {
             }
             Decision::Stop(kind) => {
                 let kind = PolicyErrorKind::from_retry(kind, timed_out);
-                self.stop(l, kind, None, now, error)
+                Step::Stop(self.stop(l, kind, None, now, error))
             }
         }
     }
@@ -255,16 +251,25 @@ impl Run {
                 match state.on_failure_with_min_wait(Verdict::RETRY_UNCOUNTED, wait, now) {
                     Decision::Retry(_) => self.retry(l, wait, now, "circuit open", None),
                     Decision::Stop(_) => {
-                        self.stop(l, PolicyErrorKind::CircuitOpen, Some(open), now, None)
+                        Step::Stop(self.stop(l, PolicyErrorKind::BreakerOpen, Some(open), now, None))
                     }
                 }
             }
             _ => {
                 // Counts the refused attempt.
                 let _ = state.on_failure(Verdict::IGNORE, now);
-                self.stop(l, PolicyErrorKind::CircuitOpen, Some(open), now, None)
+                Step::Stop(self.stop(l, PolicyErrorKind::BreakerOpen, Some(open), now, None))
             }
         }
+    }
+
+    /// The breaker refused an attempt and the driver can't wait: give up with the open
+    /// circuit (the attributes, whose loop can't sleep before an attempt).
+    #[cold]
+    pub(crate) fn refused(&mut self, l: &Layers<'_>, open: CircuitOpen) -> Stopped {
+        let now = l.clock.now();
+        let _ = self.state(l, now).on_failure(Verdict::IGNORE, now);
+        self.stop(l, PolicyErrorKind::BreakerOpen, Some(open), now, None)
     }
 
     fn retry(
@@ -277,11 +282,11 @@ impl Run {
     ) -> Step {
         if let Some(budget) = l.budget {
             if !budget.try_withdraw() {
-                return self.stop(l, PolicyErrorKind::BudgetExhausted, None, now, error);
+                return Step::Stop(self.stop(l, PolicyErrorKind::BudgetExhausted, None, now, error));
             }
         }
         let attempt = self.attempts();
-        events::retrying(l.name(), attempt, delay, reason, error);
+        events::retrying(l.name, attempt, delay, reason, error);
         Step::Retry(delay)
     }
 
@@ -292,7 +297,7 @@ impl Run {
         open: Option<CircuitOpen>,
         now: Duration,
         error: Option<&dyn fmt::Debug>,
-    ) -> Step {
+    ) -> Stopped {
         let stopped = Stopped {
             kind,
             open,
@@ -300,7 +305,7 @@ impl Run {
             elapsed: self.state.as_ref().map_or(Duration::ZERO, |s| s.elapsed(now)),
         };
         events::gave_up(l, &stopped, error);
-        Step::Stop(stopped)
+        stopped
     }
 
     fn attempts(&self) -> u32 {
