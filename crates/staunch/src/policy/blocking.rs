@@ -161,7 +161,13 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
                 }
                 Err(error) => {
                     let verdict = self.classify.classify(&error);
-                    let step = run.failed(&layers, permit, verdict, ending, Some(&error as &dyn fmt::Debug));
+                    let step = run.failed(
+                        &layers,
+                        permit,
+                        verdict,
+                        ending,
+                        Some(&error as &dyn fmt::Debug),
+                    );
                     last_error = Some(error);
                     step
                 }

@@ -91,9 +91,7 @@ pub(crate) struct Metrics {
 #[cfg(feature = "metrics")]
 impl Metrics {
     pub(crate) fn new(name: &str) -> Self {
-        let calls = |kind: &'static str| {
-            metrics::counter!("staunch_retry_calls_total", "name" => name.to_owned(), "kind" => kind)
-        };
+        let calls = |kind: &'static str| metrics::counter!("staunch_retry_calls_total", "name" => name.to_owned(), "kind" => kind);
         Self {
             calls: [
                 calls("successful_without_retry"),

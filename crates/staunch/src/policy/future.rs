@@ -234,7 +234,10 @@ where
                             }
                         }
                     };
-                    let permit = this.permit.take().expect("a running attempt holds a permit");
+                    let permit = this
+                        .permit
+                        .take()
+                        .expect("a running attempt holds a permit");
                     match outcome {
                         Some(Ok(value)) => {
                             this.run.succeeded(&layers, permit, ending);

@@ -218,7 +218,13 @@ impl Run {
             Circuit::OpenFor(_) | Circuit::Shut => match state.on_failure(verdict, now) {
                 Decision::Retry(_) => {
                     let open = open_circuit(l.breaker, circuit);
-                    return Step::Stop(self.stop(l, PolicyErrorKind::BreakerOpen, Some(open), now, error));
+                    return Step::Stop(self.stop(
+                        l,
+                        PolicyErrorKind::BreakerOpen,
+                        Some(open),
+                        now,
+                        error,
+                    ));
                 }
                 stop => stop,
             },
@@ -250,9 +256,13 @@ impl Run {
             Some(wait) if wait <= patience => {
                 match state.on_failure_with_min_wait(Verdict::RETRY_UNCOUNTED, wait, now) {
                     Decision::Retry(_) => self.retry(l, wait, now, "circuit open", None),
-                    Decision::Stop(_) => {
-                        Step::Stop(self.stop(l, PolicyErrorKind::BreakerOpen, Some(open), now, None))
-                    }
+                    Decision::Stop(_) => Step::Stop(self.stop(
+                        l,
+                        PolicyErrorKind::BreakerOpen,
+                        Some(open),
+                        now,
+                        None,
+                    )),
                 }
             }
             _ => {
@@ -282,7 +292,13 @@ impl Run {
     ) -> Step {
         if let Some(budget) = l.budget {
             if !budget.try_withdraw() {
-                return Step::Stop(self.stop(l, PolicyErrorKind::BudgetExhausted, None, now, error));
+                return Step::Stop(self.stop(
+                    l,
+                    PolicyErrorKind::BudgetExhausted,
+                    None,
+                    now,
+                    error,
+                ));
             }
         }
         let attempt = self.attempts();
@@ -302,7 +318,10 @@ impl Run {
             kind,
             open,
             attempts: self.attempts(),
-            elapsed: self.state.as_ref().map_or(Duration::ZERO, |s| s.elapsed(now)),
+            elapsed: self
+                .state
+                .as_ref()
+                .map_or(Duration::ZERO, |s| s.elapsed(now)),
         };
         events::gave_up(l, &stopped, error);
         stopped

@@ -204,8 +204,8 @@ impl Preset {
     /// ```
     pub fn breaker_builder(&self, settings: &ResilienceSettings) -> CircuitBreakerBuilder {
         let threshold = settings.circuit_failure_threshold;
-        let builder = CircuitBreaker::builder(self.name)
-            .recovery_timeout(settings.circuit_recovery_timeout);
+        let builder =
+            CircuitBreaker::builder(self.name).recovery_timeout(settings.circuit_recovery_timeout);
         let builder = match self.windowed {
             // A fresh breaker still opens after `threshold` failures in a row.
             Some(w) => builder
@@ -352,4 +352,33 @@ fn default_policy(breaker: CircuitBreaker) -> Policy {
         .breaker(breaker)
         .build()
         .unwrap_or_else(|_| unreachable!("the seed's defaults are valid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_settings_fall_back_to_the_defaults_without_panicking() {
+        let bad = |name: &str| (name == "LLM_RETRY_MAX_ATTEMPTS").then(|| "zero".to_owned());
+        assert!(Preset::LLM.settings_from(bad).is_err());
+        assert_eq!(Preset::LLM.settings_or_defaults(bad), Preset::LLM.defaults);
+        let fine = |name: &str| (name == "RETRY_MAX_ATTEMPTS").then(|| "4".to_owned());
+        assert_eq!(Preset::LLM.settings_or_defaults(fine).retry_max_attempts, 4);
+    }
+
+    #[test]
+    fn a_large_threshold_widens_the_llm_window() {
+        let mut settings = Preset::LLM.defaults;
+        settings.circuit_failure_threshold = 50;
+        assert!(Preset::LLM.breaker_builder(&settings).build().is_ok());
+    }
+
+    #[test]
+    fn only_the_registered_preset_breakers_are_presets() {
+        let llm = super::super::LLM_CIRCUIT_BREAKER.clone();
+        assert_eq!(Preset::of(&llm), Some(Preset::LLM));
+        let impostor = CircuitBreaker::builder("llm").build().unwrap();
+        assert_eq!(Preset::of(&impostor), None);
+    }
 }

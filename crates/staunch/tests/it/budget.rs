@@ -349,7 +349,11 @@ fn concurrent_use_across_slot_boundaries_stays_within_the_budget() {
     );
 }
 
-type BuildCase = (fn() -> Result<RetryBudget, ConfigError>, &'static str, &'static str);
+type BuildCase = (
+    fn() -> Result<RetryBudget, ConfigError>,
+    &'static str,
+    &'static str,
+);
 
 #[test]
 fn the_builder_rejects_bad_values_by_name() {

@@ -6,6 +6,12 @@ mod breaker_cancel;
 mod breaker_window;
 mod budget;
 mod clock;
+#[macro_use]
+mod policy;
+mod policy_budget;
+mod policy_fallback;
+mod policy_wait;
+mod presets;
 mod registry;
 mod retry;
 mod retry_error;
