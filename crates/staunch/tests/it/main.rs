@@ -10,6 +10,8 @@ mod clock;
 mod policy;
 mod policy_budget;
 mod policy_fallback;
+#[cfg(feature = "macros")]
+mod policy_resilient;
 mod policy_wait;
 mod presets;
 mod registry;
