@@ -64,6 +64,9 @@ pub mod policy;
 pub mod presets;
 pub use policy::{Policy, PolicyBuilder, PolicyError, PolicyErrorKind};
 pub use presets::{DATABASE_CIRCUIT_BREAKER, LLM_CIRCUIT_BREAKER, MCP_CIRCUIT_BREAKER};
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
 // ---- end policy, registry, presets ----------------------------------------------------
 

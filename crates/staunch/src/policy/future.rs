@@ -4,12 +4,12 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
 use super::fallback::{Fallback, NoFallback};
-use super::run::{Ending, Run, Step, Stopped};
+use super::run::{poll_attempt, Run, Step, Stopped};
 use super::{events, Policy, PolicyError};
 use crate::breaker::Permit;
 use crate::classify::{self, When};
@@ -219,21 +219,8 @@ where
                     Err(open) => this.run.rejected(&layers, open),
                 },
                 PhaseProj::Running { future, timer } => {
-                    let (outcome, ending) = match future.poll(cx) {
-                        Poll::Ready(outcome) => (Some(outcome), this.run.ending(&layers)),
-                        Poll::Pending => {
-                            if layers.attempt_timeout.is_none() {
-                                return Poll::Pending;
-                            }
-                            let timer = timer.get_or_insert_with(|| {
-                                this.run.timer(&layers).unwrap_or_else(Sleep::ready)
-                            });
-                            match Pin::new(timer).poll(cx) {
-                                Poll::Ready(()) => (None, Ending::TimedOut),
-                                Poll::Pending => return Poll::Pending,
-                            }
-                        }
-                    };
+                    let (outcome, ending) =
+                        ready!(poll_attempt(this.run, &layers, future, timer, cx));
                     let permit = this
                         .permit
                         .take()

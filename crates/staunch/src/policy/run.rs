@@ -8,7 +8,10 @@
 //! them.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::events;
@@ -354,6 +357,30 @@ impl Run {
             }
         });
         left.map_or(own, |left| own.min(left))
+    }
+}
+
+/// Polls a running attempt and, with an attempt timeout, its timer (started only when
+/// the attempt does not complete at once): the outcome and how it ended, `None` for an
+/// attempt cut by its timer.
+#[inline]
+pub(crate) fn poll_attempt<Fut: Future>(
+    run: &Run,
+    l: &Layers<'_>,
+    future: Pin<&mut Fut>,
+    timer: &mut Option<Sleep>,
+    cx: &mut Context<'_>,
+) -> Poll<(Option<Fut::Output>, Ending)> {
+    if let Poll::Ready(outcome) = future.poll(cx) {
+        return Poll::Ready((Some(outcome), run.ending(l)));
+    }
+    if l.attempt_timeout.is_none() {
+        return Poll::Pending;
+    }
+    let timer = timer.get_or_insert_with(|| run.timer(l).unwrap_or_else(Sleep::ready));
+    match Pin::new(timer).poll(cx) {
+        Poll::Ready(()) => Poll::Ready((None, Ending::TimedOut)),
+        Poll::Pending => Poll::Pending,
     }
 }
 

@@ -19,3 +19,5 @@ mod retry;
 mod retry_error;
 mod retry_state;
 mod settings;
+#[cfg(feature = "tower")]
+mod tower;
