@@ -66,7 +66,7 @@
 //! - circuit closed: the usual backoff;
 //! - circuit open, probe in `t`: if `t` fits the retry's patience, it waits
 //!   `max(backoff, t)`, so the next attempt is exactly the probe; if not, the call ends
-//!   now with [`PolicyErrorKind::CircuitOpen`] and the failure that opened it, rather
+//!   now with [`PolicyErrorKind::BreakerOpen`] and the failure that opened it, rather
 //!   than sleeping into a closed door;
 //! - a refused attempt: the same rule with the refusal's
 //!   [`retry_after`](crate::CircuitOpen::retry_after); when no probe time is known
@@ -100,7 +100,7 @@
 //!
 //! # Budget
 //!
-//! With a [`RetryBudget`](crate::RetryBudget), each call deposits once and each retry
+//! With a [`RetryBudget`], each call deposits once and each retry
 //! (after an error, a timeout, or a wait for a probe) withdraws one; when the budget is
 //! empty the call ends with [`PolicyErrorKind::BudgetExhausted`] and the last error.
 //! Budgets are opt-in for hand-built policies (a deposit costs a clock read per call);

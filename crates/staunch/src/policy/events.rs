@@ -70,8 +70,10 @@ pub(super) fn fallback(name: &str, kind: PolicyErrorKind) {
     tracing::debug!(target: TARGET, name, reason = kind.as_str(), "fallback used");
 }
 
+/// The `kind` label values of `staunch_retry_calls_total`, in order.
 #[cfg(feature = "metrics")]
 #[derive(Clone, Copy)]
+#[allow(clippy::enum_variant_names)] // named after the label values
 pub(crate) enum Kind {
     SuccessfulWithoutRetry,
     SuccessfulWithRetry,
