@@ -306,7 +306,10 @@ impl<E> fmt::Display for PolicyError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let attempts = self.attempts;
         let plural = if attempts == 1 { "" } else { "s" };
-        let elapsed = humantime::format_duration(self.elapsed);
+        // Whole milliseconds: a coarse clock's nanoseconds are noise.
+        let elapsed =
+            Duration::from_millis(u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX));
+        let elapsed = humantime::format_duration(elapsed);
         write!(f, "gave up after {attempts} attempt{plural} in {elapsed}: ")?;
         match (self.kind, &self.open) {
             (PolicyErrorKind::BreakerOpen, Some(open)) => fmt::Display::fmt(open, f),

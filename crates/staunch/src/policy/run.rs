@@ -278,6 +278,7 @@ impl Run {
 
     /// The breaker refused an attempt and the driver can't wait: give up with the open
     /// circuit (the attributes, whose loop can't sleep before an attempt).
+    #[cfg(feature = "macros")]
     #[cold]
     pub(crate) fn refused(&mut self, l: &Layers<'_>, open: CircuitOpen) -> Stopped {
         let now = l.clock.now();

@@ -293,12 +293,14 @@ impl Preset {
         super::process_budget(self)
     }
 
+    #[cfg(feature = "macros")]
     pub(crate) const fn jitter(&self) -> Jitter {
         self.jitter
     }
 
     /// The preset whose process-wide breaker `breaker` is, if any (checked without
     /// creating a preset breaker that does not exist yet).
+    #[cfg(any(feature = "macros", test))]
     pub(crate) fn of(breaker: &CircuitBreaker) -> Option<Preset> {
         [Self::LLM, Self::MCP, Self::DATABASE]
             .into_iter()
