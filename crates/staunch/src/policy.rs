@@ -357,7 +357,7 @@ impl Policy {
         BlockingPolicyCall::new(self, f)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn layers(&self) -> Layers<'_> {
         let inner = &*self.inner;
         Layers {

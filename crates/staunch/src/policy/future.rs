@@ -194,18 +194,15 @@ where
 {
     type Output = Result<T, PolicyError<E>>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let policy: &Policy = this.policy;
         let layers = policy.layers();
-        loop {
-            let step = match this.phase.as_mut().project() {
-                PhaseProj::Start => {
-                    this.run.begin(&layers);
-                    this.phase.set(Phase::Admit);
-                    continue;
-                }
-                PhaseProj::Admit => match layers.breaker.try_acquire() {
+        // Asks the breaker for a permit and starts the attempt, or decides on the refusal.
+        macro_rules! admit {
+            () => {
+                match layers.breaker.try_acquire() {
                     Ok(permit) => {
                         this.run.attempt_started(&layers);
                         *this.permit = Some(permit);
@@ -217,7 +214,16 @@ where
                         continue;
                     }
                     Err(open) => this.run.rejected(&layers, open),
-                },
+                }
+            };
+        }
+        loop {
+            let step = match this.phase.as_mut().project() {
+                PhaseProj::Start => {
+                    this.run.begin(&layers);
+                    admit!()
+                }
+                PhaseProj::Admit => admit!(),
                 PhaseProj::Running { future, timer } => {
                     let (outcome, ending) =
                         ready!(poll_attempt(this.run, &layers, future, timer, cx));

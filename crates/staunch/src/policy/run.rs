@@ -108,8 +108,9 @@ enum Circuit {
 /// The progress of one call under a policy.
 #[derive(Debug, Default)]
 pub(crate) struct Run {
-    /// Built at the first failure, so a first attempt that succeeds stays cheap.
-    state: Option<RetryState>,
+    /// Built at the first failure, so a first attempt that succeeds stays cheap; boxed,
+    /// so the drivers' futures stay small on that path.
+    state: Option<Box<RetryState>>,
     /// The call's start, read up front only when a deadline or a timeout needs it.
     start: Option<Duration>,
     /// The current attempt's start, read only with an attempt timeout.
@@ -126,7 +127,7 @@ impl Run {
     }
 
     /// Starts the call: one deposit in the budget; the start time when it is needed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn begin(&mut self, l: &Layers<'_>) {
         if let Some(budget) = l.budget {
             budget.deposit();
@@ -137,7 +138,7 @@ impl Run {
     }
 
     /// Marks the start of an attempt (a clock read, only with an attempt timeout).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn attempt_started(&mut self, l: &Layers<'_>) {
         if l.attempt_timeout.is_some() {
             self.attempt_start = Some(match self.attempt_start {
@@ -149,7 +150,7 @@ impl Run {
     }
 
     /// How the attempt that just returned ended: in time or late.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn ending(&self, l: &Layers<'_>) -> Ending {
         match (l.attempt_timeout, self.attempt_start) {
             (Some(timeout), Some(start)) if l.clock.now().saturating_sub(start) > timeout => {
@@ -169,7 +170,7 @@ impl Run {
     }
 
     /// Records a success. A late one counts as a breaker failure, and is still returned.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn succeeded(&mut self, l: &Layers<'_>, permit: impl Record, ending: Ending) {
         match ending {
             Ending::InTime => permit.success(),
@@ -332,7 +333,7 @@ impl Run {
     }
 
     fn attempts(&self) -> u32 {
-        self.state.as_ref().map_or(0, RetryState::attempts)
+        self.state.as_ref().map_or(0, |state| state.attempts())
     }
 
     fn state(&mut self, l: &Layers<'_>, now: Duration) -> &mut RetryState {
@@ -340,7 +341,7 @@ impl Run {
         self.state.get_or_insert_with(|| {
             let mut state = RetryState::unstarted(l.retry);
             state.start(start.unwrap_or(now));
-            state
+            Box::new(state)
         })
     }
 
