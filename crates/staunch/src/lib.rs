@@ -60,6 +60,7 @@ pub use settings::ResilienceSettings;
 // ---- end settings and budget ----------------------------------------------------------
 
 // ---- policy, registry, presets --------------------------------------------------------
+pub mod guide;
 pub mod policy;
 pub mod presets;
 pub use policy::{Policy, PolicyBuilder, PolicyError, PolicyErrorKind};
