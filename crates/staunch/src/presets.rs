@@ -74,6 +74,7 @@ use std::sync::LazyLock;
 use crate::{CircuitBreaker, ConfigError, Policy, RetryBudget};
 
 mod preset;
+mod process;
 
 pub use preset::Preset;
 
