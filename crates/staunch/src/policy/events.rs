@@ -111,3 +111,87 @@ impl Metrics {
         self.attempts.increment(u64::from(attempts));
     }
 }
+
+#[cfg(all(test, feature = "metrics"))]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use metrics::{
+        Counter, CounterFn, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit,
+    };
+
+    use crate::test_util::FakeClock;
+    use crate::Policy;
+
+    #[derive(Default)]
+    struct Value(AtomicU64);
+
+    impl CounterFn for Value {
+        fn increment(&self, value: u64) {
+            // Relaxed: read after the calls, on this thread.
+            self.0.fetch_add(value, Ordering::Relaxed);
+        }
+        fn absolute(&self, value: u64) {
+            self.0.store(value, Ordering::Relaxed);
+        }
+    }
+
+    /// Counters by `name{label=value,...}`.
+    #[derive(Default)]
+    struct Capture(Mutex<Vec<(String, Arc<Value>)>>);
+
+    impl Capture {
+        fn get(&self, key: &str) -> u64 {
+            let counters = self.0.lock().unwrap();
+            let found = counters.iter().find(|(k, _)| k == key);
+            found.map_or(0, |(_, v)| v.0.load(Ordering::Relaxed))
+        }
+    }
+
+    impl Recorder for Capture {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            let labels: Vec<String> = key
+                .labels()
+                .map(|l| format!("{}={}", l.key(), l.value()))
+                .collect();
+            let name = format!("{}{{{}}}", key.name(), labels.join(","));
+            let value = Arc::new(Value::default());
+            self.0.lock().unwrap().push((name, Arc::clone(&value)));
+            Counter::from_arc(value)
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    #[test]
+    fn policies_record_the_retry_counters_under_their_name() {
+        let capture = Capture::default();
+        let fake = FakeClock::new();
+        metrics::with_local_recorder(&capture, || {
+            let policy = Policy::builder("m")
+                .failure_threshold(10)
+                .clock(fake.clock())
+                .build()
+                .unwrap();
+            let _ = policy.call_blocking(|| Ok::<_, ()>(1));
+            let _ = policy.call_blocking(|| Err::<(), _>("down"));
+        });
+        let calls =
+            |kind: &str| capture.get(&format!("staunch_retry_calls_total{{name=m,kind={kind}}}"));
+        assert_eq!(calls("successful_without_retry"), 1);
+        assert_eq!(calls("failed_with_retry"), 1);
+        assert_eq!(capture.get("staunch_retry_attempts_total{name=m}"), 4);
+        assert_eq!(
+            capture.get("staunch_circuit_calls_total{name=m,kind=failed}"),
+            3
+        );
+    }
+}
