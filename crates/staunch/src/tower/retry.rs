@@ -47,7 +47,7 @@ use crate::{AllTransient, Classify, Clock, RetryError, RetryErrorKind, RetryPoli
 /// let fake = FakeClock::new();
 /// let layer = RetryLayer::new(RetryPolicy::retry_on_exception()).clock(fake.clock());
 /// let mut service = layer.layer(Flaky(Arc::default()));
-/// assert_eq!(service.call(21).await?, 42);
+/// assert_eq!(service.call(21).await.unwrap(), 42);
 /// assert_eq!(fake.sleeps().len(), 2);
 /// # Ok(()) }
 /// ```
