@@ -6,8 +6,9 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use super::fallback::{Fallback, NoFallback};
 use super::run::{Run, Step};
 use super::{events, Policy, PolicyError};
+use crate::breaker::Permit;
 use crate::classify::{self, When};
-use crate::{AllTransient, Classify};
+use crate::{AllTransient, CircuitOpen, Classify};
 
 /// A blocking call under a [`Policy`]; run it with [`call`](Self::call). Made by
 /// [`Policy::blocking`].
@@ -133,48 +134,97 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
         let layers = policy.layers();
         let mut run = Run::new();
         run.begin(&layers);
-        let mut last_error = None;
+        // The first attempt inline; everything after a refusal or a failure out of line.
+        let permit = match layers.breaker.try_acquire() {
+            Ok(permit) => permit,
+            Err(open) => return self.refused(run, open),
+        };
+        run.attempt_started(&layers);
+        match attempt(&mut self.make, permit) {
+            (Ok(value), permit) => {
+                run.succeeded(&layers, permit, run.ending(&layers));
+                Ok(value)
+            }
+            (Err(error), permit) => self.failed(run, permit, error),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refused<T, E>(self, mut run: Run, open: CircuitOpen) -> Result<T, PolicyError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E>,
+        E: fmt::Debug,
+    {
+        let step = run.rejected(&self.policy.layers(), open);
+        self.go_on(run, step, None)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn failed<T, E>(self, mut run: Run, permit: Permit<'_>, error: E) -> Result<T, PolicyError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E>,
+        E: fmt::Debug,
+    {
+        let layers = self.policy.layers();
+        let verdict = self.classify.classify(&error);
+        let ending = run.ending(&layers);
+        let step = run.failed(
+            &layers,
+            permit,
+            verdict,
+            ending,
+            Some(&error as &dyn fmt::Debug),
+        );
+        self.go_on(run, step, Some(error))
+    }
+
+    /// The retry loop after the first step.
+    fn go_on<T, E>(
+        mut self,
+        mut run: Run,
+        mut step: Step,
+        mut last_error: Option<E>,
+    ) -> Result<T, PolicyError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E>,
+        E: fmt::Debug,
+    {
+        let policy: &'p Policy = self.policy;
+        let layers = policy.layers();
         loop {
+            match step {
+                Step::Retry(delay) => layers.clock.sleep_blocking(delay),
+                Step::Stop(stopped) => return self.give_up(stopped.into_error(last_error)),
+            }
             let permit = match layers.breaker.try_acquire() {
                 Ok(permit) => permit,
-                Err(open) => match run.rejected(&layers, open) {
-                    Step::Retry(delay) => {
-                        layers.clock.sleep_blocking(delay);
-                        continue;
-                    }
-                    Step::Stop(stopped) => return self.give_up(stopped.into_error(last_error)),
-                },
-            };
-            run.attempt_started(&layers);
-            let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
-                Ok(outcome) => outcome,
-                Err(panic) => {
-                    permit.failure();
-                    resume_unwind(panic)
+                Err(open) => {
+                    step = run.rejected(&layers, open);
+                    continue;
                 }
             };
+            run.attempt_started(&layers);
+            let (outcome, permit) = attempt(&mut self.make, permit);
             let ending = run.ending(&layers);
-            let step = match outcome {
+            match outcome {
                 Ok(value) => {
                     run.succeeded(&layers, permit, ending);
                     return Ok(value);
                 }
                 Err(error) => {
                     let verdict = self.classify.classify(&error);
-                    let step = run.failed(
-                        &layers,
-                        permit,
-                        verdict,
-                        ending,
-                        Some(&error as &dyn fmt::Debug),
-                    );
+                    let debug = Some(&error as &dyn fmt::Debug);
+                    step = run.failed(&layers, permit, verdict, ending, debug);
                     last_error = Some(error);
-                    step
                 }
-            };
-            match step {
-                Step::Retry(delay) => layers.clock.sleep_blocking(delay),
-                Step::Stop(stopped) => return self.give_up(stopped.into_error(last_error)),
             }
         }
     }
@@ -190,6 +240,21 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
             events::fallback(self.policy.name(), kind);
         }
         result
+    }
+}
+
+/// Runs one attempt; a panic counts as a breaker failure and unwinds on.
+#[inline(always)]
+fn attempt<'a, T, E>(
+    make: &mut impl FnMut() -> Result<T, E>,
+    permit: Permit<'a>,
+) -> (Result<T, E>, Permit<'a>) {
+    match catch_unwind(AssertUnwindSafe(make)) {
+        Ok(outcome) => (outcome, permit),
+        Err(panic) => {
+            permit.failure();
+            resume_unwind(panic)
+        }
     }
 }
 
