@@ -172,6 +172,9 @@ pub struct Policy {
 }
 
 struct Inner {
+    /// No budget, no deadline, no attempt timeout: a call that succeeds at once needs
+    /// nothing but the breaker's permit.
+    plain: bool,
     retry: RetryPolicy,
     breaker: CircuitBreaker,
     budget: Option<RetryBudget>,

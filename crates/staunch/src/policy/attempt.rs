@@ -47,7 +47,7 @@ pub(crate) trait Record {
 macro_rules! record_for {
     ($($permit:ty),*) => {$(
         impl Record for $permit {
-            #[inline]
+            #[inline(always)]
             fn success(self) { <$permit>::success(self) }
             #[inline]
             fn failure(self) { <$permit>::failure(self) }

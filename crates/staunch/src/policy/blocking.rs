@@ -131,6 +131,9 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
         E: fmt::Debug,
     {
         let policy: &'p Policy = self.policy;
+        if policy.is_plain() {
+            return self.call_plain();
+        }
         let layers = policy.layers();
         let mut run = Run::new();
         run.begin(&layers);
@@ -140,12 +143,45 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
             Err(open) => return self.refused(run, open),
         };
         run.attempt_started(&layers);
-        match attempt(&mut self.make, permit) {
-            (Ok(value), permit) => {
+        let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
+            Ok(outcome) => outcome,
+            Err(panic) => panicked(permit, panic),
+        };
+        match outcome {
+            Ok(value) => {
                 run.succeeded(&layers, permit, run.ending(&layers));
                 Ok(value)
             }
-            (Err(error), permit) => self.failed(run, permit, error),
+            Err(error) => self.failed(run, permit, error),
+        }
+    }
+
+    /// The first attempt of a plain policy: nothing to deposit, no clock to read.
+    #[inline(always)]
+    fn call_plain<T, E>(mut self) -> Result<T, PolicyError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E>,
+        E: fmt::Debug,
+    {
+        let policy: &'p Policy = self.policy;
+        let breaker = policy.breaker();
+        let permit = match breaker.try_acquire() {
+            Ok(permit) => permit,
+            Err(open) => return self.refused(Run::new(), open),
+        };
+        let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
+            Ok(outcome) => outcome,
+            Err(panic) => panicked(permit, panic),
+        };
+        match outcome {
+            Ok(value) => {
+                permit.success();
+                events::success_first_try(&policy.layers());
+                Ok(value)
+            }
+            Err(error) => self.failed(Run::new(), permit, error),
         }
     }
 
@@ -212,7 +248,10 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
                 }
             };
             run.attempt_started(&layers);
-            let (outcome, permit) = attempt(&mut self.make, permit);
+            let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
+                Ok(outcome) => outcome,
+                Err(panic) => panicked(permit, panic),
+            };
             let ending = run.ending(&layers);
             match outcome {
                 Ok(value) => {
@@ -243,19 +282,11 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
     }
 }
 
-/// Runs one attempt; a panic counts as a breaker failure and unwinds on.
-#[inline(always)]
-fn attempt<'a, T, E>(
-    make: &mut impl FnMut() -> Result<T, E>,
-    permit: Permit<'a>,
-) -> (Result<T, E>, Permit<'a>) {
-    match catch_unwind(AssertUnwindSafe(make)) {
-        Ok(outcome) => (outcome, permit),
-        Err(panic) => {
-            permit.failure();
-            resume_unwind(panic)
-        }
-    }
+/// A panicking attempt counts as a breaker failure, then unwinds on.
+#[cold]
+fn panicked(permit: Permit<'_>, panic: Box<dyn std::any::Any + Send>) -> ! {
+    permit.failure();
+    resume_unwind(panic)
 }
 
 impl<F, C: fmt::Debug, FB: fmt::Debug> fmt::Debug for BlockingPolicyCall<'_, F, C, FB> {

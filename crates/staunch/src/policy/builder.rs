@@ -362,6 +362,9 @@ impl PolicyBuilder {
             inner: Arc::new(Inner {
                 #[cfg(feature = "metrics")]
                 metrics: super::events::Metrics::new(breaker.name()),
+                plain: self.budget.is_none()
+                    && retry.deadline().is_none()
+                    && self.attempt_timeout.is_none(),
                 retry,
                 breaker,
                 budget: self.budget,

@@ -19,7 +19,7 @@ fn millis(d: Duration) -> u64 {
 }
 
 #[inline(always)]
-pub(super) fn success_first_try(l: &Layers<'_>) {
+pub(crate) fn success_first_try(l: &Layers<'_>) {
     let _ = l;
     #[cfg(feature = "metrics")]
     l.metrics.calls(Kind::SuccessfulWithoutRetry, 1);

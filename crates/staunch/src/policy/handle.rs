@@ -182,6 +182,12 @@ impl Policy {
         BlockingPolicyCall::new(self, f)
     }
 
+    /// Whether the first attempt needs nothing but a permit (see `Inner::plain`).
+    #[inline(always)]
+    pub(crate) fn is_plain(&self) -> bool {
+        self.inner.plain
+    }
+
     #[inline(always)]
     pub(crate) fn layers(&self) -> Layers<'_> {
         let inner = &*self.inner;

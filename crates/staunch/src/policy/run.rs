@@ -116,15 +116,15 @@ impl Run {
         Some(l.clock.sleep(timeout.saturating_sub(spent)))
     }
 
-    /// Records a success. A late one counts as a breaker failure, and is still returned.
+    /// Records a success: reports it through `permit` (a late one counts as a breaker
+    /// failure, and is still returned) and emits its events.
     #[inline(always)]
     pub(crate) fn succeeded(&mut self, l: &Layers<'_>, permit: impl Record, ending: Ending) {
-        match ending {
-            Ending::InTime => permit.success(),
-            Ending::Late | Ending::TimedOut => {
-                permit.failure();
-                events::late_success(l.name);
-            }
+        if ending == Ending::InTime {
+            permit.success();
+        } else {
+            permit.failure();
+            events::late_success(l.name);
         }
         match &self.state {
             None => events::success_first_try(l),
