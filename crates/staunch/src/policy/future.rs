@@ -65,6 +65,7 @@ pin_project! {
 }
 
 impl<'p, F, Fut: Future> PolicyCall<'p, F, Fut> {
+    #[inline(always)]
     pub(crate) fn new(policy: &'p Policy, make: F) -> Self {
         Self {
             policy,
@@ -194,7 +195,7 @@ where
 {
     type Output = Result<T, PolicyError<E>>;
 
-    #[inline]
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let policy: &Policy = this.policy;
@@ -234,7 +235,9 @@ where
                     match outcome {
                         Some(Ok(value)) => {
                             this.run.succeeded(&layers, permit, ending);
-                            this.phase.set(Phase::Done);
+                            // The finished attempt stays in place until the call is
+                            // dropped: no drop and no write on the success path. Polling
+                            // again polls the finished attempt, which panics.
                             return Poll::Ready(Ok(value));
                         }
                         Some(Err(error)) => {

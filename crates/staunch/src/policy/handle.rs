@@ -133,6 +133,7 @@ impl Policy {
     /// assert_eq!(answer, 42);
     /// # Ok(()) }
     /// ```
+    #[inline]
     pub fn call<F, Fut, T, E>(&self, make: F) -> PolicyCall<'_, F, Fut>
     where
         F: FnMut() -> Fut,
