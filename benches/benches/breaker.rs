@@ -1,3 +1,355 @@
-//! Benchmarks: breaker.
+//! Benchmarks: the circuit breaker against its peers, side by side in one run.
+//!
+//! Groups: a closed breaker's success and failure paths, the rejection of an open
+//! breaker, and one breaker shared by two threads against one thread. Baselines: a
+//! direct call, an atomic load and an uncontended mutex lock. Async breakers (staunch's
+//! `call`, tower-resilience, seatbelt) are polled once with a no-op waker: every call
+//! here is ready at once, so no executor cost is included.
 
-fn main() {}
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use failsafe::CircuitBreaker as _;
+use layered::{Execute, Service as _, Stack};
+use tower::Service;
+
+const HOUR: Duration = Duration::from_secs(3600);
+/// Failures per measured iteration in the failure group (a fresh breaker per iteration,
+/// so none of them trips).
+const FAILURES: u64 = 1000;
+
+struct NoopWake;
+
+impl Wake for NoopWake {
+    fn wake(self: Arc<Self>) {}
+}
+
+macro_rules! poll_ready {
+    ($cx:expr, $future:expr) => {
+        match pin!($future).poll($cx) {
+            Poll::Ready(output) => output,
+            Poll::Pending => unreachable!("the benchmarked future is always ready"),
+        }
+    };
+}
+
+#[inline(never)]
+fn op(ok: bool) -> Result<u64, u64> {
+    if black_box(ok) {
+        Ok(1)
+    } else {
+        Err(2)
+    }
+}
+
+fn staunch_consecutive(threshold: u32) -> staunch::CircuitBreaker {
+    staunch::CircuitBreaker::builder("bench")
+        .failure_threshold(threshold)
+        .recovery_timeout(HOUR)
+        .build()
+        .unwrap()
+}
+
+fn staunch_window() -> staunch::CircuitBreaker {
+    staunch::CircuitBreaker::builder("bench")
+        .count_window(100)
+        .failure_rate_threshold(1.0)
+        .minimum_calls(100)
+        .recovery_timeout(HOUR)
+        .build()
+        .unwrap()
+}
+
+fn failsafe(threshold: u32) -> impl failsafe::CircuitBreaker {
+    let policy = failsafe::failure_policy::consecutive_failures(
+        threshold,
+        failsafe::backoff::constant(HOUR),
+    );
+    failsafe::Config::new().failure_policy(policy).build()
+}
+
+fn recloser(len: usize) -> recloser::Recloser {
+    recloser::Recloser::custom()
+        .error_rate(0.5)
+        .closed_len(len)
+        .open_wait(HOUR)
+        .build()
+}
+
+type Tower = tower_resilience_circuitbreaker::CircuitBreaker<
+    tower::util::ServiceFn<fn(bool) -> std::future::Ready<Result<u64, u64>>>,
+    tower_resilience_circuitbreaker::DefaultClassifier,
+>;
+
+fn tower(min_calls: usize) -> Tower {
+    let layer = tower_resilience_circuitbreaker::CircuitBreakerLayer::builder()
+        .failure_rate_threshold(0.5)
+        .sliding_window_size(min_calls)
+        .minimum_number_of_calls(min_calls)
+        .wait_duration_in_open(HOUR)
+        .build()
+        .unwrap();
+    let f: fn(bool) -> std::future::Ready<Result<u64, u64>> = |ok| std::future::ready(op(ok));
+    layer.layer_fn(tower::service_fn(f))
+}
+
+fn seatbelt(min_throughput: u32) -> impl layered::Service<bool, Out = Result<u64, u64>> {
+    // seatbelt's clock reads time through tokio; build it inside a runtime.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let clock = runtime.block_on(async { tick::Clock::new_tokio() });
+    std::mem::forget(runtime);
+    let context = seatbelt::ResilienceContext::new(&clock);
+    let stack = (
+        seatbelt::breaker::Breaker::layer("bench", &context)
+            .recovery_with(|result: &Result<u64, u64>, _| match result {
+                Ok(_) => seatbelt::RecoveryInfo::never(),
+                Err(_) => seatbelt::RecoveryInfo::retry(),
+            })
+            .rejected_input_error(|_, _| 0u64)
+            .failure_threshold(0.5)
+            .min_throughput(min_throughput)
+            .break_duration(HOUR),
+        Execute::new(|ok: bool| async move { op(ok) }),
+    );
+    stack.into_service()
+}
+
+fn tower_call(cx: &mut Context<'_>, service: &mut Tower, ok: bool) -> Result<u64, u64> {
+    match Service::poll_ready(service, cx) {
+        Poll::Ready(Ok(())) => {}
+        Poll::Ready(Err(_)) => return Err(0),
+        Poll::Pending => unreachable!(),
+    }
+    poll_ready!(cx, service.call(ok)).map_err(|_| 0)
+}
+
+fn closed_success(c: &mut Criterion) {
+    let mut group = c.benchmark_group("breaker/closed_success");
+    let waker = Waker::from(Arc::new(NoopWake));
+    let mut cx = Context::from_waker(&waker);
+    let atomic = AtomicU64::new(1);
+    let mutex = Mutex::new(1u64);
+    group.bench_function("direct", |b| b.iter(|| op(true)));
+    group.bench_function("atomic_load", |b| {
+        b.iter(|| (atomic.load(Ordering::Acquire), op(true)))
+    });
+    group.bench_function("mutex_lock", |b| {
+        b.iter(|| (*mutex.lock().unwrap(), op(true)))
+    });
+    let s = staunch_consecutive(5);
+    group.bench_function("staunch", |b| b.iter(|| s.call_blocking(|| op(true))));
+    group.bench_function("staunch_permit", |b| {
+        b.iter(|| {
+            let permit = s.try_acquire().unwrap();
+            let out = op(true);
+            permit.success();
+            out
+        })
+    });
+    let w = staunch_window();
+    group.bench_function("staunch_count_window", |b| {
+        b.iter(|| w.call_blocking(|| op(true)))
+    });
+    group.bench_function("staunch_async", |b| {
+        b.iter(|| poll_ready!(&mut cx, s.call(|| async { op(true) })))
+    });
+    let f = failsafe(5);
+    group.bench_function("failsafe", |b| b.iter(|| f.call(|| op(true))));
+    let r = recloser(100);
+    group.bench_function("recloser", |b| b.iter(|| r.call(|| op(true))));
+    let mut t = tower(100);
+    group.bench_function("tower_resilience", |b| {
+        b.iter(|| tower_call(&mut cx, &mut t, true))
+    });
+    let sb = seatbelt(100);
+    group.bench_function("seatbelt", |b| {
+        b.iter(|| poll_ready!(&mut cx, sb.execute(true)))
+    });
+    group.finish();
+}
+
+/// Each iteration: `FAILURES` counted failures on a fresh breaker (built outside the
+/// measurement) that never trips.
+fn closed_failure(c: &mut Criterion) {
+    let mut group = c.benchmark_group("breaker/closed_failure_x1000");
+    let waker = Waker::from(Arc::new(NoopWake));
+    let mut cx = Context::from_waker(&waker);
+    let n = FAILURES as u32;
+    let small = BatchSize::SmallInput;
+    group.bench_function("direct", |b| {
+        b.iter(|| (0..FAILURES).map(|_| op(false).is_err()).count())
+    });
+    group.bench_function("staunch", |b| {
+        b.iter_batched_ref(
+            || staunch_consecutive(n + 1),
+            |s| {
+                for _ in 0..FAILURES {
+                    let _ = black_box(s.call_blocking(|| op(false)));
+                }
+            },
+            small,
+        )
+    });
+    group.bench_function("staunch_count_window", |b| {
+        b.iter_batched_ref(
+            staunch_window,
+            |s| {
+                for _ in 0..FAILURES {
+                    let _ = black_box(s.call_blocking(|| op(false)));
+                }
+            },
+            small,
+        )
+    });
+    group.bench_function("failsafe", |b| {
+        b.iter_batched_ref(
+            || failsafe(n + 1),
+            |f| {
+                for _ in 0..FAILURES {
+                    let _ = black_box(f.call(|| op(false)));
+                }
+            },
+            small,
+        )
+    });
+    group.bench_function("recloser", |b| {
+        b.iter_batched_ref(
+            || recloser(FAILURES as usize + 1),
+            |r| {
+                for _ in 0..FAILURES {
+                    let _ = black_box(r.call(|| op(false)));
+                }
+            },
+            small,
+        )
+    });
+    group.bench_function("tower_resilience", |b| {
+        b.iter_batched_ref(
+            || tower(FAILURES as usize + 1),
+            |t| {
+                for _ in 0..FAILURES {
+                    let _ = black_box(tower_call(&mut cx, t, false));
+                }
+            },
+            small,
+        )
+    });
+    group.bench_function("seatbelt", |b| {
+        b.iter_batched_ref(
+            || seatbelt(n + 1),
+            |sb| {
+                for _ in 0..FAILURES {
+                    let _ = black_box(poll_ready!(&mut cx, sb.execute(false)));
+                }
+            },
+            small,
+        )
+    });
+    group.finish();
+}
+
+fn open_rejection(c: &mut Criterion) {
+    let mut group = c.benchmark_group("breaker/open_rejection");
+    let waker = Waker::from(Arc::new(NoopWake));
+    let mut cx = Context::from_waker(&waker);
+    let s = staunch_consecutive(1);
+    let _ = s.call_blocking(|| op(false));
+    assert_eq!(s.state(), staunch::CircuitState::Open);
+    group.bench_function("staunch", |b| b.iter(|| s.call_blocking(|| op(true))));
+    group.bench_function("staunch_async", |b| {
+        b.iter(|| poll_ready!(&mut cx, s.call(|| async { op(true) })))
+    });
+    let f = failsafe(1);
+    let _ = f.call(|| op(false));
+    assert!(!f.is_call_permitted());
+    group.bench_function("failsafe", |b| b.iter(|| f.call(|| op(true))));
+    let r = recloser(1);
+    let _ = r.call(|| op(false));
+    let _ = r.call(|| op(false));
+    assert!(matches!(
+        r.call(|| op(true)),
+        Err(recloser::Error::Rejected)
+    ));
+    group.bench_function("recloser", |b| b.iter(|| r.call(|| op(true))));
+    let mut t = tower(1);
+    let _ = tower_call(&mut cx, &mut t, false);
+    assert_eq!(tower_call(&mut cx, &mut t, true), Err(0), "open");
+    group.bench_function("tower_resilience", |b| {
+        b.iter(|| tower_call(&mut cx, &mut t, true))
+    });
+    let sb = seatbelt(1);
+    let _ = poll_ready!(&mut cx, sb.execute(false));
+    let _ = poll_ready!(&mut cx, sb.execute(false));
+    assert_eq!(poll_ready!(&mut cx, sb.execute(true)), Err(0), "open");
+    group.bench_function("seatbelt", |b| {
+        b.iter(|| poll_ready!(&mut cx, sb.execute(true)))
+    });
+    group.finish();
+}
+
+/// `threads` threads each make `iters` closed successful calls through one breaker;
+/// returns the wall time, so criterion reports the time per call per thread.
+fn run_threads(threads: u64, iters: u64, call: &(dyn Fn() + Sync)) -> Duration {
+    std::thread::scope(|scope| {
+        let start = Instant::now();
+        for _ in 0..threads {
+            scope.spawn(|| {
+                for _ in 0..iters {
+                    call();
+                }
+            });
+        }
+        // Scope end joins every thread.
+        start
+    })
+    .elapsed()
+}
+
+fn threads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("breaker/threads");
+    let s = staunch_consecutive(5);
+    let f = failsafe(5);
+    let r = recloser(100);
+    let cases: [(&str, &(dyn Fn() + Sync)); 3] = [
+        ("staunch", &|| {
+            let _ = black_box(s.call_blocking(|| op(true)));
+        }),
+        ("failsafe", &|| {
+            let _ = black_box(f.call(|| op(true)));
+        }),
+        ("recloser", &|| {
+            let _ = black_box(r.call(|| op(true)));
+        }),
+    ];
+    for (name, call) in cases {
+        for n in [1u64, 2] {
+            group.bench_function(format!("{name}_{n}_threads"), |b| {
+                b.iter_custom(|iters| run_threads(n, iters, call))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(30)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = closed_success, closed_failure, open_rejection, threads
+}
+criterion_main!(benches);

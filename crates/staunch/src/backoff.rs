@@ -60,6 +60,12 @@ pub use delays::Delays;
 pub use jitter::Jitter;
 
 /// The cap of a growing strategy unless [`Backoff::with_max_delay`] says otherwise.
+///
+/// ```
+/// # use std::time::Duration;
+/// let b = staunch::Backoff::exponential(Duration::from_secs(1));
+/// assert_eq!(b.max_delay(), staunch::backoff::DEFAULT_MAX_DELAY);
+/// ```
 pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(60);
 
 /// How a strategy grows from one retry to the next.

@@ -72,4 +72,8 @@ pub use state::{Decision, RetryState};
 /// The default cap on server delay hints: one minute. Long enough for the usual
 /// `429`/`503` pushback, short enough that `Retry-After: 3600` fails fast instead of
 /// parking the caller for an hour.
+///
+/// ```
+/// assert_eq!(staunch::RetryPolicy::default().max_delay_hint(), staunch::retry::DEFAULT_MAX_DELAY_HINT);
+/// ```
 pub const DEFAULT_MAX_DELAY_HINT: Duration = Duration::from_secs(60);

@@ -96,8 +96,8 @@ pub struct Outcome {
 impl Outcome {
     pub(crate) fn new(ticket: Ticket, kind: OutcomeKind) -> Self {
         Self {
-            generation: ticket.generation,
-            probe: ticket.probe,
+            generation: ticket.generation(),
+            probe: ticket.probe(),
             kind,
         }
     }

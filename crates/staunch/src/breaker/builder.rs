@@ -300,6 +300,7 @@ impl CircuitBreakerBuilder {
             max_probes: probes,
             thresholds,
             slow_threshold: self.slow.map(|(d, _)| d),
+            slow_detection: self.slow.is_some(),
             open,
             observed: self.window.is_some()
                 || self.slow.is_some()

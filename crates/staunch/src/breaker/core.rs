@@ -28,6 +28,8 @@ pub(crate) struct Config {
     pub(crate) max_probes: u32,
     pub(crate) thresholds: Thresholds,
     pub(crate) slow_threshold: Option<Duration>,
+    /// `slow_threshold.is_some()`, as one byte for the admission path.
+    pub(crate) slow_detection: bool,
     pub(crate) open: OpenPeriod,
     /// True when a success needs more than the word compare: a window, slow-call
     /// detection, an authority or metrics.
@@ -35,12 +37,40 @@ pub(crate) struct Config {
 }
 
 /// What a permit carries: the generation it was admitted in, whether it is a half-open
-/// probe, and when it started (only with slow-call detection).
+/// probe, and when it started (only with slow-call detection). Kept to 16 plain bytes so
+/// that building and passing a permit is a couple of register moves.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ticket {
-    pub(crate) generation: u32,
-    pub(crate) probe: bool,
-    pub(crate) start: Option<Duration>,
+    /// Generation, with [`PROBE`] set for half-open probes.
+    tag: u32,
+    /// Start time in ns on the breaker's clock; 0 without slow-call detection.
+    start: u64,
+}
+
+const PROBE: u32 = 1 << 31;
+
+impl Ticket {
+    #[inline]
+    fn new(generation: u32, probe: bool, start: u64) -> Self {
+        Ticket {
+            tag: generation | if probe { PROBE } else { 0 },
+            start,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn generation(self) -> u32 {
+        self.tag & !PROBE
+    }
+
+    #[inline]
+    pub(crate) fn probe(self) -> bool {
+        self.tag & PROBE != 0
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[derive(Debug)]
@@ -98,8 +128,12 @@ impl Inner {
     }
 
     #[inline]
-    fn start(&self) -> Option<Duration> {
-        self.config.slow_threshold.map(|_| self.clock.now())
+    fn start(&self) -> u64 {
+        if self.config.slow_detection {
+            nanos(self.clock.now())
+        } else {
+            0
+        }
     }
 
     /// Admits a call or rejects it.
@@ -107,11 +141,7 @@ impl Inner {
     pub(crate) fn acquire(&self) -> Result<Ticket, CircuitOpen> {
         let w = self.load();
         if w.state().is_passing() {
-            return Ok(Ticket {
-                generation: w.generation(),
-                probe: false,
-                start: self.start(),
-            });
+            return Ok(Ticket::new(w.generation(), false, self.start()));
         }
         self.acquire_slow(w)
     }
@@ -123,22 +153,14 @@ impl Inner {
             let (elapsed, retry_after) = self.open_status(w, now);
             match word::admit(w, elapsed, self.config.max_probes) {
                 Admit::Pass { generation } => {
-                    return Ok(Ticket {
-                        generation,
-                        probe: false,
-                        start: self.start(),
-                    })
+                    return Ok(Ticket::new(generation, false, self.start()))
                 }
                 Admit::Probe { next } => match self.install(w, next) {
                     Ok(()) => {
                         if next.generation() != w.generation() {
                             self.transitioned(w, next, now, None);
                         }
-                        return Ok(Ticket {
-                            generation: next.generation(),
-                            probe: true,
-                            start: self.start(),
-                        });
+                        return Ok(Ticket::new(next.generation(), true, self.start()));
                     }
                     Err(seen) => w = seen,
                 },
@@ -181,18 +203,28 @@ impl Inner {
         CircuitOpen::new(Arc::clone(&self.name), retry_after)
     }
 
-    /// Records a success; slow when slow-call detection is on and it took too long.
+    /// Records a success. The fast path: a plain breaker whose word is the clean closed
+    /// word of the permit's generation has nothing to do.
     #[inline]
     pub(crate) fn succeed(&self, ticket: Ticket) {
-        if !self.config.observed && !ticket.probe {
-            // Relaxed: if the word is the clean closed word of our generation there is
-            // nothing to do and nothing to synchronise with.
-            if self.word.load(Ordering::Relaxed) == Word::clean_closed(ticket.generation).0 {
-                return;
-            }
+        // Relaxed: if the word is the clean closed word of our generation there is
+        // nothing to do and nothing to synchronise with. (A probe's tag has the top bit
+        // set, so it never matches.)
+        if !self.config.observed
+            && self.word.load(Ordering::Relaxed) == Word::clean_closed(ticket.generation()).0
+            && !ticket.probe()
+        {
+            return;
         }
-        let kind = match (ticket.start, self.config.slow_threshold) {
-            (Some(start), Some(limit)) if self.clock.now().saturating_sub(start) >= limit => {
+        self.succeed_slow(ticket);
+    }
+
+    /// Records a success that needs more than the word compare; slow when slow-call
+    /// detection is on and it took too long.
+    #[inline(never)]
+    fn succeed_slow(&self, ticket: Ticket) {
+        let kind = match self.config.slow_threshold {
+            Some(limit) if nanos(self.clock.now()).saturating_sub(ticket.start) >= nanos(limit) => {
                 Kind::Slow
             }
             _ => Kind::Success,
@@ -201,14 +233,22 @@ impl Inner {
     }
 
     /// Records a counted failure, with the error's delay hint.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn fail(&self, ticket: Ticket, hint: Option<Duration>) {
         self.finish(ticket, Kind::Failure, hint);
     }
 
-    /// Releases a permit without counting it (ignored error, dropped permit).
+    /// Releases a permit without counting it (ignored error, dropped permit). Nothing to
+    /// do for an ordinary permit of an unobserved breaker.
     #[inline]
     pub(crate) fn release(&self, ticket: Ticket, abandoned: bool) {
+        if self.config.observed || ticket.probe() {
+            self.release_slow(ticket, abandoned);
+        }
+    }
+
+    #[inline(never)]
+    fn release_slow(&self, ticket: Ticket, abandoned: bool) {
         if let Some(authority) = &self.authority {
             let kind = if abandoned {
                 OutcomeKind::Abandoned
@@ -221,7 +261,7 @@ impl Inner {
         if !abandoned {
             self.metrics.ignored.increment(1);
         }
-        if ticket.probe {
+        if ticket.probe() {
             self.apply(ticket, Kind::Released, false, None);
         }
     }
@@ -244,9 +284,9 @@ impl Inner {
             }
         }
         let mut trips = false;
-        if let (Some(window), false) = (&self.window, ticket.probe) {
+        if let (Some(window), false) = (&self.window, ticket.probe()) {
             let w = self.load();
-            if w.generation() != ticket.generation || !w.state().is_passing() {
+            if w.generation() != ticket.generation() || !w.state().is_passing() {
                 return;
             }
             let counts = window.record(|| *now.get_or_insert_with(|| self.clock.now()), kind);
@@ -264,8 +304,8 @@ impl Inner {
         loop {
             let Some(next) = word::record(
                 w,
-                ticket.generation,
-                ticket.probe,
+                ticket.generation(),
+                ticket.probe(),
                 kind,
                 trips,
                 self.config.rules,

@@ -2,6 +2,7 @@
 //! admitted; dropped without a report, it gives a half-open slot back and counts nothing.
 
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use super::core::{Inner, Ticket};
@@ -31,7 +32,7 @@ use crate::classify::{Classify, Verdict};
 #[must_use = "a permit reports its call's outcome; dropping it at once counts nothing"]
 pub struct Permit<'a> {
     inner: &'a Inner,
-    ticket: Option<Ticket>,
+    ticket: Ticket,
 }
 
 /// A [`Permit`] that owns a handle to its breaker, for calls that outlive a borrow (a
@@ -48,51 +49,93 @@ pub struct Permit<'a> {
 /// ```
 #[must_use = "a permit reports its call's outcome; dropping it at once counts nothing"]
 pub struct OwnedPermit {
-    inner: Arc<Inner>,
-    ticket: Option<Ticket>,
+    slot: Option<(Arc<Inner>, Ticket)>,
 }
 
 macro_rules! permit_methods {
-    () => {
+    ($take:ident) => {
         /// Reports a success.
+        ///
+        /// ```
+        /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+        /// # let breaker = CircuitBreaker::builder("db").failure_threshold(2).clock(FakeClock::new().clock()).build()?;
+        /// breaker.try_acquire()?.failure();
+        /// breaker.try_acquire()?.success();
+        /// assert_eq!(breaker.failure_count(), 0);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[inline]
-        pub fn success(mut self) {
-            if let Some(ticket) = self.ticket.take() {
-                self.inner.succeed(ticket);
+        pub fn success(self) {
+            if let Some((inner, ticket)) = self.$take() {
+                inner.succeed(ticket);
             }
         }
 
         /// Reports a counted failure.
+        ///
+        /// ```
+        /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+        /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+        /// breaker.try_acquire()?.failure();
+        /// assert_eq!(breaker.failure_count(), 1);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[inline]
-        pub fn failure(mut self) {
-            if let Some(ticket) = self.ticket.take() {
-                self.inner.fail(ticket, None);
+        pub fn failure(self) {
+            if let Some((inner, ticket)) = self.$take() {
+                inner.fail(ticket, None);
             }
         }
 
         /// Reports an error that does not count: nothing is counted and a half-open slot
         /// is given back.
+        ///
+        /// ```
+        /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+        /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+        /// breaker.try_acquire()?.ignore();
+        /// assert_eq!(breaker.failure_count(), 0);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[inline]
-        pub fn ignore(mut self) {
-            if let Some(ticket) = self.ticket.take() {
-                self.inner.release(ticket, false);
+        pub fn ignore(self) {
+            if let Some((inner, ticket)) = self.$take() {
+                inner.release(ticket, false);
             }
         }
 
         /// Reports an error by its classifier's verdict: counted (with its delay hint)
         /// when [`Verdict::counts_as_failure`], ignored otherwise.
+        ///
+        /// ```
+        /// # use staunch::{test_util::FakeClock, CircuitBreaker, Verdict};
+        /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+        /// breaker.try_acquire()?.record(Verdict::FATAL);
+        /// breaker.try_acquire()?.record(Verdict::IGNORE);
+        /// assert_eq!(breaker.failure_count(), 1);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[inline]
-        pub fn record(mut self, verdict: Verdict) {
-            if let Some(ticket) = self.ticket.take() {
+        pub fn record(self, verdict: Verdict) {
+            if let Some((inner, ticket)) = self.$take() {
                 if verdict.counts_as_failure() {
-                    self.inner.fail(ticket, verdict.delay_hint());
+                    inner.fail(ticket, verdict.delay_hint());
                 } else {
-                    self.inner.release(ticket, false);
+                    inner.release(ticket, false);
                 }
             }
         }
 
         /// Reports a call's result: `Ok` is a success, `Err` is classified.
+        ///
+        /// ```
+        /// # use staunch::{test_util::FakeClock, AllTransient, CircuitBreaker};
+        /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+        /// let result: Result<(), &str> = Err("timeout");
+        /// breaker.try_acquire()?.record_result(&result, &AllTransient);
+        /// assert_eq!(breaker.failure_count(), 1);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[inline]
         pub fn record_result<T, E>(self, result: &Result<T, E>, classifier: &impl Classify<E>) {
             match result {
@@ -100,63 +143,91 @@ macro_rules! permit_methods {
                 Err(error) => self.record(classifier.classify(error)),
             }
         }
-
-        /// Whether this permit is a half-open probe.
-        pub fn is_probe(&self) -> bool {
-            self.ticket.is_some_and(|t| t.probe)
-        }
     };
 }
 
 impl<'a> Permit<'a> {
     #[inline]
     pub(crate) fn new(inner: &'a Inner, ticket: Ticket) -> Self {
-        Self {
-            inner,
-            ticket: Some(ticket),
-        }
+        Self { inner, ticket }
     }
 
-    permit_methods!();
+    /// Consumes the permit without running its `Drop`.
+    #[inline]
+    fn take(self) -> Option<(&'a Inner, Ticket)> {
+        let this = ManuallyDrop::new(self);
+        Some((this.inner, this.ticket))
+    }
+
+    permit_methods!(take);
+
+    /// Whether this permit is a half-open probe.
+    ///
+    /// ```
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// assert!(!breaker.try_acquire()?.is_probe());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_probe(&self) -> bool {
+        self.ticket.probe()
+    }
 }
 
 impl OwnedPermit {
     pub(crate) fn new(inner: Arc<Inner>, ticket: Ticket) -> Self {
         Self {
-            inner,
-            ticket: Some(ticket),
+            slot: Some((inner, ticket)),
         }
     }
 
-    permit_methods!();
+    /// Takes the breaker and ticket, leaving the drop with nothing to release.
+    fn take(mut self) -> Option<(Arc<Inner>, Ticket)> {
+        self.slot.take()
+    }
+
+    permit_methods!(take);
+
+    /// Whether this permit is a half-open probe.
+    ///
+    /// ```
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// assert!(!breaker.try_acquire_owned()?.is_probe());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_probe(&self) -> bool {
+        self.slot.as_ref().is_some_and(|(_, t)| t.probe())
+    }
 }
 
 impl Drop for Permit<'_> {
     #[inline]
     fn drop(&mut self) {
-        if let Some(ticket) = self.ticket.take() {
-            self.inner.release(ticket, true);
-        }
+        self.inner.release(self.ticket, true);
     }
 }
 
 impl Drop for OwnedPermit {
     fn drop(&mut self) {
-        if let Some(ticket) = self.ticket.take() {
-            self.inner.release(ticket, true);
+        if let Some((inner, ticket)) = self.slot.take() {
+            inner.release(ticket, true);
         }
     }
 }
 
 impl fmt::Debug for Permit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        debug(f, "Permit", &self.inner.name, self.ticket)
+        debug(f, "Permit", &self.inner.name, Some(self.ticket))
     }
 }
 
 impl fmt::Debug for OwnedPermit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        debug(f, "OwnedPermit", &self.inner.name, self.ticket)
+        match &self.slot {
+            Some((inner, ticket)) => debug(f, "OwnedPermit", &inner.name, Some(*ticket)),
+            None => f.write_str("OwnedPermit(reported)"),
+        }
     }
 }
 
@@ -168,7 +239,7 @@ fn debug(
 ) -> fmt::Result {
     f.debug_struct(kind)
         .field("breaker", &name)
-        .field("generation", &ticket.map(|t| t.generation))
-        .field("probe", &ticket.is_some_and(|t| t.probe))
+        .field("generation", &ticket.map(|t| t.generation()))
+        .field("probe", &ticket.is_some_and(|t| t.probe()))
         .finish()
 }

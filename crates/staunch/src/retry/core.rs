@@ -21,27 +21,38 @@ pub(crate) enum Step<T, E> {
 /// touches nothing but the policy's deadline flag.
 #[derive(Debug)]
 pub(crate) struct Core<C, O, N> {
-    pub(crate) policy: RetryPolicy,
+    name: Option<&'static str>,
     pub(crate) clock: Clock,
     pub(crate) classify: C,
     pub(crate) retry_ok: O,
     pub(crate) notify: N,
-    state: Option<RetryState>,
-    /// Read before the first attempt, only when a deadline is set.
-    start: Option<Duration>,
+    progress: Progress,
+}
+
+/// Where a call stands; the policy turns into a [`RetryState`] at the first failure.
+#[derive(Debug)]
+enum Progress {
+    First {
+        policy: RetryPolicy,
+        /// Read before the first attempt, only when a deadline is set.
+        start: Option<Duration>,
+    },
+    Retrying(RetryState),
 }
 
 impl<C, O, N> Core<C, O, N> {
     #[inline]
     pub(crate) fn new(policy: RetryPolicy, classify: C, retry_ok: O, notify: N) -> Self {
         Self {
-            policy,
+            name: policy.name,
             clock: Clock::system(),
             classify,
             retry_ok,
             notify,
-            state: None,
-            start: None,
+            progress: Progress::First {
+                policy,
+                start: None,
+            },
         }
     }
 
@@ -49,22 +60,20 @@ impl<C, O, N> Core<C, O, N> {
     #[inline]
     pub(crate) fn classify_with<C2>(self, classify: C2) -> Core<C2, O, N> {
         let Core {
-            policy,
+            name,
             clock,
             retry_ok,
             notify,
-            state,
-            start,
+            progress,
             ..
         } = self;
         Core {
-            policy,
+            name,
             clock,
             classify,
             retry_ok,
             notify,
-            state,
-            start,
+            progress,
         }
     }
 
@@ -72,22 +81,20 @@ impl<C, O, N> Core<C, O, N> {
     #[inline]
     pub(crate) fn retry_ok_with<O2>(self, retry_ok: O2) -> Core<C, O2, N> {
         let Core {
-            policy,
+            name,
             clock,
             classify,
             notify,
-            state,
-            start,
+            progress,
             ..
         } = self;
         Core {
-            policy,
+            name,
             clock,
             classify,
             retry_ok,
             notify,
-            state,
-            start,
+            progress,
         }
     }
 
@@ -95,37 +102,37 @@ impl<C, O, N> Core<C, O, N> {
     #[inline]
     pub(crate) fn notify_with<N2>(self, notify: N2) -> Core<C, O, N2> {
         let Core {
-            policy,
+            name,
             clock,
             classify,
             retry_ok,
-            state,
-            start,
+            progress,
             ..
         } = self;
         Core {
-            policy,
+            name,
             clock,
             classify,
             retry_ok,
             notify,
-            state,
-            start,
+            progress,
         }
     }
 
     /// Reads the start time before the first attempt, only when a deadline needs it.
     #[inline]
     pub(crate) fn begin(&mut self) {
-        if self.policy.deadline.is_some() && self.start.is_none() {
-            self.start = Some(self.clock.now());
+        if let Progress::First { policy, start } = &mut self.progress {
+            if policy.deadline.is_some() && start.is_none() {
+                *start = Some(self.clock.now());
+            }
         }
     }
 
     /// Whether no attempt has failed yet.
     #[inline]
     pub(crate) fn first_attempt(&self) -> bool {
-        self.state.is_none()
+        matches!(self.progress, Progress::First { .. })
     }
 
     /// The outcome of the first attempt: `Ok` with the final result when it is an
@@ -140,7 +147,7 @@ impl<C, O, N> Core<C, O, N> {
     {
         match outcome {
             Ok(value) if !self.retry_ok.should_retry(&value) => {
-                events::success_first_try(self.policy.name);
+                events::success_first_try(self.name);
                 Ok(Ok(value))
             }
             outcome => Err(outcome),
@@ -158,11 +165,14 @@ impl<C, O, N> Core<C, O, N> {
     {
         let (verdict, outcome) = match outcome {
             Ok(value) if !self.retry_ok.should_retry(&value) => {
-                let attempts = self.state.as_ref().map_or(0, RetryState::attempts);
+                let attempts = match &self.progress {
+                    Progress::First { .. } => 0,
+                    Progress::Retrying(state) => state.attempts(),
+                };
                 if attempts == 0 {
-                    events::success_first_try(self.policy.name);
+                    events::success_first_try(self.name);
                 } else {
-                    events::success_after_retry(self.policy.name, attempts.saturating_add(1));
+                    events::success_after_retry(self.name, attempts.saturating_add(1));
                 }
                 return Step::Done(Ok(value));
             }
@@ -172,24 +182,30 @@ impl<C, O, N> Core<C, O, N> {
         self.failed(verdict, outcome)
     }
 
+    /// The state machine, built from the policy at the first failure.
+    fn state(&mut self, now: Duration) -> &mut RetryState {
+        if let Progress::First { policy, start } = self.progress {
+            let mut state = RetryState::unstarted(&policy);
+            state.start(start.unwrap_or(now));
+            self.progress = Progress::Retrying(state);
+        }
+        match &mut self.progress {
+            Progress::Retrying(state) => state,
+            Progress::First { .. } => unreachable!("the state was just built"),
+        }
+    }
+
     fn failed<T, E>(&mut self, verdict: Verdict, outcome: Result<T, E>) -> Step<T, E>
     where
         N: Notify<T, E>,
         E: fmt::Debug,
     {
         let now = self.clock.now();
-        let (policy, start) = (&self.policy, self.start);
-        let state = self.state.get_or_insert_with(|| {
-            let mut state = RetryState::unstarted(policy);
-            if let Some(start) = start {
-                state.start(start);
-            }
-            state
-        });
+        let state = self.state(now);
         let decision = state.on_failure(verdict, now);
         let attempt = state.attempts();
         let elapsed = state.elapsed(now);
-        let name = self.policy.name;
+        let name = self.name;
         match decision {
             Decision::Retry(delay) => {
                 events::retrying(name, attempt, delay, outcome.as_ref().err());

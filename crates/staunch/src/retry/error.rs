@@ -227,7 +227,9 @@ impl<E> fmt::Display for RetryError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let attempts = self.attempts;
         let plural = if attempts == 1 { "" } else { "s" };
-        let elapsed = humantime::format_duration(self.elapsed);
+        // Whole milliseconds read better than `148ms 7ns`.
+        let millis = u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX);
+        let elapsed = humantime::format_duration(Duration::from_millis(millis));
         write!(f, "gave up after {attempts} attempt{plural} in {elapsed}: ")?;
         match (self.kind, self.delay_hint) {
             (RetryErrorKind::Exhausted, _) => f.write_str("retries exhausted"),

@@ -30,31 +30,109 @@ pub struct Retrying<'a, T, E> {
 
 impl<'a, T, E> Retrying<'a, T, E> {
     /// The attempt that just failed (1 for the first call).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// # let fake = FakeClock::new();
+    /// let mut seen = Vec::new();
+    /// let _ = (|| Err::<(), _>("down"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .notify(|r| seen.push(r.attempt()))
+    ///     .clock(fake.clock())
+    ///     .call();
+    /// assert_eq!(seen, [1, 2]);
+    /// ```
     pub fn attempt(&self) -> u32 {
         self.attempt
     }
 
     /// How long the retry sleeps before the next attempt.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// # let fake = FakeClock::new();
+    /// let mut seen = Vec::new();
+    /// let _ = (|| Err::<(), _>("down"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .notify(|r| seen.push(r.delay()))
+    ///     .clock(fake.clock())
+    ///     .call();
+    /// assert_eq!(seen, [Duration::from_secs(1), Duration::from_secs(2)]);
+    /// ```
     pub fn delay(&self) -> Duration {
         self.delay
     }
 
     /// Time since the start of the call.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// # let fake = FakeClock::new();
+    /// let mut seen = Vec::new();
+    /// let _ = (|| Err::<(), _>("down"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .notify(|r| seen.push(r.elapsed()))
+    ///     .clock(fake.clock())
+    ///     .call();
+    /// assert_eq!(seen, [Duration::ZERO, Duration::from_secs(1)]);
+    /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
 
     /// The error of the failed attempt, if it was an error.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// # let fake = FakeClock::new();
+    /// let mut seen = Vec::new();
+    /// let _ = (|| Err::<(), _>("down"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .notify(|r| seen.push(r.error().copied()))
+    ///     .clock(fake.clock())
+    ///     .call();
+    /// assert_eq!(seen, [Some("down"), Some("down")]);
+    /// ```
     pub fn error(&self) -> Option<&'a E> {
         self.outcome.as_ref().err()
     }
 
     /// The `Ok` value that `.when_ok` rejected, if that is why the retry goes on.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// # let fake = FakeClock::new();
+    /// let mut seen = Vec::new();
+    /// let _ = (|| Err::<(), _>("down"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .notify(|r| seen.push(r.value().is_some()))
+    ///     .clock(fake.clock())
+    ///     .call();
+    /// assert_eq!(seen, [false, false]);
+    /// ```
     pub fn value(&self) -> Option<&'a T> {
         self.outcome.as_ref().ok()
     }
 
     /// The whole outcome of the failed attempt.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// # let fake = FakeClock::new();
+    /// let mut seen = Vec::new();
+    /// let _ = (|| Err::<(), _>("down"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .notify(|r| seen.push(r.outcome().is_err()))
+    ///     .clock(fake.clock())
+    ///     .call();
+    /// assert_eq!(seen, [true, true]);
+    /// ```
     pub fn outcome(&self) -> &'a Result<T, E> {
         self.outcome
     }

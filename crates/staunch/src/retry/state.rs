@@ -1,19 +1,4 @@
 //! The pure retry state machine: given a verdict and the time, retry after `d` or stop.
-//!
-//! [`RetryState`] holds no clock, no future and no closure: callers tell it what
-//! happened and when, and it answers with a [`Decision`]. The async future, the
-//! blocking loop and any other driver (a combined retry and breaker, a tower layer) run
-//! the same rules through it:
-//!
-//! 1. a verdict that says "don't retry" stops with [`RetryErrorKind::NotRetryable`];
-//! 2. the last allowed attempt stops with [`RetryErrorKind::Exhausted`];
-//! 3. the delay is the next backoff delay, raised to the server's delay hint (a hint
-//!    above `max_delay_hint` stops with [`RetryErrorKind::HintTooLong`]) and to any
-//!    minimum wait the caller imposes;
-//! 4. with a deadline, a wait that would end past it is trimmed to end exactly at it,
-//!    unless the hint or the imposed minimum must be honoured in full, in which case the
-//!    retry stops with [`RetryErrorKind::Deadline`]; once the deadline has passed it
-//!    stops with the same kind.
 
 use std::time::Duration;
 
@@ -41,8 +26,22 @@ pub enum Decision {
 }
 
 /// The progress of one retried call under a [`RetryPolicy`]: attempts made, the backoff
-/// position, the start time and the deadline. Runtime-free; see the
-/// [module docs](self) for the rules.
+/// position, the start time and the deadline.
+///
+/// [`RetryState`] holds no clock, no future and no closure: callers tell it what
+/// happened and when, and it answers with a [`Decision`]. The async future, the
+/// blocking loop and any other driver (a combined retry and breaker, a tower layer) run
+/// the same rules through it:
+///
+/// 1. a verdict that says "don't retry" stops with [`RetryErrorKind::NotRetryable`];
+/// 2. the last allowed attempt stops with [`RetryErrorKind::Exhausted`];
+/// 3. the delay is the next backoff delay, raised to the server's delay hint (a hint
+///    above `max_delay_hint` stops with [`RetryErrorKind::HintTooLong`]) and to any
+///    minimum wait the caller imposes;
+/// 4. with a deadline, a wait that would end past it is trimmed to end exactly at it,
+///    unless the hint or the imposed minimum must be honoured in full, in which case the
+///    retry stops with [`RetryErrorKind::Deadline`]; once the deadline has passed it
+///    stops with the same kind.
 ///
 /// ```
 /// use std::time::Duration;

@@ -55,7 +55,7 @@ async fn a_dropped_future_counts_nothing_in_any_state() {
         enter(&b, &fake, state);
         let before = (b.failure_count(), b.snapshot().consecutive_trips);
         for _ in 0..3 {
-            let rejected = poll_once_then_drop(b.call(|| pending::<Result<(), ()>>())).await;
+            let rejected = poll_once_then_drop(b.call(pending::<Result<(), ()>>)).await;
             assert_eq!(
                 rejected,
                 !state.is_passing() && state != CircuitState::HalfOpen,
@@ -91,7 +91,7 @@ async fn a_cancelled_probe_never_wedges_half_open() {
     let b = breaker(&fake);
     enter(&b, &fake, CircuitState::HalfOpen);
     for _ in 0..100 {
-        assert!(!poll_once_then_drop(b.call(|| pending::<Result<(), ()>>())).await);
+        assert!(!poll_once_then_drop(b.call(pending::<Result<(), ()>>)).await);
         assert_eq!(b.state(), CircuitState::HalfOpen);
     }
     b.call(|| async { Ok::<_, ()>(()) }).await.unwrap();

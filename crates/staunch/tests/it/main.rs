@@ -3,6 +3,8 @@
 mod backoff;
 mod breaker;
 mod breaker_cancel;
+mod breaker_model;
+mod breaker_stress;
 mod breaker_window;
 mod budget;
 mod clock;
@@ -17,6 +19,7 @@ mod presets;
 mod registry;
 mod retry;
 mod retry_error;
+mod retry_events;
 mod retry_state;
 mod settings;
 #[cfg(feature = "tower")]
