@@ -82,3 +82,8 @@ pub mod __private;
 pub use staunch_macros::{circuit_breaker, resilient, retry_on_exception, retry_with_jitter};
 
 // ---- end macros -----------------------------------------------------------------------
+
+// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
