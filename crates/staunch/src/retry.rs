@@ -53,7 +53,7 @@ use std::time::Duration;
 mod blocking;
 mod builder;
 mod cold_drop;
-mod core;
+pub(crate) mod core;
 mod error;
 mod events;
 mod ext;

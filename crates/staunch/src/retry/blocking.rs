@@ -149,7 +149,7 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
     /// assert_eq!(fake.sleeps().len(), 4);
     /// ```
     pub fn clock(mut self, clock: Clock) -> Self {
-        self.core.set_clock(clock);
+        self.core.clock = clock;
         self
     }
 
@@ -193,7 +193,7 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
         loop {
             match self.core.on_outcome(outcome) {
                 Step::Done(result) => return result,
-                Step::Sleep(delay) => self.core.clock().sleep_blocking(delay),
+                Step::Sleep(delay) => self.core.clock.sleep_blocking(delay),
             }
             outcome = (self.make)();
         }

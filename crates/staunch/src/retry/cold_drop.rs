@@ -4,17 +4,17 @@
 //! When the future is pinned on the stack and polled to completion in one go, the
 //! compiler can get there on its own: it sinks the writes of the policy into the failure
 //! path and drops the rest. It cannot if dropping the future passes a pointer into it to
-//! a function it does not inline (`Arc::drop_slow` does, for a custom clock): then every
-//! field must be in memory before the first attempt, the whole policy included.
+//! a function it does not inline: then every field must be in memory before the first
+//! attempt, the whole policy included.
 //!
 //! [`ColdDrop`] moves its value out before dropping it in a separate, cold function, so
 //! the inline part of the drop is a single branch on a value the compiler usually knows:
-//! a [`Timer`] with the system clock and no pending sleep.
+//! no pending sleep.
 
 use std::mem::{self, ManuallyDrop};
 use std::ops::{Deref, DerefMut};
 
-use crate::{Clock, Sleep};
+use crate::Sleep;
 
 /// A value whose common case needs no drop at all.
 pub(crate) trait TrivialDefault: Default {
@@ -22,18 +22,10 @@ pub(crate) trait TrivialDefault: Default {
     fn is_trivial(&self) -> bool;
 }
 
-/// The clock of a retried call and, for the async driver, the sleep in progress: the only
-/// parts of a retry that need dropping when the caller's types do not.
-#[derive(Debug, Default)]
-pub(crate) struct Timer {
-    pub(crate) clock: Clock,
-    pub(crate) sleep: Option<Sleep>,
-}
-
-impl TrivialDefault for Timer {
+impl TrivialDefault for Option<Sleep> {
     #[inline]
     fn is_trivial(&self) -> bool {
-        self.clock.is_system() && self.sleep.is_none()
+        self.is_none()
     }
 }
 
@@ -88,62 +80,29 @@ fn drop_cold<T>(value: T) {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-    use std::time::Duration;
 
     use super::*;
-    use crate::TimeSource;
 
-    #[derive(Debug)]
-    struct Counted(Arc<AtomicUsize>);
+    struct Flag(Arc<AtomicUsize>);
 
-    impl Drop for Counted {
+    impl Drop for Flag {
         fn drop(&mut self) {
             // Relaxed: a counter read after the drop on the same thread.
             self.0.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    impl TimeSource for Counted {
-        fn now(&self) -> Duration {
-            Duration::ZERO
-        }
-        fn sleep(&self, _: Duration) -> Sleep {
-            Sleep::ready()
-        }
-        fn sleep_blocking(&self, _: Duration) {}
-    }
-
-    #[test]
-    fn a_custom_clock_is_still_dropped() {
-        let drops = Arc::new(AtomicUsize::new(0));
-        let field = ColdDrop::new(Timer {
-            clock: Clock::custom(Counted(drops.clone())),
-            sleep: None,
-        });
-        drop(field);
-        // Relaxed: same thread.
-        assert_eq!(drops.load(Ordering::Relaxed), 1);
-    }
-
     #[test]
     fn a_pending_sleep_is_still_dropped() {
-        struct Flag(Arc<AtomicUsize>);
-        impl Drop for Flag {
-            fn drop(&mut self) {
-                // Relaxed: same thread.
-                self.0.fetch_add(1, Ordering::Relaxed);
-            }
-        }
         let drops = Arc::new(AtomicUsize::new(0));
         let flag = Flag(drops.clone());
         let sleep = Sleep::from_future(async move {
             let _flag = flag;
         });
-        drop(ColdDrop::new(Timer {
-            clock: Clock::system(),
-            sleep: Some(sleep),
-        }));
+        drop(ColdDrop::new(Some(sleep)));
         // Relaxed: same thread.
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        drop(ColdDrop::<Option<Sleep>>::default());
         assert_eq!(drops.load(Ordering::Relaxed), 1);
     }
 }

@@ -4,12 +4,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::cold_drop::{ColdDrop, Timer};
 use super::events;
 use super::hooks::{Notify, RetryOk, Retrying};
 use super::state::{Decision, RetryState};
 use super::{RetryError, RetryPolicy};
-use crate::{Classify, Clock, Sleep, Verdict};
+use crate::{Classify, Clock, Verdict};
 
 /// The next step of a driver after an attempt.
 pub(crate) enum Step<T, E> {
@@ -23,12 +22,11 @@ pub(crate) enum Step<T, E> {
 /// touches nothing but the policy's deadline flag.
 #[derive(Debug)]
 pub(crate) struct Core<C, O, N> {
+    pub(crate) clock: Clock,
     pub(crate) classify: C,
     pub(crate) retry_ok: O,
     pub(crate) notify: N,
     progress: Progress,
-    /// Last, so that it drops last: nothing is left to clean up should its drop panic.
-    timer: ColdDrop<Timer>,
 }
 
 /// Where a call stands; the policy turns into a [`RetryState`] at the first failure.
@@ -49,6 +47,7 @@ impl<C, O, N> Core<C, O, N> {
     #[inline]
     pub(crate) fn new(policy: RetryPolicy, classify: C, retry_ok: O, notify: N) -> Self {
         Self {
+            clock: Clock::system(),
             classify,
             retry_ok,
             notify,
@@ -56,7 +55,6 @@ impl<C, O, N> Core<C, O, N> {
                 policy,
                 start: None,
             },
-            timer: ColdDrop::default(),
         }
     }
 
@@ -67,7 +65,7 @@ impl<C, O, N> Core<C, O, N> {
             retry_ok,
             notify,
             progress,
-            timer,
+            clock,
             ..
         } = self;
         Core {
@@ -75,7 +73,7 @@ impl<C, O, N> Core<C, O, N> {
             retry_ok,
             notify,
             progress,
-            timer,
+            clock,
         }
     }
 
@@ -86,7 +84,7 @@ impl<C, O, N> Core<C, O, N> {
             classify,
             notify,
             progress,
-            timer,
+            clock,
             ..
         } = self;
         Core {
@@ -94,7 +92,7 @@ impl<C, O, N> Core<C, O, N> {
             retry_ok,
             notify,
             progress,
-            timer,
+            clock,
         }
     }
 
@@ -105,7 +103,7 @@ impl<C, O, N> Core<C, O, N> {
             classify,
             retry_ok,
             progress,
-            timer,
+            clock,
             ..
         } = self;
         Core {
@@ -113,31 +111,8 @@ impl<C, O, N> Core<C, O, N> {
             retry_ok,
             notify,
             progress,
-            timer,
+            clock,
         }
-    }
-
-    /// The clock to read and sleep on.
-    #[inline]
-    pub(crate) fn clock(&self) -> &Clock {
-        &self.timer.clock
-    }
-
-    /// Reads and sleeps on `clock` from now on.
-    #[inline]
-    pub(crate) fn set_clock(&mut self, clock: Clock) {
-        self.timer.clock = clock;
-    }
-
-    /// The sleep in progress between two attempts, if any (async driver only).
-    #[inline]
-    pub(crate) fn sleep_mut(&mut self) -> &mut Option<Sleep> {
-        &mut self.timer.sleep
-    }
-
-    /// Whether a sleep is in progress.
-    pub(crate) fn is_sleeping(&self) -> bool {
-        self.timer.sleep.is_some()
     }
 
     /// Reads the start time before the first attempt, only when a deadline needs it.
@@ -145,7 +120,7 @@ impl<C, O, N> Core<C, O, N> {
     pub(crate) fn begin(&mut self) {
         if let Progress::First { policy, start } = &mut self.progress {
             if policy.deadline.is_some() && start.is_none() {
-                *start = Some(self.timer.clock.now());
+                *start = Some(self.clock.now());
             }
         }
     }
@@ -231,7 +206,7 @@ impl<C, O, N> Core<C, O, N> {
         N: Notify<T, E>,
         E: fmt::Debug,
     {
-        let now = self.timer.clock.now();
+        let now = self.clock.now();
         let name = self.name();
         let state = self.state(now);
         let decision = state.on_failure(verdict, now);

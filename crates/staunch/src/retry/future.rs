@@ -7,11 +7,12 @@ use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
+use super::cold_drop::ColdDrop;
 use super::core::{Core, Step};
 use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
 use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
-use crate::{AllTransient, Classify, Clock};
+use crate::{AllTransient, Classify, Clock, Sleep};
 
 pin_project! {
     /// A retried async call; await it. Made by [`Retryable::retry`](super::Retryable::retry)
@@ -41,11 +42,13 @@ pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify> {
         make: F,
+        core: Core<C, O, N>,
         #[pin]
         phase: Phase<Fut>,
-        // Holds the sleep between attempts, outside the pinned phase, so that the phase
-        // has no drop glue beyond the caller's future. Last, so that it drops last.
-        core: Core<C, O, N>,
+        // The sleep between two attempts, outside the pinned phase so that the phase has
+        // no drop glue beyond the caller's future; dropped out of line. Last, so that
+        // nothing is left to drop should that panic.
+        sleep: ColdDrop<Option<Sleep>>,
     }
 }
 
@@ -63,8 +66,9 @@ impl<F, Fut> Retry<F, Fut> {
     pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
         Self {
             make,
-            phase: Phase::Idle,
             core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
+            phase: Phase::Idle,
+            sleep: ColdDrop::default(),
         }
     }
 }
@@ -77,8 +81,9 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     ) -> Retry<F, Fut, C2, O2, N2> {
         Retry {
             make: self.make,
-            phase: Phase::Idle,
             core: core(self.core),
+            phase: Phase::Idle,
+            sleep: ColdDrop::default(),
         }
     }
 
@@ -188,7 +193,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     /// # }
     /// ```
     pub fn clock(mut self, clock: Clock) -> Self {
-        self.core.set_clock(clock);
+        self.core.clock = clock;
         self
     }
 }
@@ -259,14 +264,13 @@ where
                     }
                     Step::Sleep(delay) => {
                         this.phase.set(Phase::Idle);
-                        let sleep = this.core.clock().sleep(delay);
-                        *this.core.sleep_mut() = Some(sleep);
+                        **this.sleep = Some(this.core.clock.sleep(delay));
                     }
                 }
             }
-            if let Some(sleep) = this.core.sleep_mut() {
+            if let Some(sleep) = this.sleep.as_mut() {
                 ready!(Pin::new(sleep).poll(cx));
-                *this.core.sleep_mut() = None;
+                **this.sleep = None;
             }
             match this.phase.as_mut().project() {
                 PhaseProj::Idle => {
@@ -283,7 +287,7 @@ where
 
 impl<F, Fut, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug for Retry<F, Fut, C, O, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let phase = match (&self.phase, self.core.is_sleeping()) {
+        let phase = match (&self.phase, self.sleep.is_some()) {
             (_, true) => "sleeping",
             (Phase::Idle, false) => "idle",
             (Phase::Running { .. }, false) => "running",
