@@ -7,12 +7,12 @@ use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::cold_drop::ColdDrop;
 use super::core::{Core, Step};
 use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
+use super::sleep_slot::SleepSlot;
 use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
-use crate::{AllTransient, Classify, Clock, Sleep};
+use crate::{AllTransient, Classify, Clock};
 
 pin_project! {
     /// A retried async call; await it. Made by [`Retryable::retry`](super::Retryable::retry)
@@ -46,9 +46,9 @@ pin_project! {
         #[pin]
         phase: Phase<Fut>,
         // The sleep between two attempts, outside the pinned phase so that the phase has
-        // no drop glue beyond the caller's future; dropped out of line. Last, so that
-        // nothing is left to drop should that panic.
-        sleep: ColdDrop<Option<Sleep>>,
+        // no drop glue beyond the caller's future. Last, so that nothing is left to drop
+        // should dropping it panic.
+        sleep: SleepSlot,
     }
 }
 
@@ -68,7 +68,7 @@ impl<F, Fut> Retry<F, Fut> {
             make,
             core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
             phase: Phase::Idle,
-            sleep: ColdDrop::default(),
+            sleep: SleepSlot::default(),
         }
     }
 }
@@ -83,7 +83,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
             make: self.make,
             core: core(self.core),
             phase: Phase::Idle,
-            sleep: ColdDrop::default(),
+            sleep: SleepSlot::default(),
         }
     }
 
