@@ -52,6 +52,7 @@ use std::time::Duration;
 
 mod blocking;
 mod builder;
+mod cold_drop;
 pub(crate) mod core;
 mod error;
 mod events;
@@ -59,7 +60,6 @@ mod ext;
 mod future;
 mod hooks;
 mod policy;
-mod sleep_slot;
 mod state;
 
 pub use blocking::BlockingRetry;

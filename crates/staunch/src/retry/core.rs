@@ -1,6 +1,7 @@
 //! What the async future and the blocking loop share: classify an outcome, consult the
 //! state machine, call the hook, emit events, build the final error.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::time::Duration;
 
@@ -20,9 +21,12 @@ pub(crate) enum Step<T, E> {
 ///
 /// The [`RetryState`] is built at the first failure: a first attempt that succeeds
 /// touches nothing but the policy's deadline flag.
+///
+/// `K` holds the clock: a plain [`Clock`], or for the async retry a
+/// [`ColdDrop<Clock>`](super::cold_drop::ColdDrop), whose drop stays out of line.
 #[derive(Debug)]
-pub(crate) struct Core<C, O, N> {
-    pub(crate) clock: Clock,
+pub(crate) struct Core<C, O, N, K = Clock> {
+    pub(crate) clock: K,
     pub(crate) classify: C,
     pub(crate) retry_ok: O,
     pub(crate) notify: N,
@@ -43,11 +47,15 @@ enum Progress {
     },
 }
 
-impl<C, O, N> Core<C, O, N> {
+impl<C, O, N, K: Borrow<Clock>> Core<C, O, N, K> {
+    /// A call under `policy` on the system clock.
     #[inline]
-    pub(crate) fn new(policy: RetryPolicy, classify: C, retry_ok: O, notify: N) -> Self {
+    pub(crate) fn new(policy: RetryPolicy, classify: C, retry_ok: O, notify: N) -> Self
+    where
+        K: Default,
+    {
         Self {
-            clock: Clock::system(),
+            clock: K::default(),
             classify,
             retry_ok,
             notify,
@@ -60,7 +68,7 @@ impl<C, O, N> Core<C, O, N> {
 
     /// The same call with another classifier.
     #[inline]
-    pub(crate) fn classify_with<C2>(self, classify: C2) -> Core<C2, O, N> {
+    pub(crate) fn classify_with<C2>(self, classify: C2) -> Core<C2, O, N, K> {
         let Core {
             retry_ok,
             notify,
@@ -79,7 +87,7 @@ impl<C, O, N> Core<C, O, N> {
 
     /// The same call with another `Ok` predicate.
     #[inline]
-    pub(crate) fn retry_ok_with<O2>(self, retry_ok: O2) -> Core<C, O2, N> {
+    pub(crate) fn retry_ok_with<O2>(self, retry_ok: O2) -> Core<C, O2, N, K> {
         let Core {
             classify,
             notify,
@@ -98,7 +106,7 @@ impl<C, O, N> Core<C, O, N> {
 
     /// The same call with another hook.
     #[inline]
-    pub(crate) fn notify_with<N2>(self, notify: N2) -> Core<C, O, N2> {
+    pub(crate) fn notify_with<N2>(self, notify: N2) -> Core<C, O, N2, K> {
         let Core {
             classify,
             retry_ok,
@@ -120,7 +128,7 @@ impl<C, O, N> Core<C, O, N> {
     pub(crate) fn begin(&mut self) {
         if let Progress::First { policy, start } = &mut self.progress {
             if policy.deadline.is_some() && start.is_none() {
-                *start = Some(self.clock.now());
+                *start = Some(self.clock.borrow().now());
             }
         }
     }
@@ -206,7 +214,7 @@ impl<C, O, N> Core<C, O, N> {
         N: Notify<T, E>,
         E: fmt::Debug,
     {
-        let now = self.clock.now();
+        let now = self.clock.borrow().now();
         let name = self.name();
         let state = self.state(now);
         let decision = state.on_failure(verdict, now);

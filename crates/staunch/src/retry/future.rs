@@ -7,12 +7,12 @@ use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
+use super::cold_drop::ColdDrop;
 use super::core::{Core, Step};
 use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
-use super::sleep_slot::SleepSlot;
 use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
-use crate::{AllTransient, Classify, Clock};
+use crate::{AllTransient, Classify, Clock, Sleep};
 
 pin_project! {
     /// A retried async call; await it. Made by [`Retryable::retry`](super::Retryable::retry)
@@ -42,13 +42,13 @@ pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify> {
         make: F,
-        core: Core<C, O, N>,
+        core: Core<C, O, N, ColdDrop<Clock>>,
         #[pin]
         phase: Phase<Fut>,
         // The sleep between two attempts, outside the pinned phase so that the phase has
         // no drop glue beyond the caller's future. Last, so that nothing is left to drop
         // should dropping it panic.
-        sleep: SleepSlot,
+        sleep: ColdDrop<Option<Sleep>>,
     }
 }
 
@@ -68,7 +68,7 @@ impl<F, Fut> Retry<F, Fut> {
             make,
             core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
             phase: Phase::Idle,
-            sleep: SleepSlot::default(),
+            sleep: ColdDrop::default(),
         }
     }
 }
@@ -77,13 +77,13 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     #[inline]
     fn with_core<C2, O2, N2>(
         self,
-        core: impl FnOnce(Core<C, O, N>) -> Core<C2, O2, N2>,
+        core: impl FnOnce(Core<C, O, N, ColdDrop<Clock>>) -> Core<C2, O2, N2, ColdDrop<Clock>>,
     ) -> Retry<F, Fut, C2, O2, N2> {
         Retry {
             make: self.make,
             core: core(self.core),
             phase: Phase::Idle,
-            sleep: SleepSlot::default(),
+            sleep: ColdDrop::default(),
         }
     }
 
@@ -193,7 +193,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     /// # }
     /// ```
     pub fn clock(mut self, clock: Clock) -> Self {
-        self.core.clock = clock;
+        *self.core.clock = clock;
         self
     }
 }
