@@ -9,8 +9,9 @@
 //! sleep's boxed future makes the drop too big to inline, so the success path pays a call
 //! and a round of loads for a sleep it never started.
 //!
-//! [`ColdDrop`] moves its value out before dropping it in a separate, cold function: the
-//! inline part is one branch on "is there anything to drop?".
+//! Both live in one [`Timer`], held in a [`ColdDrop`]: the value is moved out before it
+//! is dropped in a separate, cold function, and the inline part of the whole drop is one
+//! branch on "is there anything to drop?".
 
 use std::borrow::Borrow;
 use std::mem::{self, ManuallyDrop};
@@ -20,21 +21,23 @@ use crate::{Clock, Sleep};
 
 /// A value whose usual state owns nothing, so that not dropping it leaks nothing.
 pub(crate) trait Trivial: Default {
-    /// Whether this value owns nothing (the system clock, no sleep).
+    /// Whether this value owns nothing.
     fn is_trivial(&self) -> bool;
 }
 
-impl Trivial for Clock {
-    #[inline]
-    fn is_trivial(&self) -> bool {
-        self.is_system()
-    }
+/// What the async retry reads time from and waits on: its clock and the sleep in
+/// progress between two attempts, if any.
+#[derive(Debug, Default)]
+pub(crate) struct Timer {
+    pub(crate) clock: Clock,
+    pub(crate) pending: Option<Sleep>,
 }
 
-impl Trivial for Option<Sleep> {
+impl Trivial for Timer {
+    /// The system clock and no sleep.
     #[inline]
     fn is_trivial(&self) -> bool {
-        self.is_none()
+        self.clock.is_system() && self.pending.is_none()
     }
 }
 
@@ -61,10 +64,10 @@ impl<T: Trivial> DerefMut for ColdDrop<T> {
     }
 }
 
-impl Borrow<Clock> for ColdDrop<Clock> {
+impl Borrow<Clock> for ColdDrop<Timer> {
     #[inline]
     fn borrow(&self) -> &Clock {
-        &self.0
+        &self.0.clock
     }
 }
 
@@ -116,8 +119,9 @@ mod tests {
     #[test]
     fn a_custom_clock_is_dropped_once() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let mut slot = ColdDrop::<Clock>::default();
-        *slot = Clock::custom(Counted(drops.clone()));
+        let mut slot = ColdDrop::<Timer>::default();
+        slot.clock = Clock::custom(Counted(drops.clone()));
+        assert!(!slot.is_trivial());
         drop(slot);
         // Relaxed: same thread.
         assert_eq!(drops.load(Ordering::Relaxed), 1);
@@ -127,12 +131,14 @@ mod tests {
     fn a_pending_sleep_is_dropped_once() {
         let drops = Arc::new(AtomicUsize::new(0));
         let counted = Counted(drops.clone());
-        let mut slot = ColdDrop::<Option<Sleep>>::default();
-        *slot = Some(Sleep::from_future(async move {
+        let mut slot = ColdDrop::<Timer>::default();
+        slot.pending = Some(Sleep::from_future(async move {
             let _counted = counted;
         }));
         drop(slot);
-        drop(ColdDrop::<Option<Sleep>>::default());
+        let idle = ColdDrop::<Timer>::default();
+        assert!(idle.is_trivial());
+        drop(idle);
         // Relaxed: same thread.
         assert_eq!(drops.load(Ordering::Relaxed), 1);
     }

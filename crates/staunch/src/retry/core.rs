@@ -23,7 +23,8 @@ pub(crate) enum Step<T, E> {
 /// touches nothing but the policy's deadline flag.
 ///
 /// `K` holds the clock: a plain [`Clock`], or for the async retry a
-/// [`ColdDrop<Clock>`](super::cold_drop::ColdDrop), whose drop stays out of line.
+/// [`ColdDrop<Timer>`](super::cold_drop::ColdDrop), which also holds the pending sleep
+/// and keeps their drop out of line.
 #[derive(Debug)]
 pub(crate) struct Core<C, O, N, K = Clock> {
     pub(crate) clock: K,

@@ -7,12 +7,12 @@ use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::cold_drop::ColdDrop;
+use super::cold_drop::{ColdDrop, Timer};
 use super::core::{Core, Step};
 use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
 use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
-use crate::{AllTransient, Classify, Clock, Sleep};
+use crate::{AllTransient, Classify, Clock};
 
 pin_project! {
     /// A retried async call; await it. Made by [`Retryable::retry`](super::Retryable::retry)
@@ -42,13 +42,11 @@ pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify> {
         make: F,
-        core: Core<C, O, N, ColdDrop<Clock>>,
+        // Its clock is a `Timer` that also holds the sleep between two attempts, outside
+        // the pinned phase, so that the phase has no drop glue beyond the caller's future.
+        core: Core<C, O, N, ColdDrop<Timer>>,
         #[pin]
         phase: Phase<Fut>,
-        // The sleep between two attempts, outside the pinned phase so that the phase has
-        // no drop glue beyond the caller's future. Last, so that nothing is left to drop
-        // should dropping it panic.
-        sleep: ColdDrop<Option<Sleep>>,
     }
 }
 
@@ -68,7 +66,6 @@ impl<F, Fut> Retry<F, Fut> {
             make,
             core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
             phase: Phase::Idle,
-            sleep: ColdDrop::default(),
         }
     }
 }
@@ -77,13 +74,12 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     #[inline]
     fn with_core<C2, O2, N2>(
         self,
-        core: impl FnOnce(Core<C, O, N, ColdDrop<Clock>>) -> Core<C2, O2, N2, ColdDrop<Clock>>,
+        core: impl FnOnce(Core<C, O, N, ColdDrop<Timer>>) -> Core<C2, O2, N2, ColdDrop<Timer>>,
     ) -> Retry<F, Fut, C2, O2, N2> {
         Retry {
             make: self.make,
             core: core(self.core),
             phase: Phase::Idle,
-            sleep: ColdDrop::default(),
         }
     }
 
@@ -193,7 +189,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     /// # }
     /// ```
     pub fn clock(mut self, clock: Clock) -> Self {
-        *self.core.clock = clock;
+        self.core.clock.clock = clock;
         self
     }
 }
@@ -264,13 +260,14 @@ where
                     }
                     Step::Sleep(delay) => {
                         this.phase.set(Phase::Idle);
-                        **this.sleep = Some(this.core.clock.sleep(delay));
+                        let timer = &mut *this.core.clock;
+                        timer.pending = Some(timer.clock.sleep(delay));
                     }
                 }
             }
-            if let Some(sleep) = this.sleep.as_mut() {
+            if let Some(sleep) = &mut this.core.clock.pending {
                 ready!(Pin::new(sleep).poll(cx));
-                **this.sleep = None;
+                this.core.clock.pending = None;
             }
             match this.phase.as_mut().project() {
                 PhaseProj::Idle => {
@@ -287,7 +284,7 @@ where
 
 impl<F, Fut, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug for Retry<F, Fut, C, O, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let phase = match (&self.phase, self.sleep.is_some()) {
+        let phase = match (&self.phase, self.core.clock.pending.is_some()) {
             (_, true) => "sleeping",
             (Phase::Idle, false) => "idle",
             (Phase::Running { .. }, false) => "running",
