@@ -122,6 +122,14 @@ impl CircuitBreakerBuilder {
 
     /// Consecutive counted failures that open the circuit (default 5; `1..=65535`).
     /// Not combinable with a failure-rate window.
+    /// ```
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// let b = CircuitBreaker::builder("db").failure_threshold(2).clock(FakeClock::new().clock()).build()?;
+    /// b.try_acquire()?.failure();
+    /// b.try_acquire()?.failure();
+    /// assert_eq!(b.state(), CircuitState::Open);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn failure_threshold(mut self, failures: u32) -> Self {
         self.failure_threshold = Some(failures);
         self
@@ -129,6 +137,16 @@ impl CircuitBreakerBuilder {
 
     /// How long the circuit stays open before a probe is let through (default 60 s).
     /// With [`open_backoff`](Self::open_backoff), the first open period.
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// let fake = FakeClock::new();
+    /// let b = CircuitBreaker::builder("db").failure_threshold(1).recovery_timeout(Duration::from_secs(5)).clock(fake.clock()).build()?;
+    /// b.try_acquire()?.failure();
+    /// fake.advance(Duration::from_secs(5));
+    /// assert!(b.try_acquire()?.is_probe());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recovery_timeout(mut self, timeout: Duration) -> Self {
         self.recovery_timeout = timeout;
         self
@@ -136,6 +154,16 @@ impl CircuitBreakerBuilder {
 
     /// Judges the failure rate over the last `calls` outcomes (`1..=65536`), sliding one
     /// call at a time. The minimum number of calls defaults to `calls`.
+    /// ```
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// let b = CircuitBreaker::builder("api").count_window(4).clock(FakeClock::new().clock()).build()?;
+    /// for ok in [true, false, true, false] {
+    ///     let permit = b.try_acquire()?;
+    ///     if ok { permit.success() } else { permit.failure() }
+    /// }
+    /// assert_eq!(b.state(), CircuitState::Open); // 2 of the last 4 = 50 %
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn count_window(mut self, calls: u32) -> Self {
         self.window = Some(WindowSpec::Count(calls));
         self
@@ -143,6 +171,17 @@ impl CircuitBreakerBuilder {
 
     /// Judges the failure rate over the last `length` of time, kept in `buckets` buckets
     /// (`1..=1000`; each at least 1 ms). The minimum number of calls defaults to 10.
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// let fake = FakeClock::new();
+    /// let b = CircuitBreaker::builder("api").time_window(Duration::from_secs(10), 10).clock(fake.clock()).build()?;
+    /// b.try_acquire()?.failure();
+    /// fake.advance(Duration::from_secs(10));
+    /// b.try_acquire()?.success();
+    /// assert_eq!(b.snapshot().calls_in_window, 1); // the failure slid out
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn time_window(mut self, length: Duration, buckets: u32) -> Self {
         self.window = Some(WindowSpec::Time(length, buckets));
         self
@@ -150,12 +189,32 @@ impl CircuitBreakerBuilder {
 
     /// The failure rate (`(0, 1]`, default 0.5) at or above which a window opens the
     /// circuit.
+    /// ```
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// let b = CircuitBreaker::builder("api").count_window(4).failure_rate_threshold(0.75).clock(FakeClock::new().clock()).build()?;
+    /// for ok in [true, false, true, false] {
+    ///     let permit = b.try_acquire()?;
+    ///     if ok { permit.success() } else { permit.failure() }
+    /// }
+    /// assert_eq!(b.state(), CircuitState::Closed); // 50 % < 75 %
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn failure_rate_threshold(mut self, rate: f64) -> Self {
         self.failure_rate = Some(rate);
         self
     }
 
     /// Calls a window must hold before its rates can open the circuit.
+    /// ```
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// let b = CircuitBreaker::builder("api").count_window(100).minimum_calls(3).clock(FakeClock::new().clock()).build()?;
+    /// b.try_acquire()?.failure();
+    /// b.try_acquire()?.failure();
+    /// assert_eq!(b.state(), CircuitState::Closed);
+    /// b.try_acquire()?.failure();
+    /// assert_eq!(b.state(), CircuitState::Open);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn minimum_calls(mut self, calls: u32) -> Self {
         self.minimum_calls = Some(calls);
         self
@@ -165,12 +224,36 @@ impl CircuitBreakerBuilder {
     /// slow-call rate at or above `rate` (`(0, 1]`) opens the circuit; a slow half-open
     /// probe counts as a failed one. Needs a window. The clock is read per call only when
     /// this is on.
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// let fake = FakeClock::new();
+    /// let b = CircuitBreaker::builder("llm").count_window(2).slow_calls(Duration::from_secs(5), 1.0).clock(fake.clock()).build()?;
+    /// for _ in 0..2 {
+    ///     let permit = b.try_acquire()?;
+    ///     fake.advance(Duration::from_secs(6));
+    ///     permit.success();
+    /// }
+    /// assert_eq!(b.state(), CircuitState::Open);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn slow_calls(mut self, threshold: Duration, rate: f64) -> Self {
         self.slow = Some((threshold, rate));
         self
     }
 
     /// Probe calls admitted per half-open period (default 1; `1..=255`).
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// let fake = FakeClock::new();
+    /// let b = CircuitBreaker::builder("db").failure_threshold(1).half_open_probes(2).clock(fake.clock()).build()?;
+    /// b.try_acquire()?.failure();
+    /// fake.advance(Duration::from_secs(60));
+    /// let (_p1, _p2) = (b.try_acquire()?, b.try_acquire()?);
+    /// assert!(b.try_acquire().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn half_open_probes(mut self, probes: u32) -> Self {
         self.half_open_probes = probes;
         self
@@ -178,12 +261,37 @@ impl CircuitBreakerBuilder {
 
     /// Successful probes that close the circuit (default 1; at most `half_open_probes`).
     /// Any failed probe opens it again.
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// let fake = FakeClock::new();
+    /// let b = CircuitBreaker::builder("db").failure_threshold(1).half_open_probes(2).success_threshold(2).clock(fake.clock()).build()?;
+    /// b.try_acquire()?.failure();
+    /// fake.advance(Duration::from_secs(60));
+    /// b.try_acquire()?.success();
+    /// assert_eq!(b.state(), CircuitState::HalfOpen);
+    /// b.try_acquire()?.success();
+    /// assert_eq!(b.state(), CircuitState::Closed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn success_threshold(mut self, successes: u32) -> Self {
         self.success_threshold = successes;
         self
     }
 
     /// Doubles the open period on each consecutive trip, up to `max`; a close resets it.
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// let fake = FakeClock::new();
+    /// let b = CircuitBreaker::builder("db").failure_threshold(1).recovery_timeout(Duration::from_secs(10))
+    ///     .open_backoff(Duration::from_secs(15)).clock(fake.clock()).build()?;
+    /// b.try_acquire()?.failure();
+    /// fake.advance(Duration::from_secs(10));
+    /// b.try_acquire()?.failure(); // the probe fails: open for 20 s, capped at 15 s
+    /// assert_eq!(b.try_acquire().unwrap_err().retry_after(), Some(Duration::from_secs(15)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open_backoff(mut self, max: Duration) -> Self {
         self.open_max = Some(max);
         self
@@ -191,12 +299,31 @@ impl CircuitBreakerBuilder {
 
     /// Shortens each open period by a random fraction up to `fraction` (`0..=1`), so
     /// breakers that tripped together don't probe together. Never exceeds the cap.
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// let b = CircuitBreaker::builder("db").failure_threshold(1).open_jitter(0.5).seed(7).clock(FakeClock::new().clock()).build()?;
+    /// b.try_acquire()?.failure();
+    /// let wait = b.try_acquire().unwrap_err().retry_after().unwrap();
+    /// assert!(wait >= Duration::from_secs(30) && wait <= Duration::from_secs(60));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open_jitter(mut self, fraction: f64) -> Self {
         self.open_jitter = fraction;
         self
     }
 
     /// Seeds the jitter's random source, for reproducible tests.
+    /// ```
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// let open_for = || -> Result<_, Box<dyn std::error::Error>> {
+    ///     let b = CircuitBreaker::builder("db").failure_threshold(1).open_jitter(1.0).seed(42).clock(FakeClock::new().clock()).build()?;
+    ///     b.try_acquire()?.failure();
+    ///     Ok(b.try_acquire().unwrap_err().retry_after())
+    /// };
+    /// assert_eq!(open_for()?, open_for()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -204,6 +331,15 @@ impl CircuitBreakerBuilder {
 
     /// A counted failure carrying a delay hint (`Verdict::delay_hint`, e.g. from
     /// `Retry-After`) keeps the circuit open at least that long after it, up to `cap`.
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker, Verdict};
+    /// let b = CircuitBreaker::builder("api").failure_threshold(1).recovery_timeout(Duration::from_secs(5))
+    ///     .hold_open_on_delay_hint(Duration::from_secs(600)).clock(FakeClock::new().clock()).build()?;
+    /// b.try_acquire()?.record(Verdict::TRANSIENT.with_delay_hint(Duration::from_secs(120)));
+    /// assert_eq!(b.try_acquire().unwrap_err().retry_after(), Some(Duration::from_secs(120)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn hold_open_on_delay_hint(mut self, cap: Duration) -> Self {
         self.hint_cap = Some(cap);
         self
@@ -211,24 +347,53 @@ impl CircuitBreakerBuilder {
 
     /// How many recent transitions [`CircuitBreaker::recent_transitions`] keeps
     /// (default 32).
+    /// ```
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// let b = CircuitBreaker::builder("db").transition_history(1).clock(FakeClock::new().clock()).build()?;
+    /// b.force_open();
+    /// b.reset();
+    /// assert_eq!(b.recent_transitions().len(), 1);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     pub fn transition_history(mut self, transitions: usize) -> Self {
         self.history = transitions;
         self
     }
 
     /// The clock for open periods, time windows and slow calls (default: the system clock).
+    /// ```
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// let fake = FakeClock::new();
+    /// let b = CircuitBreaker::builder("db").clock(fake.clone()).build()?; // or fake.clock()
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
         self.clock = clock.into();
         self
     }
 
     /// An outside authority that observes and may steer this breaker.
+    /// See [`Authority`](crate::breaker::Authority) for a complete example.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use staunch::{breaker::Authority, CircuitBreaker};
+    /// #[derive(Debug)]
+    /// struct Quiet;
+    /// impl Authority for Quiet {}
+    /// let b = CircuitBreaker::builder("db").authority(Arc::new(Quiet)).build()?;
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     pub fn authority(mut self, authority: Arc<dyn Authority>) -> Self {
         self.authority = Some(authority);
         self
     }
 
     /// Checks the settings and builds the breaker.
+    /// ```
+    /// let err = staunch::CircuitBreaker::builder("db").half_open_probes(0).build().unwrap_err();
+    /// assert_eq!((err.field(), err.value()), ("half_open_probes", "0"));
+    /// ```
     pub fn build(&self) -> Result<CircuitBreaker, ConfigError> {
         let config = self.config()?;
         let window = self.window.map(|spec| match spec {

@@ -88,6 +88,8 @@ pub(crate) struct Inner {
     /// Latest end of a honoured delay hint, in ms. Relaxed: `fetch_max` is its own order.
     pub(crate) hint_until: AtomicU64,
     pub(crate) name: Arc<str>,
+    /// The name as rejections carry it.
+    pub(crate) open_name: super::error::BreakerName,
     pub(crate) clock: Clock,
     pub(crate) config: Config,
     pub(crate) window: Option<Window>,
@@ -200,7 +202,7 @@ impl Inner {
             };
             self.listeners.emit(&self.name, &event);
         }
-        CircuitOpen::new(Arc::clone(&self.name), retry_after)
+        CircuitOpen::new(self.open_name.clone(), retry_after)
     }
 
     /// Records a success. The fast path: a plain breaker whose word is the clean closed

@@ -37,13 +37,15 @@ impl CircuitBreaker {
         authority: Option<Arc<dyn Authority>>,
     ) -> Self {
         let now = builder.clock.now();
+        let name: Arc<str> = Arc::from(builder.name.as_str());
         let inner = Arc::new(Inner {
             word: AtomicU64::new(Word::INITIAL.0),
             deadline: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             since: AtomicU64::new(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX)),
             hint_until: AtomicU64::new(0),
-            name: Arc::from(builder.name.as_str()),
+            name: Arc::clone(&name),
+            open_name: super::error::BreakerName::new(&name),
             clock: builder.clock.clone(),
             config,
             window,
