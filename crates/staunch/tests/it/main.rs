@@ -2,6 +2,8 @@
 
 mod breaker;
 mod breaker_cancel;
+#[cfg(feature = "metrics")]
+mod breaker_metrics;
 mod breaker_model;
 mod breaker_stress;
 mod breaker_window;
