@@ -27,8 +27,13 @@ use std::time::Duration;
 #[derive(Clone, PartialEq, Eq)]
 pub struct CircuitOpen {
     name: BreakerName,
-    retry_after: Option<Duration>,
+    /// Nanoseconds until the next probe; [`UNKNOWN`] when none is scheduled. (One word
+    /// rather than an `Option<Duration>` keeps the error, and so every call's `Result`,
+    /// small.)
+    retry_after: u64,
 }
+
+const UNKNOWN: u64 = u64::MAX;
 
 /// A breaker's name as a rejection carries it: short names are copied inline, so that
 /// rejecting a call touches no shared reference count; longer ones share the breaker's.
@@ -73,6 +78,9 @@ impl fmt::Debug for BreakerName {
 impl CircuitOpen {
     #[inline]
     pub(crate) fn new(name: BreakerName, retry_after: Option<Duration>) -> Self {
+        let retry_after = retry_after.map_or(UNKNOWN, |d| {
+            u64::try_from(d.as_nanos()).unwrap_or(UNKNOWN - 1)
+        });
         Self { name, retry_after }
     }
 
@@ -112,7 +120,7 @@ impl CircuitOpen {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        (self.retry_after != UNKNOWN).then(|| Duration::from_nanos(self.retry_after))
     }
 }
 
@@ -120,7 +128,7 @@ impl fmt::Debug for CircuitOpen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CircuitOpen")
             .field("name", &self.name())
-            .field("retry_after", &self.retry_after)
+            .field("retry_after", &self.retry_after())
             .finish()
     }
 }
@@ -128,7 +136,7 @@ impl fmt::Debug for CircuitOpen {
 impl fmt::Display for CircuitOpen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "circuit `{}` is open", self.name())?;
-        match self.retry_after {
+        match self.retry_after() {
             None => Ok(()),
             Some(d) if d >= Duration::from_secs(1) => {
                 write!(f, "; next probe in {:.1}s", d.as_secs_f64())
