@@ -7,6 +7,9 @@
 //! its writer and subtracted once by the writer that evicts it, so the counters equal the
 //! ring's contents whenever no call is between its swap and its counter update.
 //!
+//! When the evicted outcome equals the new one (a healthy window full of successes), the
+//! counters don't change and the update is skipped: two atomic writes per call.
+//!
 //! Resetting bumps an epoch stored in both the counters and the slots: outcomes of an
 //! older epoch are never subtracted, and a writer that raced the reset drops its update.
 //!
@@ -96,6 +99,11 @@ impl CountWindow {
         } else {
             [0; 3]
         };
+        if add == sub {
+            // Evicted an equal outcome (the steady state of a healthy window): the
+            // counters don't change, so skip the write.
+            return Some(self.counts());
+        }
         // Relaxed load, AcqRel CAS: the counters are their own message; the CAS orders our
         // update after the reset that set this epoch.
         let mut current = self.counts.load(Ordering::Relaxed);
