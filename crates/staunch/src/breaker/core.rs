@@ -297,6 +297,10 @@ impl Inner {
                 #[cfg(feature = "metrics")]
                 self.metrics.rates(&self.config.thresholds, counts);
             }
+            if !trips && self.config.rules.consecutive.is_none() {
+                // In failure-rate mode only the window's verdict moves the word.
+                return;
+            }
         }
         self.apply(ticket, kind, trips, now);
     }

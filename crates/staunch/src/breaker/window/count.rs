@@ -7,8 +7,10 @@
 //! its writer and subtracted once by the writer that evicts it, so the counters equal the
 //! ring's contents whenever no call is between its swap and its counter update.
 //!
-//! When the evicted outcome equals the new one (a healthy window full of successes), the
-//! counters don't change and the update is skipped: two atomic writes per call.
+//! A success recorded into a window that holds N successes changes nothing (the last N
+//! outcomes are still N successes), so a healthy window costs one load per call, like the
+//! consecutive mode. Otherwise, when the evicted outcome equals the new one, the counters
+//! don't change and their update is skipped.
 //!
 //! Resetting bumps an epoch stored in both the counters and the slots: outcomes of an
 //! older epoch are never subtracted, and a writer that raced the reset drops its update.
@@ -87,7 +89,18 @@ impl CountWindow {
     pub(crate) fn record(&self, kind: Kind) -> Option<Counts> {
         // Acquire: pairs with the reset's release so the epoch read here is at least as
         // new as the slots it cleared.
-        let epoch = epoch_of(self.counts.load(Ordering::Acquire));
+        let seen = self.counts.load(Ordering::Acquire);
+        let full_of_successes = Counts {
+            calls: self.size,
+            failures: 0,
+            slow: 0,
+        };
+        if kind == Kind::Success && unpack(seen) == full_of_successes {
+            // The last N outcomes are all successes; with one more they still are. The
+            // ring is unchanged up to rotation, so there is nothing to write.
+            return Some(full_of_successes);
+        }
+        let epoch = epoch_of(seen);
         let index = self.head.fetch_add(1, Ordering::Relaxed) % self.size as usize;
         let new = epoch << 2 | code(kind);
         // AcqRel: the evicted outcome must be the one its writer stored (acquire), and
