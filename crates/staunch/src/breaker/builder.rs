@@ -152,7 +152,7 @@ impl CircuitBreakerBuilder {
         self
     }
 
-    /// Judges the failure rate over the last `calls` outcomes (`1..=65536`), sliding one
+    /// Judges the failure rate over the last `calls` outcomes (`1..=4096`), sliding one
     /// call at a time. The minimum number of calls defaults to `calls`.
     /// ```
     /// # use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};

@@ -1,6 +1,7 @@
 //! Behaviour tests of staunch, in one integration binary.
 
 mod breaker;
+mod breaker_authority;
 mod breaker_cancel;
 #[cfg(feature = "metrics")]
 mod breaker_metrics;
