@@ -186,8 +186,10 @@ impl<E: ?Sized, P: Fn(&E) -> bool> Classify<E> for When<P> {
 /// assert_eq!(Classifier::<String>::default().classify(&String::new()), Verdict::TRANSIENT);
 /// ```
 pub struct Classifier<E: ?Sized> {
-    inner: Option<Arc<dyn Fn(&E) -> Verdict + Send + Sync>>,
+    inner: Option<Arc<ClassifyFn<E>>>,
 }
+
+type ClassifyFn<E> = dyn Fn(&E) -> Verdict + Send + Sync;
 
 impl<E: ?Sized> Classifier<E> {
     /// Stores any classifier.

@@ -28,6 +28,14 @@ pub use clock::{Clock, Sleep, TimeSource};
 pub use error::ConfigError;
 
 // ---- retry: backoff and retry --------------------------------------------------------
+pub mod backoff;
+pub mod retry;
+
+pub use backoff::{Backoff, Jitter};
+pub use retry::{
+    BlockingRetry, BlockingRetryable, Retry, RetryBuilder, RetryError, RetryErrorKind, RetryPolicy,
+    Retryable,
+};
 
 // ---- end retry ------------------------------------------------------------------------
 
@@ -44,8 +52,25 @@ pub use registry::{KeyedBreakers, Registry, RegistrySnapshot};
 
 // ---- settings and budget --------------------------------------------------------------
 
+pub mod budget;
+pub mod settings;
+pub use budget::RetryBudget;
+pub use settings::ResilienceSettings;
+
 // ---- end settings and budget ----------------------------------------------------------
 
 // ---- policy, registry, presets --------------------------------------------------------
 
 // ---- end policy, registry, presets ----------------------------------------------------
+
+// ---- macros ---------------------------------------------------------------------------
+
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use staunch_macros::{circuit_breaker, resilient, retry_on_exception, retry_with_jitter};
+
+// ---- end macros -----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! Behaviour tests of staunch, in one integration binary.
 
+mod backoff;
 mod breaker;
 mod breaker_authority;
 mod breaker_cancel;
@@ -8,5 +9,11 @@ mod breaker_metrics;
 mod breaker_model;
 mod breaker_stress;
 mod breaker_window;
+mod budget;
 mod clock;
 mod registry;
+mod retry;
+mod retry_error;
+mod retry_events;
+mod retry_state;
+mod settings;

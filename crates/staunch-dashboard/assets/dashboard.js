@@ -1,0 +1,215 @@
+"use strict";
+(() => {
+  // Every address is relative to the page, so the router works under any prefix.
+  const base = location.pathname.endsWith("/") ? location.pathname : location.pathname + "/";
+  const STRIP_MS = 120000, TIMELINE_MAX = 100, REFRESH_MS = 1000, TICK_MS = 250;
+  const breakers = new Map();   // name -> { snap, at }: a snapshot and when it arrived
+  const history = new Map();    // name -> [{ state, t }]: states entered, oldest first
+  const seen = new Set();       // transitions already on the timeline
+  const cards = new Map();      // name -> card elements
+  const grid = document.getElementById("breakers");
+  const timeline = document.getElementById("timeline");
+  let seeded = false;
+
+  const el = (tag, cls, text) => {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const label = (state) => state.replace("_", " ");
+  const pct = (rate) => (rate === null || rate === undefined ? "–" : (rate * 100).toFixed(rate < 0.1 ? 1 : 0) + " %");
+  const dur = (ms) => {
+    if (ms === null || ms === undefined) return "–";
+    if (ms < 1000) return Math.max(0, Math.round(ms)) + " ms";
+    const s = ms / 1000;
+    if (s < 60) return s.toFixed(1) + " s";
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + " m " + String(Math.floor(s % 60)).padStart(2, "0") + " s";
+    return Math.floor(m / 60) + " h " + String(m % 60).padStart(2, "0") + " m";
+  };
+  const clock = (t) => new Date(t).toLocaleTimeString([], { hour12: false }) + "." + String(t % 1000).padStart(3, "0");
+
+  function setLive(live, text) {
+    const status = document.getElementById("status");
+    status.dataset.live = String(live);
+    document.getElementById("status-text").textContent = text;
+  }
+
+  function remember(name, state, t) {
+    const list = history.get(name) || [];
+    if (!list.length || list[list.length - 1].state !== state) list.push({ state, t });
+    while (list.length > 1 && list[1].t < Date.now() - STRIP_MS) list.shift();
+    history.set(name, list);
+  }
+
+  // Adds past states to a breaker's history, keeping it sorted and without repeats.
+  function mergeHistory(name, entries) {
+    const all = (history.get(name) || []).concat(entries).sort((a, b) => a.t - b.t);
+    history.set(name, all.filter((e, i) => i === 0 || e.state !== all[i - 1].state));
+  }
+
+  function accept(snap, now) {
+    breakers.set(snap.name, { snap, at: now });
+    remember(snap.name, snap.state, Date.now() - (history.has(snap.name) ? 0 : snap.time_in_state_ms));
+  }
+
+  function card(name) {
+    let c = cards.get(name);
+    if (c) return c;
+    const root = el("article", "breaker");
+    root.dataset.breaker = name;
+    const top = el("div", "top");
+    const badge = el("span", "badge");
+    top.append(el("span", "name", name), badge);
+    const stats = el("div", "stats");
+    const values = {};
+    for (const [key, title] of [["failures", "failures"], ["rate", "failure rate"], ["calls", "calls in window"],
+      ["rejected", "rejected"], ["in_state", "in state"], ["probe", "next probe"]]) {
+      const stat = el("div", "stat");
+      values[key] = el("div", "v", "–");
+      stat.append(values[key], el("div", "k", title));
+      stats.append(stat);
+    }
+    const strip = el("div", "strip");
+    const legend = el("div", "strip-legend");
+    legend.append(el("span", "span"), el("span", "trips"), el("span", "", "now"));
+    root.append(top, stats, strip, legend);
+    c = { root, badge, values, strip, span: legend.children[0], trips: legend.children[1] };
+    cards.set(name, c);
+    const names = [...cards.keys()].sort();
+    const next = cards.get(names[names.indexOf(name) + 1]);
+    grid.insertBefore(root, next ? next.root : null);
+    document.getElementById("empty").hidden = true;
+    return c;
+  }
+
+  // The strip covers the known history, between 10 s and 2 min.
+  function drawStrip(c, name, now) {
+    const list = history.get(name) || [];
+    const oldest = list.length ? list[0].t : now;
+    const span = Math.min(STRIP_MS, Math.max(10000, now - oldest));
+    const start = now - span;
+    c.strip.replaceChildren();
+    if (list.length && list[0].t > start) {
+      const unknown = el("span");
+      unknown.style.width = ((list[0].t - start) / span) * 100 + "%";
+      unknown.title = "not observed";
+      c.strip.append(unknown);
+    }
+    list.forEach((entry, i) => {
+      const from = Math.max(entry.t, start);
+      const to = i + 1 < list.length ? list[i + 1].t : now;
+      if (to <= from) return;
+      const seg = el("span");
+      seg.dataset.state = entry.state;
+      seg.style.width = ((to - from) / span) * 100 + "%";
+      seg.style.background = "var(--c)";
+      seg.title = label(entry.state);
+      c.strip.append(seg);
+    });
+    c.span.textContent = span < 60000
+      ? "−" + Math.round(span / 1000) + " s"
+      : "−" + (span / 60000).toFixed(1).replace(".0", "") + " min";
+  }
+
+  function render() {
+    const now = performance.now();
+    for (const [name, { snap, at }] of breakers) {
+      const c = card(name);
+      const elapsed = now - at;
+      c.root.dataset.state = snap.state;
+      c.badge.textContent = label(snap.state);
+      c.values.failures.textContent = snap.failure_count;
+      c.values.rate.textContent = pct(snap.failure_rate);
+      c.values.calls.textContent = snap.calls_in_window;
+      c.values.rejected.textContent = snap.rejected_calls;
+      c.values.in_state.textContent = dur(snap.time_in_state_ms + elapsed);
+      c.values.probe.textContent = snap.retry_in_ms === null ? "–" : dur(Math.max(0, snap.retry_in_ms - elapsed));
+      c.trips.textContent = snap.consecutive_trips ? snap.consecutive_trips + " consecutive trips" : "";
+      drawStrip(c, name, Date.now());
+    }
+    for (const [name, c] of cards) {
+      if (!breakers.has(name)) { c.root.remove(); cards.delete(name); }
+    }
+    document.getElementById("empty").hidden = cards.size > 0;
+    const counts = {};
+    for (const { snap } of breakers.values()) counts[snap.state] = (counts[snap.state] || 0) + 1;
+    const parts = Object.keys(counts).sort().map((state) => counts[state] + " " + label(state));
+    document.getElementById("totals").textContent =
+      breakers.size + (breakers.size === 1 ? " breaker" : " breakers") + (parts.length ? " · " + parts.join(" · ") : "");
+  }
+
+  function addTransition(t, when, fresh) {
+    const key = t.name + "|" + t.from + "|" + t.to + "|" + t.at_ms;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const item = el("li", fresh ? "fresh" : "");
+    item.dataset.state = t.to;
+    item.dataset.t = String(when);
+    const change = el("span");
+    change.append(el("span", "", label(t.from) + " → "), el("span", "to", label(t.to)));
+    item.append(el("span", "muted", clock(when)), el("strong", "", t.name), change);
+    const after = [...timeline.children].find((li) => Number(li.dataset.t) < when);
+    timeline.insertBefore(item, after || null);
+    while (timeline.children.length > TIMELINE_MAX) timeline.lastChild.remove();
+  }
+
+  function applySnapshot(all) {
+    const now = performance.now();
+    for (const name of [...breakers.keys()]) if (!(name in all)) breakers.delete(name);
+    for (const [name, snap] of Object.entries(all)) accept(Object.assign({ name }, snap), now);
+    render();
+    if (!seeded) { seeded = true; seed(Object.keys(all)); }
+  }
+
+  async function seed(names) {
+    for (const name of names) {
+      try {
+        const res = await fetch(base + "api/v1/circuits/" + encodeURIComponent(name), { cache: "no-store" });
+        if (!res.ok) continue;
+        const detail = await res.json();
+        const now = Date.now();
+        const known = detail.recent_transitions.map((t) => ({ state: t.to, t: now - t.ago_ms }));
+        mergeHistory(name, known);
+        for (const t of detail.recent_transitions) addTransition(t, now - t.ago_ms, false);
+      } catch (_) { /* the next refresh tries again */ }
+    }
+    render();
+  }
+
+  async function refresh() {
+    try {
+      const res = await fetch(base + "api/v1/circuits", { cache: "no-store" });
+      if (res.ok) applySnapshot(await res.json());
+    } catch (_) {
+      setLive(false, "disconnected");
+    }
+  }
+
+  function listen() {
+    const source = new EventSource(base + "api/v1/events");
+    source.onopen = () => setLive(true, "live");
+    source.onerror = () => setLive(false, "reconnecting…");
+    source.addEventListener("snapshot", (e) => applySnapshot(JSON.parse(e.data)));
+    source.addEventListener("lagged", () => refresh());
+    source.addEventListener("transition", (e) => {
+      const t = JSON.parse(e.data);
+      addTransition(t, Date.now(), true);
+      remember(t.name, t.to, Date.now());
+      if (t.snapshot) breakers.set(t.name, { snap: t.snapshot, at: performance.now() });
+      render();
+    });
+  }
+
+  timeline.append(el("li", "empty", "No transitions yet."));
+  const observer = new MutationObserver(() => {
+    const empty = timeline.querySelector(".empty");
+    if (empty && timeline.children.length > 1) empty.remove();
+  });
+  observer.observe(timeline, { childList: true });
+  listen();
+  refresh();
+  setInterval(refresh, REFRESH_MS);
+  setInterval(render, TICK_MS);
+})();

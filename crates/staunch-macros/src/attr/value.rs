@@ -1,0 +1,193 @@
+//! Argument values: integers, durations, jitter modes and names, checked at compile time.
+
+use std::time::Duration;
+
+use syn::spanned::Spanned;
+use syn::{Error, Expr, ExprLit, ExprUnary, Lit, LitStr, Result, UnOp};
+
+/// A jitter mode, as the `jitter` argument names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Jitter {
+    None,
+    Full,
+    Equal,
+    Decorrelated,
+}
+
+const DURATION_HELP: &str =
+    "expected a duration: seconds as a number (`1.5`) or a string with a unit (`\"500ms\"`, `\"2m\"`)";
+
+/// A whole number of at least `min`, such as `max_attempts = 3`.
+pub(crate) fn integer<N>(field: &str, value: &Expr, min: N) -> Result<N>
+where
+    N: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+    N::Err: std::fmt::Display,
+{
+    let found = match literal(value) {
+        Some(Lit::Int(int)) => {
+            let n: N = int.base10_parse()?;
+            if n < min {
+                return Err(Error::new(
+                    int.span(),
+                    format!("`{field}` must be at least {min}"),
+                ));
+            }
+            return Ok(n);
+        }
+        Some(lit) => describe(lit),
+        None if is_negative(value) => "a negative number",
+        None => "an expression",
+    };
+    Err(Error::new_spanned(
+        value,
+        format!("expected a whole number for `{field}` (at least {min}), found {found}"),
+    ))
+}
+
+/// A duration: `1`, `1.5` (seconds) or `"500ms"`, `"2m"`, `"1.5"` (humantime, or seconds).
+pub(crate) fn duration(field: &str, value: &Expr) -> Result<Duration> {
+    match literal(value) {
+        Some(Lit::Int(int)) => int.base10_parse::<u64>().map(Duration::from_secs),
+        Some(Lit::Float(float)) => seconds(field, float.base10_parse::<f64>()?, value),
+        Some(Lit::Str(text)) => from_text(field, text),
+        Some(lit) => Err(Error::new_spanned(
+            value,
+            format!("{DURATION_HELP} for `{field}`, found {}", describe(lit)),
+        )),
+        None if is_negative(value) => Err(Error::new_spanned(
+            value,
+            format!("`{field}` can't be negative; {DURATION_HELP}"),
+        )),
+        None => Err(Error::new_spanned(
+            value,
+            format!("{DURATION_HELP} for `{field}`, found an expression"),
+        )),
+    }
+}
+
+/// `jitter = true | false | "full" | "equal" | "decorrelated" | "none"`.
+pub(crate) fn jitter(value: &Expr) -> Result<Jitter> {
+    const HELP: &str =
+        "expected `true` (full jitter), `false`, or one of \"full\", \"equal\", \"decorrelated\", \"none\"";
+    match literal(value) {
+        Some(Lit::Bool(b)) if b.value => Ok(Jitter::Full),
+        Some(Lit::Bool(_)) => Ok(Jitter::None),
+        Some(Lit::Str(s)) => match s.value().as_str() {
+            "full" => Ok(Jitter::Full),
+            "equal" => Ok(Jitter::Equal),
+            "decorrelated" => Ok(Jitter::Decorrelated),
+            "none" => Ok(Jitter::None),
+            _ => Err(Error::new(s.span(), format!("unknown jitter mode; {HELP}"))),
+        },
+        _ => Err(Error::new_spanned(
+            value,
+            format!("invalid `jitter`; {HELP}"),
+        )),
+    }
+}
+
+/// A non-empty string literal, such as `name = "llm"`.
+pub(crate) fn name(value: &Expr) -> Result<LitStr> {
+    match literal(value) {
+        Some(Lit::Str(s)) if !s.value().trim().is_empty() => Ok(s.clone()),
+        Some(Lit::Str(s)) => Err(Error::new(s.span(), "`name` must not be empty")),
+        _ => Err(Error::new_spanned(
+            value,
+            "expected a string literal for `name`, e.g. `name = \"llm\"`",
+        )),
+    }
+}
+
+fn from_text(field: &str, text: &LitStr) -> Result<Duration> {
+    let raw = text.value();
+    let trimmed = raw.trim();
+    if let Ok(secs) = trimmed.parse::<f64>() {
+        return seconds(field, secs, text);
+    }
+    humantime::parse_duration(trimmed).map_err(|_| {
+        Error::new(
+            text.span(),
+            format!("`{field}` is not a duration; {DURATION_HELP}"),
+        )
+    })
+}
+
+fn seconds(field: &str, secs: f64, at: &impl Spanned) -> Result<Duration> {
+    if secs.is_sign_negative() {
+        return Err(Error::new(
+            at.span(),
+            format!("`{field}` can't be negative; {DURATION_HELP}"),
+        ));
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| Error::new(at.span(), format!("`{field}` is too large")))
+}
+
+fn literal(value: &Expr) -> Option<&Lit> {
+    match value {
+        Expr::Lit(ExprLit { lit, .. }) => Some(lit),
+        Expr::Group(group) => literal(&group.expr),
+        _ => None,
+    }
+}
+
+fn is_negative(value: &Expr) -> bool {
+    matches!(value, Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) if literal(expr).is_some())
+}
+
+fn describe(lit: &Lit) -> &'static str {
+    match lit {
+        Lit::Str(_) => "a string",
+        Lit::Int(_) => "an integer",
+        Lit::Float(_) => "a decimal number",
+        Lit::Bool(_) => "a boolean",
+        Lit::Char(_) => "a character",
+        _ => "a literal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expr(text: &str) -> Expr {
+        syn::parse_str(text).unwrap()
+    }
+
+    #[test]
+    fn durations_read_seconds_and_units() {
+        let d = |text| duration("wait", &expr(text)).map_err(|e| e.to_string());
+        assert_eq!(d("1"), Ok(Duration::from_secs(1)));
+        assert_eq!(d("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(d("\"500ms\""), Ok(Duration::from_millis(500)));
+        assert_eq!(d("\"2m\""), Ok(Duration::from_secs(120)));
+        assert_eq!(d("\"0.25\""), Ok(Duration::from_millis(250)));
+        assert!(d("-1").unwrap_err().contains("can't be negative"));
+        assert!(d("\"-1\"").unwrap_err().contains("can't be negative"));
+        assert!(d("\"soon\"")
+            .unwrap_err()
+            .contains("`wait` is not a duration"));
+        assert!(d("true").unwrap_err().contains("found a boolean"));
+    }
+
+    #[test]
+    fn integers_have_a_floor() {
+        let n = |text| integer::<u32>("max_attempts", &expr(text), 1).map_err(|e| e.to_string());
+        assert_eq!(n("3"), Ok(3));
+        assert!(n("0").unwrap_err().contains("at least 1"));
+        assert!(n("-2").unwrap_err().contains("a negative number"));
+        assert!(n("\"3\"").unwrap_err().contains("found a string"));
+        assert!(n("99999999999").is_err());
+    }
+
+    #[test]
+    fn jitter_modes() {
+        assert_eq!(jitter(&expr("true")).unwrap(), Jitter::Full);
+        assert_eq!(jitter(&expr("false")).unwrap(), Jitter::None);
+        assert_eq!(
+            jitter(&expr("\"decorrelated\"")).unwrap(),
+            Jitter::Decorrelated
+        );
+        assert!(jitter(&expr("\"wobbly\"")).is_err());
+    }
+}

@@ -1,0 +1,209 @@
+//! The blocking retry: the async API's twin, name for name, ended by `call()`.
+
+use std::fmt;
+
+use super::core::{Core, Step};
+use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
+use super::{RetryError, RetryPolicy};
+use crate::classify::{self, When};
+use crate::{AllTransient, Classify, Clock};
+
+/// A retried blocking call; run it with [`call`](Self::call). Made by
+/// [`BlockingRetryable::retry_blocking`](super::BlockingRetryable::retry_blocking).
+///
+/// Same refinements as the async [`Retry`](super::Retry): `when`, `classify`, `when_ok`,
+/// `notify`, `clock`. Sleeps with [`Clock::sleep_blocking`], so no async runtime is needed.
+///
+/// ```
+/// use std::time::Duration;
+/// use staunch::test_util::FakeClock;
+/// use staunch::{BlockingRetryable, RetryPolicy};
+///
+/// let fake = FakeClock::new();
+/// let mut calls = 0;
+/// let value = (|| { calls += 1; if calls < 3 { Err("busy") } else { Ok(calls) } })
+///     .retry_blocking(RetryPolicy::retry_on_exception())
+///     .clock(fake.clock())
+///     .call()
+///     .unwrap();
+/// assert_eq!(value, 3);
+/// assert_eq!(fake.total_slept(), Duration::from_secs(3));
+/// ```
+#[must_use = "a blocking retry does nothing until `call()`"]
+pub struct BlockingRetry<F, C = AllTransient, O = AcceptOk, N = NoNotify> {
+    make: F,
+    core: Core<C, O, N>,
+}
+
+impl<F> BlockingRetry<F> {
+    pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
+        Self {
+            make,
+            core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
+        }
+    }
+}
+
+impl<F, C, O, N> BlockingRetry<F, C, O, N> {
+    /// Retries only errors matching `predicate`; others return at once.
+    ///
+    /// ```
+    /// use std::io;
+    /// use staunch::{BlockingRetryable, RetryErrorKind, RetryPolicy};
+    /// let mut calls = 0;
+    /// let err = (|| { calls += 1; Err::<(), _>(io::Error::from(io::ErrorKind::NotFound)) })
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .when(staunch::classify::io::is_transient)
+    ///     .call()
+    ///     .unwrap_err();
+    /// assert_eq!((err.kind(), calls), (RetryErrorKind::NotRetryable, 1));
+    /// ```
+    pub fn when<P, T, E>(self, predicate: P) -> BlockingRetry<F, When<P>, O, N>
+    where
+        F: FnMut() -> Result<T, E>,
+        P: Fn(&E) -> bool,
+    {
+        let Self { make, core } = self;
+        BlockingRetry {
+            make,
+            core: core.classify_with(classify::when(predicate)),
+        }
+    }
+
+    /// Chooses what to retry with a full classifier (verdicts may carry delay hints).
+    ///
+    /// ```
+    /// use staunch::{BlockingRetryable, RetryErrorKind, RetryPolicy, Verdict};
+    /// let err = (|| Err::<(), _>("corrupt"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .classify(|_: &&str| Verdict::FATAL)
+    ///     .call()
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
+    /// ```
+    pub fn classify<C2>(self, classifier: C2) -> BlockingRetry<F, C2, O, N> {
+        let Self { make, core } = self;
+        BlockingRetry {
+            make,
+            core: core.classify_with(classifier),
+        }
+    }
+
+    /// Also retries when an `Ok` value matches `predicate`; when attempts run out the
+    /// last value is returned as `Ok`.
+    ///
+    /// ```
+    /// use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// let fake = FakeClock::new();
+    /// let status = (|| Ok::<_, ()>("pending"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .when_ok(|s: &&str| *s == "pending")
+    ///     .clock(fake.clock())
+    ///     .call();
+    /// assert_eq!(status, Ok("pending"));
+    /// assert_eq!(fake.sleeps().len(), 2);
+    /// ```
+    pub fn when_ok<P, T, E>(self, predicate: P) -> BlockingRetry<F, C, P, N>
+    where
+        F: FnMut() -> Result<T, E>,
+        P: FnMut(&T) -> bool,
+    {
+        let Self { make, core } = self;
+        BlockingRetry {
+            make,
+            core: core.retry_ok_with(predicate),
+        }
+    }
+
+    /// Calls `hook` before each sleep with the attempt number, the delay and the outcome.
+    ///
+    /// ```
+    /// use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// let fake = FakeClock::new();
+    /// let mut delays = Vec::new();
+    /// let _ = (|| Err::<(), _>("busy"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .notify(|r| delays.push(r.delay().as_secs()))
+    ///     .clock(fake.clock())
+    ///     .call();
+    /// assert_eq!(delays, [1, 2]);
+    /// ```
+    pub fn notify<H, T, E>(self, hook: H) -> BlockingRetry<F, C, O, H>
+    where
+        F: FnMut() -> Result<T, E>,
+        H: FnMut(&Retrying<'_, T, E>),
+    {
+        let Self { make, core } = self;
+        BlockingRetry {
+            make,
+            core: core.notify_with(hook),
+        }
+    }
+
+    /// Reads time and sleeps on `clock` (default: [`Clock::system`]).
+    ///
+    /// ```
+    /// use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// let fake = FakeClock::new();
+    /// let _ = (|| Err::<(), _>(())).retry_blocking(RetryPolicy::retry_with_jitter()).clock(fake.clock()).call();
+    /// assert_eq!(fake.sleeps().len(), 4);
+    /// ```
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.core.clock = clock;
+        self
+    }
+
+    /// Runs the call until it succeeds or the policy gives up.
+    ///
+    /// ```
+    /// use staunch::{BlockingRetryable, RetryPolicy};
+    /// let value = (|| Ok::<_, String>(1)).retry_blocking(RetryPolicy::retry_on_exception()).call();
+    /// assert_eq!(value, Ok(1));
+    /// ```
+    #[inline]
+    pub fn call<T, E>(mut self) -> Result<T, RetryError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        O: RetryOk<T>,
+        N: Notify<T, E>,
+        E: fmt::Debug,
+    {
+        self.core.begin();
+        let outcome = (self.make)();
+        match self.core.first_outcome(outcome) {
+            Ok(done) => done,
+            Err(outcome) => self.retry_after(outcome),
+        }
+    }
+
+    /// Everything after a first attempt that did not succeed, kept out of line so the
+    /// success path stays small.
+    #[cold]
+    #[inline(never)]
+    fn retry_after<T, E>(mut self, outcome: Result<T, E>) -> Result<T, RetryError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        O: RetryOk<T>,
+        N: Notify<T, E>,
+        E: fmt::Debug,
+    {
+        let mut outcome = outcome;
+        loop {
+            match self.core.on_outcome(outcome) {
+                Step::Done(result) => return result,
+                Step::Sleep(delay) => self.core.clock.sleep_blocking(delay),
+            }
+            outcome = (self.make)();
+        }
+    }
+}
+
+impl<F, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug for BlockingRetry<F, C, O, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingRetry")
+            .field("core", &self.core)
+            .finish()
+    }
+}

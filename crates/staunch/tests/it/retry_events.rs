@@ -1,0 +1,138 @@
+//! The `tracing` events of a retry: one `debug` per retry, one `warn` on giving up.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use staunch::test_util::FakeClock;
+use staunch::{BlockingRetryable, RetryPolicy};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+#[derive(Debug, Clone)]
+struct Captured {
+    level: Level,
+    target: String,
+    fields: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<Captured>>>);
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_string(), value.to_string());
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = BTreeMap::new();
+        event.record(&mut Fields(&mut fields));
+        let meta = event.metadata();
+        self.0.lock().unwrap().push(Captured {
+            level: *meta.level(),
+            target: meta.target().to_string(),
+            fields,
+        });
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+fn capture(f: impl FnOnce()) -> Vec<Captured> {
+    let capture = Capture::default();
+    tracing::subscriber::with_default(capture.clone(), f);
+    let events = capture.0.lock().unwrap().clone();
+    events
+        .into_iter()
+        .filter(|e| e.target == "staunch::retry")
+        .collect()
+}
+
+fn field<'a>(event: &'a Captured, name: &str) -> &'a str {
+    event.fields.get(name).map_or("<missing>", String::as_str)
+}
+
+#[test]
+fn each_retry_is_a_debug_event_and_giving_up_a_warning() {
+    let policy = RetryPolicy::builder().name("db").build().unwrap();
+    let fake = FakeClock::new();
+    let events = capture(|| {
+        let _ = (|| Err::<(), _>("refused"))
+            .retry_blocking(policy)
+            .clock(fake.clock())
+            .call();
+    });
+    assert_eq!(events.len(), 3, "{events:#?}");
+    for (event, (attempt, delay_ms)) in events.iter().zip([("1", "1000"), ("2", "2000")]) {
+        assert_eq!(event.level, Level::DEBUG);
+        assert_eq!(field(event, "message"), "retrying");
+        assert_eq!(field(event, "name"), "db");
+        assert_eq!(field(event, "attempt"), attempt);
+        assert_eq!(field(event, "delay_ms"), delay_ms);
+        assert_eq!(field(event, "error"), "\"refused\"");
+    }
+    let last = &events[2];
+    assert_eq!(last.level, Level::WARN);
+    assert_eq!(field(last, "message"), "retry gave up");
+    assert_eq!(field(last, "attempts"), "3");
+    assert_eq!(field(last, "elapsed_ms"), "3000");
+    assert_eq!(field(last, "reason"), "exhausted");
+}
+
+#[test]
+fn a_non_retryable_error_is_only_a_debug_event() {
+    let events = capture(|| {
+        let _ = (|| Err::<(), _>("bad request"))
+            .retry_blocking(RetryPolicy::default())
+            .when(|_: &&str| false)
+            .call();
+    });
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].level, Level::DEBUG);
+    assert_eq!(field(&events[0], "reason"), "not_retryable");
+}
+
+#[test]
+fn success_after_retries_is_reported_and_a_first_success_is_silent() {
+    let fake = FakeClock::new();
+    let mut calls = 0;
+    let events = capture(|| {
+        let _ = (|| {
+            calls += 1;
+            if calls < 2 {
+                Err("busy")
+            } else {
+                Ok(())
+            }
+        })
+        .retry_blocking(RetryPolicy::default())
+        .clock(fake.clock())
+        .call();
+    });
+    let messages: Vec<_> = events.iter().map(|e| field(e, "message")).collect();
+    assert_eq!(messages, ["retrying", "retry succeeded"]);
+    assert_eq!(field(&events[1], "attempts"), "2");
+
+    let events = capture(|| {
+        let _ = RetryPolicy::default().call_blocking(|| Ok::<_, ()>(()));
+    });
+    assert!(events.is_empty(), "{events:#?}");
+}

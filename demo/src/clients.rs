@@ -1,0 +1,126 @@
+//! Clients of the local services, and how their errors are classified.
+//!
+//! Each client gives up after its own timeout (on the staunch [`Clock`], like everything
+//! that waits), and reports a [`CallError`] that carries only what the policies need: the
+//! kind of failure and the server's delay hint.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+use staunch::classify::http::{parse_retry_after, parse_retry_after_ms, status_verdict};
+use staunch::{Clock, Verdict};
+
+pub(crate) mod database;
+pub(crate) mod llm;
+pub(crate) mod mcp;
+
+/// Why one call to a service failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CallError {
+    /// An HTTP error status, with the server's delay hint if it sent one.
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    /// No answer in time.
+    Timeout,
+    /// The connection failed or broke.
+    Connection,
+    /// A JSON-RPC error object.
+    Rpc { code: i64 },
+    /// An answer that does not follow the protocol.
+    Protocol,
+}
+
+impl CallError {
+    /// How the retry and the breaker treat the error: HTTP statuses as staunch's ready
+    /// table says (with `Retry-After` as a delay hint), timeouts and broken connections as
+    /// transient, JSON-RPC internal errors as transient and other RPC errors as the
+    /// caller's own, protocol violations as fatal.
+    pub(crate) fn verdict(&self) -> Verdict {
+        match self {
+            CallError::Status {
+                status,
+                retry_after,
+            } => {
+                let verdict = status_verdict(*status);
+                match retry_after {
+                    Some(hint) => verdict.with_delay_hint(*hint),
+                    None => verdict,
+                }
+            }
+            CallError::Timeout | CallError::Connection => Verdict::TRANSIENT,
+            CallError::Rpc { code: -32603 } => Verdict::TRANSIENT,
+            CallError::Rpc { .. } => Verdict::IGNORE,
+            CallError::Protocol => Verdict::FATAL,
+        }
+    }
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Status { status, .. } => write!(f, "http status {status}"),
+            CallError::Timeout => f.write_str("timed out"),
+            CallError::Connection => f.write_str("connection failed"),
+            CallError::Rpc { code } => write!(f, "json-rpc error {code}"),
+            CallError::Protocol => f.write_str("protocol violation"),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// Runs `future`, or gives up with [`CallError::Timeout`] after `limit` on `clock`.
+pub(crate) async fn with_timeout<T>(
+    clock: &Clock,
+    limit: Duration,
+    future: impl Future<Output = Result<T, CallError>>,
+) -> Result<T, CallError> {
+    tokio::select! {
+        result = future => result,
+        () = clock.sleep(limit) => Err(CallError::Timeout),
+    }
+}
+
+/// The server's delay hint: `retry-after-ms` if present, else `Retry-After`.
+pub(crate) fn delay_hint(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    text("retry-after-ms")
+        .and_then(parse_retry_after_ms)
+        .or_else(|| text("retry-after").and_then(|v| parse_retry_after(v, SystemTime::now())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_service_errors() {
+        let limited = CallError::Status {
+            status: 429,
+            retry_after: Some(Duration::from_millis(250)),
+        };
+        assert!(limited.verdict().should_retry());
+        assert_eq!(
+            limited.verdict().delay_hint(),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(CallError::Timeout.verdict(), Verdict::TRANSIENT);
+        assert_eq!(
+            CallError::Rpc { code: -32603 }.verdict(),
+            Verdict::TRANSIENT
+        );
+        assert_eq!(CallError::Rpc { code: -32601 }.verdict(), Verdict::IGNORE);
+        assert_eq!(CallError::Protocol.verdict(), Verdict::FATAL);
+    }
+
+    #[test]
+    fn prefers_the_millisecond_hint() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(delay_hint(&headers), Some(Duration::from_secs(2)));
+        headers.insert("retry-after-ms", "250".parse().unwrap());
+        assert_eq!(delay_hint(&headers), Some(Duration::from_millis(250)));
+    }
+}

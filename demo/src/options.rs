@@ -1,0 +1,57 @@
+//! The command line.
+
+use std::time::Duration;
+
+use clap::Parser;
+
+/// The demo's options, from the command line (`staunch-demo --help`).
+///
+/// ```
+/// use clap::Parser;
+/// use std::time::Duration;
+///
+/// let options = staunch_demo::Options::parse_from(["staunch-demo", "--port", "0", "--duration", "8s"]);
+/// assert_eq!(options.port, 0);
+/// assert_eq!(options.duration, Some(Duration::from_secs(8)));
+/// assert_eq!(options.rate, 20);
+/// ```
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "staunch-demo",
+    version,
+    about = "Misbehaving local services called through staunch breakers and retries, with the live dashboard",
+    long_about = "Starts three local services on loopback that misbehave like real ones (an LLM-style \
+        HTTP API answering 429 with Retry-After and bursts of 500s, an MCP-style JSON-RPC endpoint \
+        that hangs, a database that times out), calls them through the breakers `llm`, `mcp` and \
+        `database` with retries, serves the dashboard on 127.0.0.1 and draws a live table. Every \
+        breaker opens and recovers within about six seconds, and again every fifteen. Stop with \
+        Ctrl-C or --duration; a summary follows."
+)]
+#[non_exhaustive]
+pub struct Options {
+    /// Port of the dashboard on 127.0.0.1; 0 picks a free one.
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+
+    /// Stop after this long (e.g. 8s, 2m); without it the demo runs until Ctrl-C.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Calls per second to each service (5 to 500; fewer calls than 5 a second may not trip
+    /// the breakers during the short outages).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(5..=500))]
+    pub rate: u32,
+
+    /// Seed of the services' random misbehaviour; the same seed replays the same choices.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Enables the dashboard's admin actions (reset, force-open, disable, close) for
+    /// requests with `Authorization: Bearer <TOKEN>`.
+    #[arg(long, env = "STAUNCH_DEMO_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Don't draw the live table; print only the dashboard's address and the summary.
+    #[arg(long)]
+    pub no_table: bool,
+}

@@ -1,0 +1,123 @@
+//! What the demo counts: calls and their outcomes per service, transitions per breaker.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+use staunch::{CircuitState, Event, Registry};
+
+use crate::script::Service;
+
+/// How one call (all its attempts) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Succeeded,
+    Failed,
+    /// Refused by the open breaker without reaching the service.
+    Rejected,
+}
+
+/// Call counters of one service. Relaxed everywhere: each counter is read on its own, for
+/// display, and no other memory depends on it.
+#[derive(Debug, Default)]
+pub(crate) struct CallCounts {
+    calls: AtomicU64,
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+    rejected: AtomicU64,
+    retries: AtomicU64,
+}
+
+impl CallCounts {
+    /// Records one finished call that took `attempts` attempts.
+    pub(crate) fn record(&self, outcome: Outcome, attempts: u32) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let counter = match outcome {
+            Outcome::Succeeded => &self.succeeded,
+            Outcome::Failed => &self.failed,
+            Outcome::Rejected => &self.rejected,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        let retries = u64::from(attempts.saturating_sub(1));
+        self.retries.fetch_add(retries, Ordering::Relaxed);
+    }
+
+    pub(crate) fn read(&self) -> CallTotals {
+        CallTotals {
+            calls: self.calls.load(Ordering::Relaxed),
+            succeeded: self.succeeded.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            rejected: self.rejected.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A reading of [`CallCounts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CallTotals {
+    pub(crate) calls: u64,
+    pub(crate) succeeded: u64,
+    pub(crate) failed: u64,
+    pub(crate) rejected: u64,
+    pub(crate) retries: u64,
+}
+
+/// Transitions of one breaker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TransitionTotals {
+    /// All transitions.
+    pub(crate) transitions: u64,
+    /// Transitions into `open` (from closed or from a failed probe).
+    pub(crate) opened: u64,
+    /// Transitions from `half_open` to `closed`: a probe succeeded.
+    pub(crate) recovered: u64,
+}
+
+/// Everything the demo counts.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    calls: BTreeMap<Service, CallCounts>,
+    transitions: Mutex<BTreeMap<String, TransitionTotals>>,
+}
+
+impl Stats {
+    /// Counters for the three services, and a listener on `registry` for transitions.
+    pub(crate) fn listen(registry: &Registry) -> Arc<Self> {
+        let calls = Service::ALL.map(|s| (s, CallCounts::default())).into();
+        let stats = Arc::new(Self {
+            calls,
+            transitions: Mutex::default(),
+        });
+        let weak: Weak<Self> = Arc::downgrade(&stats);
+        registry.add_listener(move |event| {
+            if let (Some(stats), Event::Transition(t)) = (weak.upgrade(), event) {
+                stats.on_transition(&t.name, t.from, t.to);
+            }
+        });
+        stats
+    }
+
+    fn on_transition(&self, name: &str, from: CircuitState, to: CircuitState) {
+        let mut all = self
+            .transitions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let totals = all.entry(name.to_owned()).or_default();
+        totals.transitions += 1;
+        totals.opened += u64::from(to == CircuitState::Open);
+        totals.recovered += u64::from(from == CircuitState::HalfOpen && to == CircuitState::Closed);
+    }
+
+    pub(crate) fn calls(&self, service: Service) -> &CallCounts {
+        &self.calls[&service]
+    }
+
+    pub(crate) fn transitions(&self, name: &str) -> TransitionTotals {
+        let all = self
+            .transitions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        all.get(name).copied().unwrap_or_default()
+    }
+}

@@ -1,0 +1,6 @@
+//! The demo, end to end.
+
+#[path = "../../../crates/staunch-dashboard/tests/it/chromium.rs"]
+mod chromium;
+mod cli;
+mod run;

@@ -1,0 +1,108 @@
+//! An eight-second run: every breaker opens and recovers, and the page shows it.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use staunch_demo::{Demo, Options};
+
+use crate::chromium::{Browser, BROWSER_TIMEOUT};
+
+/// Set to `1` to also write the screenshot to `docs/dashboard.png` for the README.
+const UPDATE_DOCS: &str = "STAUNCH_UPDATE_DOCS_SCREENSHOT";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_breaker_opens_and_recovers_and_the_page_shows_it() {
+    let args = [
+        "staunch-demo",
+        "--port",
+        "0",
+        "--duration",
+        "8s",
+        "--no-table",
+    ];
+    // The browser starts first, so that its start-up time is not taken from the run.
+    let browser = Browser::start("demo-page").await;
+    let demo = Demo::start(Options::parse_from(args)).await.unwrap();
+    let url = demo.dashboard_url();
+    let metrics = tokio::spawn(scrape_after_traffic(url.clone()));
+    let browser = tokio::spawn(async move {
+        if let Some(browser) = browser {
+            watch(browser, &url).await;
+        }
+    });
+
+    let summary = demo.run(std::future::pending()).await;
+    println!("{summary}");
+    assert!(summary.every_breaker_recovered(), "{summary}");
+    for breaker in &summary.breakers {
+        assert!(breaker.succeeded > 0, "{summary}");
+        assert!(breaker.retries > 0, "{summary}");
+        assert!(breaker.rejected > 0, "{summary}");
+        assert!(breaker.transitions >= 3, "{summary}");
+    }
+    browser.await.unwrap();
+    let metrics = metrics.await.unwrap();
+    for family in [
+        "staunch_circuit_state",
+        "staunch_circuit_calls_total",
+        "staunch_circuit_not_permitted_calls_total",
+        "staunch_circuit_transitions_total",
+        "staunch_retry_calls_total",
+        "staunch_retry_attempts_total",
+    ] {
+        let declared = format!("# TYPE {family} ");
+        assert_eq!(
+            metrics.matches(&declared).count(),
+            1,
+            "{family} in:\n{metrics}"
+        );
+    }
+}
+
+/// The dashboard's `/metrics` right after the first transition the event stream reports.
+async fn scrape_after_traffic(url: String) -> String {
+    let http = reqwest::Client::new();
+    let limit = std::time::Duration::from_secs(30);
+    tokio::time::timeout(limit, async {
+        let mut events = http
+            .get(format!("{url}api/v1/events"))
+            .send()
+            .await
+            .unwrap();
+        let mut seen = String::new();
+        while !seen.contains("event: transition") {
+            let chunk = events.chunk().await.unwrap().expect("event stream ended");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        let metrics = http.get(format!("{url}metrics")).send().await.unwrap();
+        metrics.text().await.unwrap()
+    })
+    .await
+    .expect("no transition within the time limit")
+}
+
+/// Opens the dashboard while the demo runs and takes a screenshot once the last breaker to
+/// fail, `database`, has left `closed` and a first breaker has recovered.
+async fn watch(browser: Browser, url: &str) {
+    browser.open(url).await;
+    browser
+        .wait_for(
+            r#"[data-breaker="database"]:not([data-state="closed"])"#,
+            BROWSER_TIMEOUT,
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for(r#"#timeline li[data-state="closed"]"#, BROWSER_TIMEOUT)
+        .await
+        .unwrap();
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-dashboard.png");
+    browser.screenshot(&shot).await;
+    eprintln!("screenshot: {}", shot.display());
+    if std::env::var(UPDATE_DOCS).is_ok_and(|v| v == "1") {
+        let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/dashboard.png");
+        browser.screenshot(&docs).await;
+        eprintln!("updated {}", docs.display());
+    }
+    browser.close().await;
+}
