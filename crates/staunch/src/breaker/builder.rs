@@ -87,6 +87,7 @@ pub struct CircuitBreakerBuilder {
     open_jitter: f64,
     seed: Option<u64>,
     hint_cap: Option<Duration>,
+    half_open_timeout: Option<Duration>,
     history: usize,
     pub(crate) clock: Clock,
     authority: Option<Arc<dyn Authority>>,
@@ -108,6 +109,7 @@ impl CircuitBreakerBuilder {
             open_jitter: 0.0,
             seed: None,
             hint_cap: None,
+            half_open_timeout: None,
             history: 32,
             clock: Clock::system(),
             authority: None,
@@ -329,6 +331,33 @@ impl CircuitBreakerBuilder {
         self
     }
 
+    /// Reopens a HALF_OPEN circuit whose probes have not decided within `timeout`: a probe
+    /// that hangs (never reports, never drops its permit) would otherwise hold its slot
+    /// forever. The first call after the timeout that finds no free slot reopens the
+    /// circuit for another open period; the hung probes' late reports are then ignored.
+    /// Off by default; set it above the protected call's own timeout.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// let fake = FakeClock::new();
+    /// let b = CircuitBreaker::builder("db").failure_threshold(1)
+    ///     .half_open_timeout(Duration::from_secs(10)).clock(fake.clock()).build()?;
+    /// b.try_acquire()?.failure();
+    /// fake.advance(Duration::from_secs(60));
+    /// let hung = b.try_acquire()?; // the probe hangs
+    /// fake.advance(Duration::from_secs(10));
+    /// assert!(b.try_acquire().is_err());
+    /// assert_eq!(b.state(), CircuitState::Open);
+    /// hung.success(); // too late: ignored
+    /// assert_eq!(b.state(), CircuitState::Open);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn half_open_timeout(mut self, timeout: Duration) -> Self {
+        self.half_open_timeout = Some(timeout);
+        self
+    }
+
     /// A counted failure carrying a delay hint (`Verdict::delay_hint`, e.g. from
     /// `Retry-After`) keeps the circuit open at least that long after it, up to `cap`.
     /// ```
@@ -466,6 +495,7 @@ impl CircuitBreakerBuilder {
             thresholds,
             slow_threshold: self.slow.map(|(d, _)| d),
             slow_detection: self.slow.is_some(),
+            half_open_timeout: self.half_open_timeout,
             open,
             observed: self.window.is_some()
                 || self.slow.is_some()
@@ -583,6 +613,13 @@ impl CircuitBreakerBuilder {
                 "must be in [0, 1]",
             ));
         }
+        if self.half_open_timeout.is_some_and(|t| t.is_zero()) {
+            return Err(ConfigError::new(
+                "half_open_timeout",
+                "0s",
+                "must be greater than zero",
+            ));
+        }
         if let Some(cap) = self.hint_cap {
             if cap.is_zero() {
                 return Err(ConfigError::new(
@@ -618,6 +655,7 @@ impl fmt::Debug for CircuitBreakerBuilder {
             .field("open_max", &self.open_max)
             .field("open_jitter", &self.open_jitter)
             .field("hint_cap", &self.hint_cap)
+            .field("half_open_timeout", &self.half_open_timeout)
             .field("clock", &self.clock)
             .field("authority", &self.authority)
             .finish()

@@ -30,6 +30,8 @@ pub(crate) struct Config {
     pub(crate) slow_threshold: Option<Duration>,
     /// `slow_threshold.is_some()`, as one byte for the admission path.
     pub(crate) slow_detection: bool,
+    /// How long HALF_OPEN may wait for its probes before reopening.
+    pub(crate) half_open_timeout: Option<Duration>,
     pub(crate) open: OpenPeriod,
     /// True when a success needs more than the word compare: a window, slow-call
     /// detection, an authority or metrics.
@@ -79,7 +81,8 @@ pub(crate) struct Inner {
     pub(crate) word: AtomicU64,
     /// The current open period's end: `generation << 43 | end in ms (rounded up)`.
     /// Published by the opening thread right after its CAS; until then readers see an
-    /// older generation and keep the circuit shut.
+    /// older generation and keep the circuit shut.  In HALF_OPEN with a half-open timeout,
+    /// the end of that timeout.
     pub(crate) deadline: AtomicU64,
     /// Rejected calls. Relaxed: a statistic.
     pub(crate) rejected: AtomicU64,
@@ -166,9 +169,32 @@ impl Inner {
                     }
                     Err(seen) => w = seen,
                 },
+                Admit::Reject if self.half_open_expired(w, now) => {
+                    // The probes have hung past the half-open timeout: reopen, which
+                    // fences them off by generation, and reject this call.
+                    let next = w.reopened();
+                    match self.install(w, next) {
+                        Ok(()) => {
+                            self.transitioned(w, next, now, None);
+                            w = next;
+                        }
+                        Err(seen) => w = seen,
+                    }
+                }
                 Admit::Reject => return Err(self.reject(retry_after)),
             }
         }
+    }
+
+    /// Whether `w` is HALF_OPEN past its half-open timeout (never without one).
+    fn half_open_expired(&self, w: Word, now: Duration) -> bool {
+        if w.state() != CircuitState::HalfOpen || self.config.half_open_timeout.is_none() {
+            return false;
+        }
+        // Acquire: pairs with the release store made on entering HALF_OPEN.
+        let d = self.deadline.load(Ordering::Acquire);
+        (d >> DEADLINE_SHIFT) as u32 == w.generation()
+            && now >= Duration::from_millis(d & DEADLINE_MS_MASK)
     }
 
     /// For an OPEN word: whether its period has passed, and how long remains.

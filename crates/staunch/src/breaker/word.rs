@@ -127,6 +127,13 @@ impl Word {
     }
 }
 
+impl Word {
+    /// A HALF_OPEN word reopened because its probes timed out: one more trip.
+    pub(crate) const fn reopened(self) -> Word {
+        self.with(self.failures(), 0, 0).enter(CircuitState::Open)
+    }
+}
+
 /// The generation after `g`, wrapping within 21 bits.
 pub(crate) const fn next_generation(g: u32) -> u32 {
     g.wrapping_add(1) & GEN_MASK
