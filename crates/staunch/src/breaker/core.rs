@@ -81,7 +81,7 @@ pub(crate) struct Inner {
     pub(crate) word: AtomicU64,
     /// The current open period's end: `generation << 43 | end in ms (rounded up)`.
     /// Published by the opening thread right after its CAS; until then readers see an
-    /// older generation and keep the circuit shut.  In HALF_OPEN with a half-open timeout,
+    /// older generation and keep the circuit shut. In HALF_OPEN with a half-open timeout,
     /// the end of that timeout.
     pub(crate) deadline: AtomicU64,
     /// Rejected calls. Relaxed: a statistic.
