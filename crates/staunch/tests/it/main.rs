@@ -4,6 +4,7 @@ mod backoff;
 mod breaker;
 mod breaker_authority;
 mod breaker_cancel;
+mod breaker_control;
 mod breaker_events;
 #[cfg(feature = "metrics")]
 mod breaker_metrics;
