@@ -285,7 +285,8 @@ impl AuthorityHandle {
     }
 
     /// Applies a transition decided elsewhere, tagged with the deciding side's
-    /// `generation`; transitions no newer than one already applied are ignored. For OPEN,
+    /// `generation` (counting from 1); transitions no newer than one already applied are
+    /// ignored. For OPEN,
     /// `open_until` is the end of the open period on this breaker's clock. Returns whether
     /// the transition was applied.
     ///

@@ -278,3 +278,22 @@ fn the_snapshot_serializes_with_exactly_the_agreed_fields() {
     let state: CircuitState = serde_json::from_value(json["state"].clone()).unwrap();
     assert_eq!(state, CircuitState::Open);
 }
+
+#[test]
+fn handles_permits_futures_and_errors_cross_threads() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    let b = CircuitBreaker::builder("db")
+        .clock(FakeClock::new().clock())
+        .build()
+        .unwrap();
+    send_sync(&b);
+    send_sync(&b.try_acquire().unwrap());
+    send_sync(&b.try_acquire_owned().unwrap());
+    send(&b.call(|| async { Ok::<_, std::io::Error>(()) }));
+    send_sync(&BreakerError::<std::io::Error>::Inner(
+        std::io::Error::other("x"),
+    ));
+    send_sync(&staunch::Registry::new());
+    send_sync(&staunch::KeyedBreakers::<String>::new(CircuitBreaker::builder("k"), 1).unwrap());
+}
