@@ -24,4 +24,6 @@ cargo test --workspace --all-features --doc
 # The core without default features (no tokio) must build and pass its tests too.
 cargo test -p staunch --no-default-features --features test-util --lib --tests
 # loom models of the circuit breaker's atomic state machine (about a minute).
-RUSTFLAGS="--cfg loom" cargo test -p staunch --test loom_breaker --release
+RUSTFLAGS="--cfg loom" cargo test -p staunch --release --test loom_breaker
+# loom models of the retry budget's token accounting.
+RUSTFLAGS="--cfg loom" cargo test -p staunch --release --lib loom_tests

@@ -1,3 +1,129 @@
-//! Benchmarks: policy.
+//! Benchmarks: the combined policy on a closed circuit whose first attempt succeeds, next
+//! to a direct call, the retry alone and the breaker alone, sync and async, in one run.
+//!
+//! The policy must cost at most the retry's overhead plus the breaker's. Async futures are
+//! polled once with a no-op waker, so the executor adds nothing.
 
-fn main() {}
+use std::future::Future;
+use std::hint::black_box;
+use std::io;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use staunch::{CircuitBreaker, Policy, RetryBudget, RetryPolicy};
+
+struct NoopWake;
+
+impl Wake for NoopWake {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// Polls a future that is ready at once; panics if it is not.
+#[inline(always)]
+fn poll_ready<F: Future>(cx: &mut Context<'_>, future: F) -> F::Output {
+    match pin!(future).poll(cx) {
+        Poll::Ready(output) => output,
+        Poll::Pending => unreachable!("the benchmarked future is always ready"),
+    }
+}
+
+#[inline(never)]
+fn op(x: u64) -> Result<u64, io::Error> {
+    Ok(black_box(x).wrapping_add(1))
+}
+
+#[inline(never)]
+async fn op_async(x: u64) -> Result<u64, io::Error> {
+    Ok(black_box(x).wrapping_add(1))
+}
+
+struct Subjects {
+    retry: RetryPolicy,
+    breaker: CircuitBreaker,
+    policy: Policy,
+    policy_budget: Policy,
+}
+
+fn subjects() -> Subjects {
+    let breaker = CircuitBreaker::builder("bench-breaker").build().unwrap();
+    let policy = Policy::resilient(3, 5, Duration::from_secs(60)).unwrap();
+    let policy_budget = Policy::builder("bench-budget")
+        .budget(RetryBudget::default())
+        .build()
+        .unwrap();
+    Subjects {
+        retry: RetryPolicy::retry_on_exception(),
+        breaker,
+        policy,
+        policy_budget,
+    }
+}
+
+fn sync_success(c: &mut Criterion) {
+    let mut group = c.benchmark_group("policy_sync_closed_first_attempt_ok");
+    let s = subjects();
+
+    group.bench_function("direct", |b| b.iter(|| op(black_box(1))));
+    group.bench_function("retry", |b| {
+        use staunch::BlockingRetryable;
+        b.iter(|| (|| op(black_box(1))).retry_blocking(s.retry).call())
+    });
+    group.bench_function("breaker", |b| {
+        b.iter(|| s.breaker.call_blocking(|| op(black_box(1))))
+    });
+    group.bench_function("policy", |b| {
+        b.iter(|| s.policy.call_blocking(|| op(black_box(1))))
+    });
+    group.bench_function("policy_when", |b| {
+        b.iter(|| {
+            s.policy
+                .blocking(|| op(black_box(1)))
+                .when(staunch::classify::io::is_transient)
+                .call()
+        })
+    });
+    group.bench_function("policy_budget", |b| {
+        b.iter(|| s.policy_budget.call_blocking(|| op(black_box(1))))
+    });
+    group.finish();
+}
+
+fn async_success(c: &mut Criterion) {
+    let mut group = c.benchmark_group("policy_async_closed_first_attempt_ok");
+    let s = subjects();
+    let waker = Waker::from(Arc::new(NoopWake));
+    let mut cx = Context::from_waker(&waker);
+
+    group.bench_function("direct", |b| {
+        b.iter(|| poll_ready(&mut cx, op_async(black_box(1))))
+    });
+    group.bench_function("retry", |b| {
+        use staunch::Retryable;
+        b.iter(|| poll_ready(&mut cx, (|| op_async(black_box(1))).retry(s.retry)))
+    });
+    group.bench_function("breaker", |b| {
+        b.iter(|| poll_ready(&mut cx, s.breaker.call(|| op_async(black_box(1)))))
+    });
+    group.bench_function("policy", |b| {
+        b.iter(|| poll_ready(&mut cx, s.policy.call(|| op_async(black_box(1)))))
+    });
+    group.bench_function("policy_when", |b| {
+        b.iter(|| {
+            let call = s
+                .policy
+                .call(|| op_async(black_box(1)))
+                .when(staunch::classify::io::is_transient);
+            poll_ready(&mut cx, call)
+        })
+    });
+    group.bench_function("policy_budget", |b| {
+        b.iter(|| poll_ready(&mut cx, s.policy_budget.call(|| op_async(black_box(1)))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sync_success, async_success);
+criterion_main!(benches);

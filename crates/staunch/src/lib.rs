@@ -60,6 +60,14 @@ pub use settings::ResilienceSettings;
 // ---- end settings and budget ----------------------------------------------------------
 
 // ---- policy, registry, presets --------------------------------------------------------
+pub mod guide;
+pub mod policy;
+pub mod presets;
+pub use policy::{Policy, PolicyBuilder, PolicyError, PolicyErrorKind};
+pub use presets::{DATABASE_CIRCUIT_BREAKER, LLM_CIRCUIT_BREAKER, MCP_CIRCUIT_BREAKER};
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
 // ---- end policy, registry, presets ----------------------------------------------------
 
@@ -74,3 +82,8 @@ pub mod __private;
 pub use staunch_macros::{circuit_breaker, resilient, retry_on_exception, retry_with_jitter};
 
 // ---- end macros -----------------------------------------------------------------------
+
+// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

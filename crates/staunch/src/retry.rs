@@ -52,7 +52,7 @@ use std::time::Duration;
 
 mod blocking;
 mod builder;
-mod core;
+pub(crate) mod core;
 mod error;
 mod ext;
 mod future;

@@ -32,10 +32,6 @@ impl RetryCall {
         }
     }
 
-    pub(crate) fn clock(&self) -> &Clock {
-        &self.clock
-    }
-
     /// Admits the next attempt.
     #[inline]
     pub fn before<R>(&mut self) -> ControlFlow<R, NoPermit> {

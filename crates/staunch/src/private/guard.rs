@@ -1,18 +1,21 @@
 //! One call of a breaker attribute: admission before the body, the verdict after it.
 //!
-//! `#[resilient]` composes the retry outside and the breaker inside: every attempt asks
-//! the breaker for a permit and reports its outcome; a rejected attempt returns the open
+//! `#[circuit_breaker]` asks the breaker for a permit and reports the outcome.
+//! `#[resilient]` runs the combined policy's engine: budget and retry outside, breaker
+//! inside, every attempt judged by the breaker; a rejected attempt returns the open
 //! circuit as the function's error at once (the seed's `CircuitBreakerError` was never
-//! retried either), and a failure that leaves the circuit open ends the retry with that
-//! failure instead of sleeping into a circuit that won't let the next attempt through.
+//! retried either), and a failure that opens the circuit either waits exactly for the
+//! probe (when that fits the retry's patience) or ends the retry with that failure,
+//! never sleeping into a circuit that won't let the next attempt through.
 
 use std::ops::ControlFlow;
 
-use super::call::RetryCall;
+use super::site::Site;
 use super::{OpenCircuitError, Outcome};
 use crate::breaker::Permit;
 use crate::classify::Classify;
-use crate::{CircuitBreaker, CircuitState, Verdict};
+use crate::policy::run::{Layers, Run, Step};
+use crate::{CircuitBreaker, Clock, Verdict};
 
 /// The admission of one attempt through a breaker.
 #[derive(Debug)]
@@ -71,16 +74,50 @@ impl<'a> BreakerCall<'a> {
     }
 }
 
-/// A call of a function under `#[resilient]`: retry outside, breaker inside.
+/// A call of a function under `#[resilient]`: the combined [`Policy`](crate::Policy)'s
+/// engine, driven one attempt at a time by the expansion's loop.
+///
+/// Budget and retry outside, breaker inside, the attempt timeout measured: the same
+/// rules as `Policy::call_blocking`, with the function's own error type. An attempt
+/// refused by the breaker returns the open circuit as the function's error (the loop
+/// can't sleep before an attempt); a failure that opens the circuit waits for the probe
+/// when it fits the retry's patience and otherwise ends the call with that failure.
 #[derive(Debug)]
 pub struct ResilientCall<'a> {
-    retry: RetryCall,
+    run: Run,
+    site: &'static Site,
     breaker: &'a CircuitBreaker,
+    clock: Clock,
+    begun: bool,
 }
 
 impl<'a> ResilientCall<'a> {
-    pub(crate) fn new(retry: RetryCall, breaker: &'a CircuitBreaker) -> Self {
-        Self { retry, breaker }
+    pub(crate) fn new(site: &'static Site, breaker: &'a CircuitBreaker, clock: Clock) -> Self {
+        Self {
+            run: Run::new(),
+            site,
+            breaker,
+            clock,
+            begun: false,
+        }
+    }
+
+    /// The engine and the layers it decides with, borrowed apart.
+    fn parts(&mut self) -> (&mut Run, Layers<'_>) {
+        let site = self.site;
+        let resolved = site.resolved_for(self.breaker);
+        let layers = Layers {
+            retry: &resolved.retry,
+            breaker: self.breaker,
+            budget: Some(site.budget(resolved)),
+            attempt_timeout: resolved.attempt_timeout,
+            max_probe_wait: None,
+            clock: &self.clock,
+            name: site.name(),
+            #[cfg(feature = "metrics")]
+            metrics: site.metrics(),
+        };
+        (&mut self.run, layers)
     }
 
     /// Admits the attempt, or returns the open circuit as the function's error.
@@ -90,7 +127,22 @@ impl<'a> ResilientCall<'a> {
         R: Outcome,
         R::Err: OpenCircuitError,
     {
-        admit(self.breaker)
+        let breaker = self.breaker;
+        let first = !std::mem::replace(&mut self.begun, true);
+        let (run, layers) = self.parts();
+        if first {
+            run.begin(&layers);
+        }
+        match breaker.try_acquire() {
+            Ok(permit) => {
+                run.attempt_started(&layers);
+                ControlFlow::Continue(Admitted(permit))
+            }
+            Err(open) => {
+                let _ = run.refused(&layers, open.clone());
+                ControlFlow::Break(R::from_error(R::Err::from(open)))
+            }
+        }
     }
 
     /// Reports the outcome to the breaker, then returns it or sleeps before a retry.
@@ -105,7 +157,7 @@ impl<'a> ResilientCall<'a> {
         C: Classify<R::Err>,
     {
         let delay = self.decide(permit, result, &classifier)?;
-        self.retry.clock().sleep_blocking(delay);
+        self.clock.sleep_blocking(delay);
         ControlFlow::Continue(())
     }
 
@@ -121,7 +173,7 @@ impl<'a> ResilientCall<'a> {
         C: Classify<R::Err>,
     {
         let delay = self.decide(permit, result, &classifier)?;
-        self.retry.clock().sleep(delay).await;
+        self.clock.sleep(delay).await;
         ControlFlow::Continue(())
     }
 
@@ -135,14 +187,21 @@ impl<'a> ResilientCall<'a> {
         R: Outcome,
         C: Classify<R::Err>,
     {
-        let verdict = record(permit, &result, classifier);
-        match verdict {
-            None => self.retry.decide(result, classifier),
-            // The circuit won't admit the next attempt: return this failure now.
-            Some(verdict) if verdict.should_retry() && is_open(self.breaker) => {
-                self.retry.failed(Verdict::FATAL, result)
+        let (run, layers) = self.parts();
+        let ending = run.ending(&layers);
+        let step = match result.error() {
+            None => {
+                run.succeeded(&layers, permit.0, ending);
+                return ControlFlow::Break(result);
             }
-            Some(verdict) => self.retry.failed(verdict, result),
+            Some(error) => {
+                let verdict = classifier.classify(error);
+                run.failed(&layers, permit.0, verdict, ending, None)
+            }
+        };
+        match step {
+            Step::Retry(delay) => ControlFlow::Continue(delay),
+            Step::Stop(_) => ControlFlow::Break(result),
         }
     }
 }
@@ -176,11 +235,4 @@ where
             Some(verdict)
         }
     }
-}
-
-fn is_open(breaker: &CircuitBreaker) -> bool {
-    matches!(
-        breaker.state(),
-        CircuitState::Open | CircuitState::ForcedOpen
-    )
 }

@@ -6,9 +6,11 @@ use std::time::Duration;
 use super::call::RetryCall;
 use super::config::Config;
 use super::guard::{BreakerCall, ResilientCall};
+use crate::presets::Preset;
 use crate::settings::SettingsLoader;
 use crate::{
-    CircuitBreaker, Clock, Jitter, Registry, ResilienceSettings, RetryBuilder, RetryPolicy,
+    CircuitBreaker, Clock, Jitter, Registry, ResilienceSettings, RetryBudget, RetryBuilder,
+    RetryPolicy,
 };
 
 /// The `static` each attributed function holds.
@@ -17,6 +19,9 @@ pub struct Site {
     config: Config,
     resolved: OnceLock<Resolved>,
     breaker: OnceLock<CircuitBreaker>,
+    budget: OnceLock<RetryBudget>,
+    #[cfg(feature = "metrics")]
+    metrics: OnceLock<crate::policy::events::Metrics>,
 }
 
 /// The arguments with the settings filled in.
@@ -25,6 +30,9 @@ pub(crate) struct Resolved {
     pub(crate) retry: RetryPolicy,
     pub(crate) failure_threshold: u32,
     pub(crate) recovery_timeout: Duration,
+    pub(crate) attempt_timeout: Option<Duration>,
+    /// The preset whose breaker was given, if any: its settings, jitter and budget apply.
+    pub(crate) preset: Option<Preset>,
 }
 
 impl Site {
@@ -34,6 +42,9 @@ impl Site {
             config,
             resolved: OnceLock::new(),
             breaker: OnceLock::new(),
+            budget: OnceLock::new(),
+            #[cfg(feature = "metrics")]
+            metrics: OnceLock::new(),
         }
     }
 
@@ -61,19 +72,36 @@ impl Site {
         BreakerCall::new(breaker)
     }
 
-    /// A retried call through the function's own breaker (`#[resilient(...)]`).
+    /// A call under the combined policy, through the function's own breaker
+    /// (`#[resilient(...)]`).
     pub fn resilient(&'static self, clock: Option<Clock>) -> ResilientCall<'static> {
         let breaker = self.own_breaker(clock.clone());
-        ResilientCall::new(self.retry(clock), breaker)
+        ResilientCall::new(self, breaker, clock.unwrap_or_default())
     }
 
-    /// A retried call through a given breaker (`#[resilient(BREAKER)]`).
+    /// A call under the combined policy, through a given breaker (`#[resilient(BREAKER)]`).
+    /// When it is a preset's breaker, the preset's settings, jitter, attempt timeout and
+    /// budget fill in the arguments not given.
     pub fn resilient_with<'a>(
         &'static self,
         breaker: &'a CircuitBreaker,
         clock: Option<Clock>,
     ) -> ResilientCall<'a> {
-        ResilientCall::new(self.retry(clock), breaker)
+        ResilientCall::new(self, breaker, clock.unwrap_or_default())
+    }
+
+    /// The retry budget of `#[resilient]`: the preset's, or one of the function's own.
+    pub(crate) fn budget(&'static self, resolved: &Resolved) -> &'static RetryBudget {
+        match &resolved.preset {
+            Some(preset) => preset.budget(),
+            None => self.budget.get_or_init(RetryBudget::default),
+        }
+    }
+
+    #[cfg(feature = "metrics")]
+    pub(crate) fn metrics(&self) -> &crate::policy::events::Metrics {
+        self.metrics
+            .get_or_init(|| crate::policy::events::Metrics::new(self.name()))
     }
 
     /// The breaker of this function: created on the first call and registered under the
@@ -104,7 +132,13 @@ impl Site {
     }
 
     pub(crate) fn resolved(&self) -> &Resolved {
-        self.resolved.get_or_init(|| resolve(&self.config))
+        self.resolved.get_or_init(|| resolve(&self.config, None))
+    }
+
+    /// The resolved arguments of a function given `breaker`, resolved at its first call.
+    pub(crate) fn resolved_for(&self, breaker: &CircuitBreaker) -> &Resolved {
+        self.resolved
+            .get_or_init(|| resolve(&self.config, Preset::of(breaker)))
     }
 }
 
@@ -113,10 +147,10 @@ impl Site {
 /// given `wait_max` below their `wait_min`) stretches the other bound instead of failing.
 /// Settings that don't load are reported once and replaced by the seed's defaults: the
 /// function still runs, with the arguments it was given.
-fn resolve(config: &Config) -> Resolved {
-    let settings = loader(config)
+fn resolve(config: &Config, preset: Option<Preset>) -> Resolved {
+    let settings = loader(config, preset)
         .load()
-        .or_else(|_| loader(&Config::new(config.name)).load())
+        .or_else(|_| loader(&Config::new(config.name), preset).load())
         .unwrap_or_else(|error| {
             tracing::warn!(
                 target: "staunch",
@@ -124,13 +158,18 @@ fn resolve(config: &Config) -> Resolved {
                 %error,
                 "invalid resilience settings; using the defaults"
             );
-            ResilienceSettings::default()
+            preset.map_or_else(ResilienceSettings::default, |p| p.defaults())
         });
-    merge(config, &settings)
+    let mut resolved = merge(config, &settings, preset);
+    resolved.preset = preset;
+    resolved
 }
 
-fn loader(config: &Config) -> SettingsLoader {
+fn loader(config: &Config, preset: Option<Preset>) -> SettingsLoader {
     let mut loader = ResilienceSettings::loader();
+    if let Some(preset) = preset {
+        loader = loader.prefix(preset.prefix()).defaults(preset.defaults());
+    }
     #[cfg(feature = "dotenv")]
     {
         loader = loader.dotenv();
@@ -163,16 +202,17 @@ struct Merged {
     recovery_timeout: Duration,
 }
 
-fn merge(config: &Config, settings: &ResilienceSettings) -> Resolved {
+fn merge(config: &Config, settings: &ResilienceSettings, preset: Option<Preset>) -> Resolved {
     let merged = numbers(config, settings);
+    let jitter = config
+        .jitter
+        .or(preset.map(|p| p.jitter()))
+        .unwrap_or(Jitter::None);
     let mut builder = RetryBuilder::retry_on_exception()
         .max_attempts(merged.max_attempts)
         .wait_min(merged.wait_min)
         .wait_max(merged.wait_max)
-        .jitter(match config.jitter {
-            Some(jitter) => jitter,
-            None => Jitter::None,
-        })
+        .jitter(jitter)
         .name(config.name);
     if let Some(seed) = config.seed {
         builder = builder.seed(seed);
@@ -185,6 +225,8 @@ fn merge(config: &Config, settings: &ResilienceSettings) -> Resolved {
         retry,
         failure_threshold: merged.failure_threshold,
         recovery_timeout: merged.recovery_timeout,
+        attempt_timeout: settings.attempt_timeout,
+        preset,
     }
 }
 
@@ -229,7 +271,7 @@ mod tests {
         assert_eq!(merged.failure_threshold, 2);
         assert_eq!(merged.recovery_timeout, SECOND);
         assert_eq!(merged.wait_min, settings.retry_wait_min);
-        assert_eq!(merge(&config, &settings).retry.max_attempts(), 4);
+        assert_eq!(merge(&config, &settings, None).retry.max_attempts(), 4);
     }
 
     #[test]

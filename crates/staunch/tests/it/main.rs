@@ -13,9 +13,19 @@ mod breaker_stress;
 mod breaker_window;
 mod budget;
 mod clock;
+#[macro_use]
+mod policy;
+mod policy_budget;
+mod policy_fallback;
+#[cfg(feature = "macros")]
+mod policy_resilient;
+mod policy_wait;
+mod presets;
 mod registry;
 mod retry;
 mod retry_error;
 mod retry_events;
 mod retry_state;
 mod settings;
+#[cfg(feature = "tower")]
+mod tower;

@@ -1,0 +1,300 @@
+//! The blocking driver: the async call's twin, name for name, ended by `call()`.
+
+use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+
+use super::fallback::{Fallback, NoFallback};
+use super::run::{Run, Step};
+use super::{events, Policy, PolicyError};
+use crate::breaker::Permit;
+use crate::classify::{self, When};
+use crate::{AllTransient, CircuitOpen, Classify};
+
+/// A blocking call under a [`Policy`]; run it with [`call`](Self::call). Made by
+/// [`Policy::blocking`].
+///
+/// Same refinements as the async [`PolicyCall`](super::PolicyCall): `when`, `classify`,
+/// `fallback`. Sleeps with [`Clock::sleep_blocking`](crate::Clock::sleep_blocking), so no
+/// runtime is needed. A panic in the call counts as a breaker failure and unwinds on.
+///
+/// ```
+/// use std::time::Duration;
+/// use staunch::{test_util::FakeClock, Policy};
+///
+/// let fake = FakeClock::new();
+/// let policy = Policy::builder("db").clock(fake.clock()).build()?;
+/// let mut calls = 0;
+/// let value = policy
+///     .blocking(|| { calls += 1; if calls < 3 { Err("busy") } else { Ok(calls) } })
+///     .call()
+///     .unwrap();
+/// assert_eq!(value, 3);
+/// assert_eq!(fake.sleeps(), [Duration::from_secs(1), Duration::from_secs(2)]);
+/// # Ok::<(), staunch::ConfigError>(())
+/// ```
+#[must_use = "a blocking call does nothing until `call()`"]
+pub struct BlockingPolicyCall<'p, F, C = AllTransient, FB = NoFallback> {
+    policy: &'p Policy,
+    make: F,
+    classify: C,
+    fallback: FB,
+}
+
+impl<'p, F> BlockingPolicyCall<'p, F> {
+    pub(crate) fn new(policy: &'p Policy, make: F) -> Self {
+        Self {
+            policy,
+            make,
+            classify: AllTransient,
+            fallback: NoFallback,
+        }
+    }
+}
+
+impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
+    /// Retries and counts only errors matching `predicate` (the seed's
+    /// `exception_types`); others are returned at once, uncounted.
+    ///
+    /// ```
+    /// use staunch::{policy::PolicyErrorKind, test_util::FakeClock, Policy};
+    /// let policy = Policy::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// let err = policy.blocking(|| Err::<(), _>("no such table")).when(|e| e.contains("timeout")).call().unwrap_err();
+    /// assert_eq!((err.kind(), err.attempts()), (PolicyErrorKind::NotRetryable, 1));
+    /// assert_eq!(policy.breaker().failure_count(), 0);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn when<P, T, E>(self, predicate: P) -> BlockingPolicyCall<'p, F, When<P>, FB>
+    where
+        F: FnMut() -> Result<T, E>,
+        P: Fn(&E) -> bool,
+    {
+        self.classify(classify::when(predicate))
+    }
+
+    /// Classifies errors with a full [`Classify`]: retry or not, count or not, and any
+    /// server delay hint.
+    ///
+    /// ```
+    /// use staunch::{classify::http::status_verdict, test_util::FakeClock, Policy};
+    /// let policy = Policy::builder("api").clock(FakeClock::new().clock()).build()?;
+    /// let err = policy.blocking(|| Err::<(), u16>(404)).classify(|s: &u16| status_verdict(*s)).call().unwrap_err();
+    /// assert_eq!(err.attempts(), 1);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn classify<C2>(self, classifier: C2) -> BlockingPolicyCall<'p, F, C2, FB> {
+        BlockingPolicyCall {
+            policy: self.policy,
+            make: self.make,
+            classify: classifier,
+            fallback: self.fallback,
+        }
+    }
+
+    /// Turns the final error into a value, or hands it back (see
+    /// [`Fallback`](super::Fallback)).
+    ///
+    /// ```
+    /// use staunch::{test_util::FakeClock, Policy};
+    /// let policy = Policy::builder("prices").clock(FakeClock::new().clock()).build()?;
+    /// policy.breaker().force_open();
+    /// let price = policy.blocking(|| Ok::<u32, String>(120)).fallback(|_| Ok(100)).call();
+    /// assert_eq!(price, Ok(100)); // the cached price
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> BlockingPolicyCall<'p, F, C, FB2>
+    where
+        F: FnMut() -> Result<T, E>,
+        FB2: FnOnce(PolicyError<E>) -> Result<T, PolicyError<E>>,
+    {
+        BlockingPolicyCall {
+            policy: self.policy,
+            make: self.make,
+            classify: self.classify,
+            fallback,
+        }
+    }
+
+    /// Runs the call until it succeeds or a layer ends it.
+    ///
+    /// ```
+    /// use staunch::Policy;
+    /// let policy = Policy::builder("db").build()?;
+    /// assert_eq!(policy.blocking(|| Ok::<_, String>(1)).call(), Ok(1));
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    #[inline]
+    pub fn call<T, E>(mut self) -> Result<T, PolicyError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E>,
+        E: fmt::Debug,
+    {
+        let policy: &'p Policy = self.policy;
+        if policy.is_plain() {
+            return self.call_plain();
+        }
+        let layers = policy.layers();
+        let mut run = Run::new();
+        run.begin(&layers);
+        // The first attempt inline; everything after a refusal or a failure out of line.
+        let permit = match layers.breaker.try_acquire() {
+            Ok(permit) => permit,
+            Err(open) => return self.refused(run, open),
+        };
+        run.attempt_started(&layers);
+        let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
+            Ok(outcome) => outcome,
+            Err(panic) => panicked(permit, panic),
+        };
+        match outcome {
+            Ok(value) => {
+                run.succeeded(&layers, permit, run.ending(&layers));
+                Ok(value)
+            }
+            Err(error) => self.failed(run, permit, error),
+        }
+    }
+
+    /// The first attempt of a plain policy: nothing to deposit, no clock to read.
+    #[inline(always)]
+    fn call_plain<T, E>(mut self) -> Result<T, PolicyError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E>,
+        E: fmt::Debug,
+    {
+        let policy: &'p Policy = self.policy;
+        let breaker = policy.breaker();
+        let permit = match breaker.try_acquire() {
+            Ok(permit) => permit,
+            Err(open) => return self.refused(Run::new(), open),
+        };
+        let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
+            Ok(outcome) => outcome,
+            Err(panic) => panicked(permit, panic),
+        };
+        match outcome {
+            Ok(value) => {
+                permit.success();
+                events::success_first_try(&policy.layers());
+                Ok(value)
+            }
+            Err(error) => self.failed(Run::new(), permit, error),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refused<T, E>(self, mut run: Run, open: CircuitOpen) -> Result<T, PolicyError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E>,
+        E: fmt::Debug,
+    {
+        let step = run.rejected(&self.policy.layers(), open);
+        self.go_on(run, step, None)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn failed<T, E>(self, mut run: Run, permit: Permit<'_>, error: E) -> Result<T, PolicyError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E>,
+        E: fmt::Debug,
+    {
+        let layers = self.policy.layers();
+        let verdict = self.classify.classify(&error);
+        let ending = run.ending(&layers);
+        let step = run.failed(
+            &layers,
+            permit,
+            verdict,
+            ending,
+            Some(&error as &dyn fmt::Debug),
+        );
+        self.go_on(run, step, Some(error))
+    }
+
+    /// The retry loop after the first step.
+    fn go_on<T, E>(
+        mut self,
+        mut run: Run,
+        mut step: Step,
+        mut last_error: Option<E>,
+    ) -> Result<T, PolicyError<E>>
+    where
+        F: FnMut() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E>,
+        E: fmt::Debug,
+    {
+        let policy: &'p Policy = self.policy;
+        let layers = policy.layers();
+        loop {
+            match step {
+                Step::Retry(delay) => layers.clock.sleep_blocking(delay),
+                Step::Stop(stopped) => return self.give_up(stopped.into_error(last_error)),
+            }
+            let permit = match layers.breaker.try_acquire() {
+                Ok(permit) => permit,
+                Err(open) => {
+                    step = run.rejected(&layers, open);
+                    continue;
+                }
+            };
+            run.attempt_started(&layers);
+            let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
+                Ok(outcome) => outcome,
+                Err(panic) => panicked(permit, panic),
+            };
+            let ending = run.ending(&layers);
+            match outcome {
+                Ok(value) => {
+                    run.succeeded(&layers, permit, ending);
+                    return Ok(value);
+                }
+                Err(error) => {
+                    let verdict = self.classify.classify(&error);
+                    let debug = Some(&error as &dyn fmt::Debug);
+                    step = run.failed(&layers, permit, verdict, ending, debug);
+                    last_error = Some(error);
+                }
+            }
+        }
+    }
+
+    #[cold]
+    fn give_up<T, E>(self, error: PolicyError<E>) -> Result<T, PolicyError<E>>
+    where
+        FB: Fallback<T, E>,
+    {
+        let kind = error.kind();
+        let result = self.fallback.fallback(error);
+        if result.is_ok() {
+            events::fallback(self.policy.name(), kind);
+        }
+        result
+    }
+}
+
+/// A panicking attempt counts as a breaker failure, then unwinds on.
+#[cold]
+fn panicked(permit: Permit<'_>, panic: Box<dyn std::any::Any + Send>) -> ! {
+    permit.failure();
+    resume_unwind(panic)
+}
+
+impl<F, C: fmt::Debug, FB: fmt::Debug> fmt::Debug for BlockingPolicyCall<'_, F, C, FB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingPolicyCall")
+            .field("policy", &self.policy.name())
+            .field("classify", &self.classify)
+            .field("fallback", &self.fallback)
+            .finish()
+    }
+}

@@ -1,0 +1,229 @@
+//! [`CircuitBreakerLayer`]: every request takes a permit; errors are classified.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::breaker::OwnedPermit;
+use crate::classify::{self, When};
+use crate::{AllTransient, BreakerError, CircuitBreaker, CircuitOpen, Classify};
+
+/// Guards a service with a [`CircuitBreaker`]: a request the circuit refuses fails with
+/// [`BreakerError::Open`] without reaching the service.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use staunch::tower::CircuitBreakerLayer;
+/// use staunch::{BreakerError, CircuitBreaker};
+/// use tower_layer::Layer;
+/// use tower_service::Service;
+///
+/// #[derive(Clone)]
+/// struct Down;
+/// impl Service<()> for Down {
+///     type Response = ();
+///     type Error = &'static str;
+///     type Future = std::future::Ready<Result<(), &'static str>>;
+///     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+///         std::task::Poll::Ready(Ok(()))
+///     }
+///     fn call(&mut self, _: ()) -> Self::Future { std::future::ready(Err("503")) }
+/// }
+///
+/// let breaker = CircuitBreaker::builder("upstream").failure_threshold(1).build()?;
+/// let mut service = CircuitBreakerLayer::new(breaker).layer(Down);
+/// assert!(matches!(service.call(()).await, Err(BreakerError::Inner("503"))));
+/// assert!(matches!(service.call(()).await, Err(BreakerError::Open(_))));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct CircuitBreakerLayer<C = AllTransient> {
+    breaker: CircuitBreaker,
+    classify: C,
+}
+
+impl CircuitBreakerLayer {
+    /// A layer counting every error of the service as a failure.
+    ///
+    /// ```
+    /// let layer = staunch::tower::CircuitBreakerLayer::new(staunch::CircuitBreaker::builder("db").build()?);
+    /// # let _ = layer;
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn new(breaker: CircuitBreaker) -> Self {
+        Self {
+            breaker,
+            classify: AllTransient,
+        }
+    }
+}
+
+impl<C> CircuitBreakerLayer<C> {
+    /// Counts only errors matching `predicate`; the others pass through uncounted.
+    ///
+    /// ```
+    /// use staunch::{tower::CircuitBreakerLayer, CircuitBreaker};
+    /// let layer = CircuitBreakerLayer::new(CircuitBreaker::builder("db").build()?)
+    ///     .when(|e: &std::io::Error| e.kind() == std::io::ErrorKind::TimedOut);
+    /// # let _ = layer;
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn when<P>(self, predicate: P) -> CircuitBreakerLayer<When<P>> {
+        self.classify(classify::when(predicate))
+    }
+
+    /// Classifies errors with a full [`Classify`].
+    ///
+    /// ```
+    /// use staunch::{classify::http::status_verdict, tower::CircuitBreakerLayer, CircuitBreaker};
+    /// let layer = CircuitBreakerLayer::new(CircuitBreaker::builder("api").build()?)
+    ///     .classify(|status: &u16| status_verdict(*status));
+    /// # let _ = layer;
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn classify<C2>(self, classifier: C2) -> CircuitBreakerLayer<C2> {
+        CircuitBreakerLayer {
+            breaker: self.breaker,
+            classify: classifier,
+        }
+    }
+}
+
+impl<S, C: Clone> Layer<S> for CircuitBreakerLayer<C> {
+    type Service = CircuitBreakerService<S, C>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CircuitBreakerService {
+            inner,
+            breaker: self.breaker.clone(),
+            classify: self.classify.clone(),
+        }
+    }
+}
+
+/// The service made by [`CircuitBreakerLayer`].
+///
+/// ```
+/// use staunch::tower::{CircuitBreakerLayer, CircuitBreakerService};
+/// use tower_layer::Layer;
+/// let layer = CircuitBreakerLayer::new(staunch::CircuitBreaker::builder("db").build()?);
+/// let service: CircuitBreakerService<(), _> = layer.layer(());
+/// assert_eq!(service.breaker().name(), "db");
+/// # Ok::<(), staunch::ConfigError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct CircuitBreakerService<S, C = AllTransient> {
+    inner: S,
+    breaker: CircuitBreaker,
+    classify: C,
+}
+
+impl<S, C> CircuitBreakerService<S, C> {
+    /// The breaker guarding the service.
+    ///
+    /// ```
+    /// # use staunch::tower::CircuitBreakerLayer;
+    /// # use tower_layer::Layer;
+    /// let service = CircuitBreakerLayer::new(staunch::CircuitBreaker::builder("db").build()?).layer(());
+    /// assert_eq!(service.breaker().failure_count(), 0);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn breaker(&self) -> &CircuitBreaker {
+        &self.breaker
+    }
+}
+
+impl<S, C, Request> Service<Request> for CircuitBreakerService<S, C>
+where
+    S: Service<Request>,
+    C: Classify<S::Error> + Clone,
+{
+    type Response = S::Response;
+    type Error = BreakerError<S::Error>;
+    type Future = CircuitBreakerFuture<S::Future, C>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(BreakerError::Inner)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match self.breaker.try_acquire_owned() {
+            Ok(permit) => CircuitBreakerFuture {
+                state: State::Running {
+                    future: self.inner.call(request),
+                    permit: Some(permit),
+                    classify: self.classify.clone(),
+                },
+            },
+            Err(open) => CircuitBreakerFuture {
+                state: State::Refused { open: Some(open) },
+            },
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`CircuitBreakerService`].
+    ///
+    /// ```
+    /// fn assert_future<F: std::future::Future>() {}
+    /// assert_future::<staunch::tower::CircuitBreakerFuture<std::future::Ready<Result<(), ()>>, staunch::AllTransient>>();
+    /// ```
+    #[must_use = "futures do nothing unless polled"]
+    pub struct CircuitBreakerFuture<F, C> {
+        #[pin]
+        state: State<F, C>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F, C> {
+        Running { #[pin] future: F, permit: Option<OwnedPermit>, classify: C },
+        Refused { open: Option<CircuitOpen> },
+    }
+}
+
+impl<F, C, T, E> Future for CircuitBreakerFuture<F, C>
+where
+    F: Future<Output = Result<T, E>>,
+    C: Classify<E>,
+{
+    type Output = Result<T, BreakerError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Running {
+                future,
+                permit,
+                classify,
+            } => {
+                let result = ready!(future.poll(cx));
+                if let Some(permit) = permit.take() {
+                    permit.record_result(&result, classify);
+                }
+                Poll::Ready(result.map_err(BreakerError::Inner))
+            }
+            StateProj::Refused { open } => {
+                let open = open.take().expect("polled after completion");
+                Poll::Ready(Err(BreakerError::Open(open)))
+            }
+        }
+    }
+}
+
+impl<F, C> std::fmt::Debug for CircuitBreakerFuture<F, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state {
+            State::Running { .. } => "running",
+            State::Refused { .. } => "refused",
+        };
+        f.debug_struct("CircuitBreakerFuture")
+            .field("state", &state)
+            .finish()
+    }
+}

@@ -1,0 +1,295 @@
+//! [`RetryLayer`]: retries a service's failed requests under a [`RetryPolicy`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::classify::{self, When};
+use crate::retry::core::{Core, Step};
+use crate::retry::{AcceptOk, NoNotify};
+use crate::{AllTransient, Classify, Clock, RetryError, RetryErrorKind, RetryPolicy, Sleep};
+
+/// Retries failed requests with a [`RetryPolicy`]. Requests and the inner service must be
+/// `Clone`: each attempt sends a clone of the request.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use std::sync::Arc;
+/// use staunch::test_util::FakeClock;
+/// use staunch::tower::RetryLayer;
+/// use staunch::RetryPolicy;
+/// use tower_layer::Layer;
+/// use tower_service::Service;
+///
+/// #[derive(Clone)]
+/// struct Flaky(Arc<AtomicU32>);
+/// impl Service<u32> for Flaky {
+///     type Response = u32;
+///     type Error = &'static str;
+///     type Future = std::future::Ready<Result<u32, &'static str>>;
+///     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+///         std::task::Poll::Ready(Ok(()))
+///     }
+///     fn call(&mut self, n: u32) -> Self::Future {
+///         // Relaxed: a counter read after the calls complete.
+///         let calls = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+///         std::future::ready(if calls < 3 { Err("busy") } else { Ok(n * 2) })
+///     }
+/// }
+///
+/// let fake = FakeClock::new();
+/// let layer = RetryLayer::new(RetryPolicy::retry_on_exception()).clock(fake.clock());
+/// let mut service = layer.layer(Flaky(Arc::default()));
+/// assert_eq!(service.call(21).await.unwrap(), 42);
+/// assert_eq!(fake.sleeps().len(), 2);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct RetryLayer<C = AllTransient> {
+    policy: RetryPolicy,
+    classify: C,
+    clock: Clock,
+}
+
+impl RetryLayer {
+    /// A layer retrying every error under `policy`, on the system clock.
+    ///
+    /// ```
+    /// let layer = staunch::tower::RetryLayer::new(staunch::RetryPolicy::retry_with_jitter());
+    /// # let _ = layer;
+    /// ```
+    pub fn new(policy: RetryPolicy) -> Self {
+        Self {
+            policy,
+            classify: AllTransient,
+            clock: Clock::system(),
+        }
+    }
+}
+
+impl<C> RetryLayer<C> {
+    /// Retries only errors matching `predicate`.
+    ///
+    /// ```
+    /// let layer = staunch::tower::RetryLayer::new(staunch::RetryPolicy::default())
+    ///     .when(staunch::classify::io::is_transient);
+    /// # let _ = layer;
+    /// ```
+    pub fn when<P>(self, predicate: P) -> RetryLayer<When<P>> {
+        self.classify(classify::when(predicate))
+    }
+
+    /// Chooses what to retry with a full [`Classify`] (delay hints included).
+    ///
+    /// ```
+    /// use staunch::classify::http::status_verdict;
+    /// let layer = staunch::tower::RetryLayer::new(staunch::RetryPolicy::default())
+    ///     .classify(|status: &u16| status_verdict(*status));
+    /// # let _ = layer;
+    /// ```
+    pub fn classify<C2>(self, classifier: C2) -> RetryLayer<C2> {
+        RetryLayer {
+            policy: self.policy,
+            classify: classifier,
+            clock: self.clock,
+        }
+    }
+
+    /// Reads time and sleeps on `clock` (default: the system clock).
+    ///
+    /// ```
+    /// let fake = staunch::test_util::FakeClock::new();
+    /// let layer = staunch::tower::RetryLayer::new(staunch::RetryPolicy::default()).clock(fake.clock());
+    /// # let _ = layer;
+    /// ```
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+}
+
+impl<S, C: Clone> Layer<S> for RetryLayer<C> {
+    type Service = RetryService<S, C>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RetryService {
+            inner,
+            policy: self.policy,
+            classify: self.classify.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+}
+
+/// The service made by [`RetryLayer`].
+///
+/// ```
+/// use staunch::tower::{RetryLayer, RetryService};
+/// use tower_layer::Layer;
+/// let service: RetryService<(), _> = RetryLayer::new(staunch::RetryPolicy::default()).layer(());
+/// assert_eq!(service.policy().max_attempts(), 3);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RetryService<S, C = AllTransient> {
+    inner: S,
+    policy: RetryPolicy,
+    classify: C,
+    clock: Clock,
+}
+
+impl<S, C> RetryService<S, C> {
+    /// The retry policy.
+    ///
+    /// ```
+    /// # use staunch::tower::RetryLayer;
+    /// # use tower_layer::Layer;
+    /// let service = RetryLayer::new(staunch::RetryPolicy::retry_with_jitter()).layer(());
+    /// assert_eq!(service.policy().max_attempts(), 5);
+    /// ```
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+}
+
+impl<S, C, Request> Service<Request> for RetryService<S, C>
+where
+    S: Service<Request> + Clone,
+    S::Error: fmt::Debug,
+    C: Classify<S::Error> + Clone,
+    Request: Clone,
+{
+    type Response = S::Response;
+    type Error = RetryError<S::Error>;
+    type Future = RetryFuture<S, Request, C>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(not_ready)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // The clone that was polled ready takes the first attempt.
+        let fresh = self.inner.clone();
+        let mut service = std::mem::replace(&mut self.inner, fresh);
+        let future = service.call(request.clone());
+        let mut core = Core::new(self.policy, self.classify.clone(), AcceptOk, NoNotify);
+        core.clock = self.clock.clone();
+        core.begin();
+        RetryFuture {
+            service,
+            request,
+            core,
+            phase: Phase::Calling { future },
+        }
+    }
+}
+
+fn not_ready<E>(error: E) -> RetryError<E> {
+    RetryError::new(RetryErrorKind::NotRetryable, error, 0, Duration::ZERO, None)
+}
+
+pin_project! {
+    /// The response future of [`RetryService`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use staunch::tower::{RetryFuture, RetryLayer};
+    /// # use tower_layer::Layer;
+    /// # use tower_service::Service;
+    /// # #[derive(Clone)] struct Ok1;
+    /// # impl Service<()> for Ok1 {
+    /// #     type Response = u8; type Error = (); type Future = std::future::Ready<Result<u8, ()>>;
+    /// #     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), ()>> { std::task::Poll::Ready(Ok(())) }
+    /// #     fn call(&mut self, _: ()) -> Self::Future { std::future::ready(Ok(1)) }
+    /// # }
+    /// let mut service = RetryLayer::new(staunch::RetryPolicy::default()).layer(Ok1);
+    /// let future: RetryFuture<Ok1, (), staunch::AllTransient> = service.call(());
+    /// assert_eq!(future.await.unwrap(), 1);
+    /// # }
+    /// ```
+    #[must_use = "futures do nothing unless polled"]
+    pub struct RetryFuture<S, Request, C>
+    where
+        S: Service<Request>,
+    {
+        service: S,
+        request: Request,
+        core: Core<C, AcceptOk, NoNotify>,
+        #[pin]
+        phase: Phase<S::Future>,
+    }
+}
+
+pin_project! {
+    #[project = PhaseProj]
+    enum Phase<F> {
+        Calling { #[pin] future: F },
+        Sleeping { sleep: Sleep },
+        Ready,
+    }
+}
+
+impl<S, Request, C> Future for RetryFuture<S, Request, C>
+where
+    S: Service<Request>,
+    S::Error: fmt::Debug,
+    C: Classify<S::Error>,
+    Request: Clone,
+{
+    type Output = Result<S::Response, RetryError<S::Error>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.phase.as_mut().project() {
+                PhaseProj::Calling { future } => {
+                    let mut outcome = ready!(future.poll(cx));
+                    if this.core.first_attempt() {
+                        match this.core.first_outcome(outcome) {
+                            Ok(done) => return Poll::Ready(done),
+                            Err(failed) => outcome = failed,
+                        }
+                    }
+                    match this.core.on_outcome(outcome) {
+                        Step::Done(result) => return Poll::Ready(result),
+                        Step::Sleep(delay) => {
+                            let sleep = this.core.clock.sleep(delay);
+                            this.phase.set(Phase::Sleeping { sleep });
+                        }
+                    }
+                }
+                PhaseProj::Sleeping { sleep } => {
+                    ready!(Pin::new(sleep).poll(cx));
+                    this.phase.set(Phase::Ready);
+                }
+                PhaseProj::Ready => {
+                    if let Err(error) = ready!(this.service.poll_ready(cx)) {
+                        return Poll::Ready(Err(not_ready(error)));
+                    }
+                    let future = this.service.call(this.request.clone());
+                    this.phase.set(Phase::Calling { future });
+                }
+            }
+        }
+    }
+}
+
+impl<S: Service<Request>, Request, C: fmt::Debug> fmt::Debug for RetryFuture<S, Request, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let phase = match self.phase {
+            Phase::Calling { .. } => "calling",
+            Phase::Sleeping { .. } => "sleeping",
+            Phase::Ready => "ready",
+        };
+        f.debug_struct("RetryFuture")
+            .field("core", &self.core)
+            .field("phase", &phase)
+            .finish()
+    }
+}
