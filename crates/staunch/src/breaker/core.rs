@@ -229,7 +229,7 @@ impl Inner {
             };
             self.listeners.emit(&self.name, &event);
         }
-        CircuitOpen::new(self.open_name.clone(), retry_after)
+        CircuitOpen::named(self.open_name.clone(), retry_after)
     }
 
     /// Applies a manual or remote move; `open_until` overrides the computed open period.

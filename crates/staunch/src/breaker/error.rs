@@ -76,8 +76,13 @@ impl fmt::Debug for BreakerName {
 }
 
 impl CircuitOpen {
+    /// A rejection by the breaker named `name`.
+    pub(crate) fn new(name: Arc<str>, retry_after: Option<Duration>) -> Self {
+        Self::named(BreakerName::new(&name), retry_after)
+    }
+
     #[inline]
-    pub(crate) fn new(name: BreakerName, retry_after: Option<Duration>) -> Self {
+    pub(crate) fn named(name: BreakerName, retry_after: Option<Duration>) -> Self {
         let retry_after = retry_after.map_or(UNKNOWN, |d| {
             u64::try_from(d.as_nanos()).unwrap_or(UNKNOWN - 1)
         });
