@@ -58,6 +58,9 @@ impl Subscriber for Capture {
 fn every_transition_logs_warn_on_open_and_info_otherwise() {
     let capture = Capture::default();
     tracing::subscriber::with_default(capture.clone(), || {
+        // Other test threads may have registered the breaker's call sites while no
+        // subscriber wanted them; make them ask again.
+        tracing::callsite::rebuild_interest_cache();
         let fake = FakeClock::new();
         let b = CircuitBreaker::builder("llm")
             .failure_threshold(2)
