@@ -5,7 +5,6 @@ mod breaker;
 mod breaker_authority;
 mod breaker_cancel;
 mod breaker_control;
-mod breaker_events;
 #[cfg(feature = "metrics")]
 mod breaker_metrics;
 mod breaker_model;

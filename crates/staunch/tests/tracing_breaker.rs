@@ -1,5 +1,8 @@
 //! The `tracing` events of a breaker: a `warn` when it opens, an `info` on every other
 //! transition, each with the fields name, from, to and failure_count.
+//!
+//! A binary of its own: `tracing` keeps a process-wide level hint, and subscribers of
+//! other tests running in parallel could otherwise lower it under this one.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -58,9 +61,6 @@ impl Subscriber for Capture {
 fn every_transition_logs_warn_on_open_and_info_otherwise() {
     let capture = Capture::default();
     tracing::subscriber::with_default(capture.clone(), || {
-        // Other test threads may have registered the breaker's call sites while no
-        // subscriber wanted them; make them ask again.
-        tracing::callsite::rebuild_interest_cache();
         let fake = FakeClock::new();
         let b = CircuitBreaker::builder("llm")
             .failure_threshold(2)
