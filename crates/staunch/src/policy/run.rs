@@ -313,9 +313,7 @@ impl Run {
 /// retry from sleeping into an open circuit.
 fn circuit_after_failure(breaker: &CircuitBreaker) -> Circuit {
     match breaker.state() {
-        CircuitState::Open => {
-            Circuit::OpenFor(breaker.snapshot().retry_in.unwrap_or(Duration::ZERO))
-        }
+        CircuitState::Open => Circuit::OpenFor(breaker.retry_in().unwrap_or(Duration::ZERO)),
         CircuitState::ForcedOpen => Circuit::Shut,
         _ => Circuit::Passing,
     }
