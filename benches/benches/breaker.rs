@@ -56,11 +56,12 @@ fn staunch_consecutive(threshold: u32) -> staunch::CircuitBreaker {
         .unwrap()
 }
 
-fn staunch_window() -> staunch::CircuitBreaker {
+/// A count window of `len` calls that must fill before judging (like recloser's
+/// `closed_len`).
+fn staunch_window(len: u32) -> staunch::CircuitBreaker {
     staunch::CircuitBreaker::builder("bench")
-        .count_window(100)
-        .failure_rate_threshold(1.0)
-        .minimum_calls(100)
+        .count_window(len)
+        .failure_rate_threshold(0.5)
         .recovery_timeout(HOUR)
         .build()
         .unwrap()
@@ -155,7 +156,7 @@ fn closed_success(c: &mut Criterion) {
             out
         })
     });
-    let w = staunch_window();
+    let w = staunch_window(100);
     group.bench_function("staunch_count_window", |b| {
         b.iter(|| w.call_blocking(|| op(true)))
     });
@@ -186,7 +187,11 @@ fn closed_failure(c: &mut Criterion) {
     let n = FAILURES as u32;
     let small = BatchSize::SmallInput;
     group.bench_function("direct", |b| {
-        b.iter(|| (0..FAILURES).map(|_| op(false).is_err()).count())
+        b.iter(|| {
+            for _ in 0..FAILURES {
+                let _ = black_box(op(false));
+            }
+        })
     });
     group.bench_function("staunch", |b| {
         b.iter_batched_ref(
@@ -201,7 +206,7 @@ fn closed_failure(c: &mut Criterion) {
     });
     group.bench_function("staunch_count_window", |b| {
         b.iter_batched_ref(
-            staunch_window,
+            || staunch_window(n + 1),
             |s| {
                 for _ in 0..FAILURES {
                     let _ = black_box(s.call_blocking(|| op(false)));

@@ -1,14 +1,13 @@
 //! Clients of the local services, and how their errors are classified.
 //!
-//! Each client gives up after its own timeout (on the staunch [`Clock`], like everything
-//! that waits), and reports a [`CallError`] that carries only what the policies need: the
-//! kind of failure and the server's delay hint.
+//! A client waits as long as its service takes: the preset policy around it bounds each
+//! attempt with its timeout. Errors are [`CallError`]s, which carry only what the policy
+//! needs: the kind of failure and the server's delay hint.
 
-use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use staunch::classify::http::{parse_retry_after, parse_retry_after_ms, status_verdict};
-use staunch::{Clock, Verdict};
+use staunch::Verdict;
 
 pub(crate) mod database;
 pub(crate) mod llm;
@@ -22,8 +21,6 @@ pub(crate) enum CallError {
         status: u16,
         retry_after: Option<Duration>,
     },
-    /// No answer in time.
-    Timeout,
     /// The connection failed or broke.
     Connection,
     /// A JSON-RPC error object.
@@ -34,8 +31,7 @@ pub(crate) enum CallError {
 
 impl CallError {
     /// How the retry and the breaker treat the error: HTTP statuses as staunch's ready
-    /// table says (with `Retry-After` as a delay hint), timeouts and broken connections as
-    /// transient, JSON-RPC internal errors as transient and other RPC errors as the
+    /// table says (with `Retry-After` as a delay hint), broken connections as transient, JSON-RPC internal errors as transient and other RPC errors as the
     /// caller's own, protocol violations as fatal.
     pub(crate) fn verdict(&self) -> Verdict {
         match self {
@@ -49,7 +45,7 @@ impl CallError {
                     None => verdict,
                 }
             }
-            CallError::Timeout | CallError::Connection => Verdict::TRANSIENT,
+            CallError::Connection => Verdict::TRANSIENT,
             CallError::Rpc { code: -32603 } => Verdict::TRANSIENT,
             CallError::Rpc { .. } => Verdict::IGNORE,
             CallError::Protocol => Verdict::FATAL,
@@ -61,7 +57,6 @@ impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CallError::Status { status, .. } => write!(f, "http status {status}"),
-            CallError::Timeout => f.write_str("timed out"),
             CallError::Connection => f.write_str("connection failed"),
             CallError::Rpc { code } => write!(f, "json-rpc error {code}"),
             CallError::Protocol => f.write_str("protocol violation"),
@@ -70,18 +65,6 @@ impl std::fmt::Display for CallError {
 }
 
 impl std::error::Error for CallError {}
-
-/// Runs `future`, or gives up with [`CallError::Timeout`] after `limit` on `clock`.
-pub(crate) async fn with_timeout<T>(
-    clock: &Clock,
-    limit: Duration,
-    future: impl Future<Output = Result<T, CallError>>,
-) -> Result<T, CallError> {
-    tokio::select! {
-        result = future => result,
-        () = clock.sleep(limit) => Err(CallError::Timeout),
-    }
-}
 
 /// The server's delay hint: `retry-after-ms` if present, else `Retry-After`.
 pub(crate) fn delay_hint(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
@@ -106,7 +89,7 @@ mod tests {
             limited.verdict().delay_hint(),
             Some(Duration::from_millis(250))
         );
-        assert_eq!(CallError::Timeout.verdict(), Verdict::TRANSIENT);
+        assert_eq!(CallError::Connection.verdict(), Verdict::TRANSIENT);
         assert_eq!(
             CallError::Rpc { code: -32603 }.verdict(),
             Verdict::TRANSIENT

@@ -1,5 +1,6 @@
-//! The staunch demo: local services that misbehave like real ones, called through circuit
-//! breakers and retries, with the live dashboard.
+//! The staunch demo: local services that misbehave like real ones, called through
+//! staunch's presets (the predefined `llm`, `mcp` and `database` breakers and policies),
+//! with the live dashboard.
 //!
 //! `cargo run -p staunch-demo` starts it; `--help` lists the options. The same run is
 //! available as a library, which is how the tests drive it:
@@ -28,9 +29,10 @@ use staunch::{Clock, ConfigError, Registry};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-mod breakers;
+mod calls;
 mod clients;
 mod options;
+mod presets;
 mod script;
 mod services;
 mod stats;
@@ -41,7 +43,6 @@ mod traffic;
 pub use options::Options;
 pub use summary::{BreakerSummary, Summary};
 
-use breakers::Guards;
 use script::Script;
 use services::Services;
 use stats::Stats;
@@ -69,8 +70,10 @@ pub struct Demo {
 }
 
 impl Demo {
-    /// Registers the breakers, starts the services, the traffic and the dashboard on
-    /// `127.0.0.1:<port>`. Must be called within a tokio runtime.
+    /// Installs the presets at demo speed (once per process: later demos share their
+    /// breakers), starts the services, the traffic and the dashboard on
+    /// `127.0.0.1:<port>`. Must be called within a tokio runtime, before anything else in
+    /// the process uses the presets.
     ///
     /// ```
     /// # #[tokio::main] async fn main() {
@@ -93,20 +96,14 @@ impl Demo {
         let addr = listener.local_addr().map_err(StartError::Services)?;
         // Before the breakers: they register their metrics with the recorder of the moment.
         let metrics = install_metrics_recorder();
-        let guards = Guards::install(registry).map_err(StartError::Config)?;
+        presets::install().map_err(StartError::Config)?;
         let stats = Stats::listen(registry);
         let clock = Clock::system();
         let script = Script::start(clock.clone(), options.seed);
         let services = Services::start(&script)
             .await
             .map_err(StartError::Services)?;
-        let traffic = traffic::start(
-            Arc::new(services),
-            guards,
-            Arc::clone(&stats),
-            clock,
-            options.rate,
-        );
+        let traffic = traffic::start(Arc::new(services), Arc::clone(&stats), clock, options.rate);
         let app = dashboard(registry, metrics, options.admin_token.clone())
             .map_err(StartError::Config)?;
         let server = tokio::spawn(async move {
@@ -230,7 +227,8 @@ pub enum StartError {
     },
     /// A local service could not start.
     Services(io::Error),
-    /// A breaker or the dashboard refused its settings.
+    /// A preset or the dashboard refused its settings, or the presets were in use before
+    /// the demo could set them.
     Config(ConfigError),
 }
 

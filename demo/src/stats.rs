@@ -17,6 +17,33 @@ pub(crate) enum Outcome {
     Rejected,
 }
 
+/// One finished call: how it ended, the attempts that reached the service, and whether
+/// the fallback answered in place of the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Call {
+    outcome: Outcome,
+    attempts: u32,
+    cached: bool,
+}
+
+impl Call {
+    pub(crate) fn new(outcome: Outcome, attempts: u32) -> Self {
+        Self {
+            outcome,
+            attempts,
+            cached: false,
+        }
+    }
+
+    /// The same call, answered from the cache by the fallback.
+    pub(crate) fn cached(self) -> Self {
+        Self {
+            cached: true,
+            ..self
+        }
+    }
+}
+
 /// Call counters of one service. Relaxed everywhere: each counter is read on its own, for
 /// display, and no other memory depends on it.
 #[derive(Debug, Default)]
@@ -26,20 +53,23 @@ pub(crate) struct CallCounts {
     failed: AtomicU64,
     rejected: AtomicU64,
     retries: AtomicU64,
+    cached: AtomicU64,
 }
 
 impl CallCounts {
-    /// Records one finished call that took `attempts` attempts.
-    pub(crate) fn record(&self, outcome: Outcome, attempts: u32) {
+    /// Records one finished call.
+    pub(crate) fn record(&self, call: Call) {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let counter = match outcome {
+        let counter = match call.outcome {
             Outcome::Succeeded => &self.succeeded,
             Outcome::Failed => &self.failed,
             Outcome::Rejected => &self.rejected,
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        let retries = u64::from(attempts.saturating_sub(1));
+        let retries = u64::from(call.attempts.saturating_sub(1));
         self.retries.fetch_add(retries, Ordering::Relaxed);
+        self.cached
+            .fetch_add(u64::from(call.cached), Ordering::Relaxed);
     }
 
     pub(crate) fn read(&self) -> CallTotals {
@@ -49,6 +79,7 @@ impl CallCounts {
             failed: self.failed.load(Ordering::Relaxed),
             rejected: self.rejected.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            cached: self.cached.load(Ordering::Relaxed),
         }
     }
 }
@@ -61,6 +92,7 @@ pub(crate) struct CallTotals {
     pub(crate) failed: u64,
     pub(crate) rejected: u64,
     pub(crate) retries: u64,
+    pub(crate) cached: u64,
 }
 
 /// Transitions of one breaker.

@@ -36,8 +36,10 @@ pub struct BreakerSummary {
     pub failed: u64,
     /// Calls that ended refused by the open breaker.
     pub rejected: u64,
-    /// Attempts beyond the first, over all calls.
+    /// Attempts beyond the first that reached the service, over all calls.
     pub retries: u64,
+    /// Failed or rejected calls that the fallback answered from the cache (the LLM's).
+    pub cached: u64,
     /// State transitions of the breaker.
     pub transitions: u64,
     /// Times the breaker opened.
@@ -85,6 +87,7 @@ impl Summary {
                     failed: calls.failed,
                     rejected: calls.rejected,
                     retries: calls.retries,
+                    cached: calls.cached,
                     transitions: transitions.transitions,
                     opened: transitions.opened,
                     recovered: transitions.recovered,
@@ -113,7 +116,7 @@ impl Summary {
     /// The table of figures, one line per breaker, under a header line.
     pub(crate) fn table(&self) -> String {
         let mut out = format!(
-            "{:<10} {:<11} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>9}\n",
+            "{:<10} {:<11} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>7} {:>9}\n",
             "breaker",
             "state",
             "calls",
@@ -121,12 +124,13 @@ impl Summary {
             "failed",
             "rejected",
             "retries",
+            "cached",
             "opened",
             "recovered"
         );
         for b in &self.breakers {
             out.push_str(&format!(
-                "{:<10} {:<11} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>9}\n",
+                "{:<10} {:<11} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7} {:>7} {:>9}\n",
                 b.name,
                 b.state,
                 b.calls,
@@ -134,6 +138,7 @@ impl Summary {
                 b.failed,
                 b.rejected,
                 b.retries,
+                b.cached,
                 b.opened,
                 b.recovered
             ));

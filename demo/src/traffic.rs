@@ -8,11 +8,10 @@ use staunch::Clock;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-use crate::breakers::Guards;
-use crate::clients::{database, llm, mcp};
+use crate::calls::{self, AnswerCache};
 use crate::script::Service;
 use crate::services::Services;
-use crate::stats::Stats;
+use crate::stats::{Call, Stats};
 
 /// Calls in flight per service at most; beyond it a tick is skipped.
 const MAX_IN_FLIGHT: usize = 32;
@@ -36,24 +35,22 @@ impl Drop for Traffic {
 struct Context {
     http: reqwest::Client,
     clock: Clock,
-    guards: Guards,
+    cache: Arc<AnswerCache>,
     stats: Arc<Stats>,
     services: Arc<Services>,
 }
 
-/// Starts calling each service `rate` times a second.
+/// Starts calling each service `rate` times a second, through the preset policies.
 pub(crate) fn start(
     services: Arc<Services>,
-    guards: Guards,
     stats: Arc<Stats>,
     clock: Clock,
     rate: u32,
 ) -> Traffic {
-    let http = reqwest::Client::new();
     let context = Context {
-        http,
+        http: reqwest::Client::new(),
         clock,
-        guards,
+        cache: Arc::default(),
         stats,
         services,
     };
@@ -73,38 +70,23 @@ async fn drive(context: Context, service: Service, interval: Duration) {
         };
         let context = context.clone();
         tokio::spawn(async move {
-            let (outcome, attempts) = one_call(&context, service, n).await;
-            context.stats.calls(service).record(outcome, attempts);
+            let call = one_call(&context, service, n).await;
+            context.stats.calls(service).record(call);
             drop(permit);
         });
     }
 }
 
-async fn one_call(context: &Context, service: Service, n: u64) -> (crate::stats::Outcome, u32) {
+async fn one_call(context: &Context, service: Service, n: u64) -> Call {
     let Context {
         http,
-        clock,
-        guards,
+        cache,
         services,
         ..
     } = context;
     match service {
-        Service::Llm => {
-            let prompt = format!("summarize ticket #{n}");
-            let llm = services.llm;
-            let call = || llm::complete(http, clock, llm, &prompt);
-            guards.llm.call(call).await
-        }
-        Service::Mcp => {
-            let mcp = services.mcp;
-            let call = || mcp::call_tool(http, clock, mcp, n, "search_docs");
-            guards.mcp.call(call).await
-        }
-        Service::Database => {
-            let sql = format!("SELECT * FROM orders WHERE id = {n}");
-            let db = services.database;
-            let call = || database::query(clock, db, &sql);
-            guards.database.call(call).await
-        }
+        Service::Llm => calls::llm(http, services.llm, cache, n).await,
+        Service::Mcp => calls::mcp(http, services.mcp, n).await,
+        Service::Database => calls::database(services.database, n).await,
     }
 }

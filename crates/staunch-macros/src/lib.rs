@@ -56,7 +56,10 @@
 //! (the environment, and `.env` with the feature `dotenv`), read once per function, on its
 //! first call; given arguments win. A given `wait_min` above the settings' `wait_max`
 //! raises that cap to it (and the other way round). Settings that don't parse are
-//! reported once as a `tracing` warning and replaced by the defaults.
+//! reported once as a `tracing` warning and replaced by the defaults. Given a preset's
+//! breaker (`#[resilient(LLM_CIRCUIT_BREAKER)]`), `#[resilient]` reads that preset's
+//! settings instead (`LLM_…`, then the plain variables, then its defaults) and takes its
+//! jitter, attempt timeout and retry budget.
 //!
 //! # What the function returns
 //!
@@ -64,7 +67,9 @@
 //!
 //! - a success is returned as it is;
 //! - an error that the classifier does not retry, or the last error once the attempts
-//!   run out, is returned as it is (no wrapper);
+//!   run out, is returned as it is (no wrapper); so is the last error when
+//!   `#[resilient]` stops early: its retry budget is spent, or the circuit it opened
+//!   probes again later than the retry would wait;
 //! - an attempt rejected by an open circuit returns `E::from(CircuitOpen)`. So the
 //!   breaker attributes need `E: From<staunch::CircuitOpen>`; the compiler says so at the
 //!   return type when it's missing. `anyhow::Error` and
@@ -111,13 +116,18 @@
 //!   the attempt, not the function; a dead `return` of the declared type comes first, so
 //!   the body type-checks exactly as before (coercions, `?` conversions).
 //! - `before` asks the breaker for a permit (nothing for retries); `after` reports the
-//!   outcome through the permit, asks the retry's state machine for the next delay and
-//!   sleeps on the clock. Everything called lives in `staunch::__private`, which is not a
-//!   public API.
-//! - `#[resilient]` puts the retry outside and the breaker inside: every attempt takes a
-//!   permit. An attempt refused by an open circuit returns the open circuit at once, and
-//!   a failure that opens the circuit ends the retry with that failure rather than
-//!   sleeping towards a refusal.
+//!   outcome through the permit, asks the retry's state machine (for `#[resilient]`, the
+//!   combined policy's engine) for the next delay and sleeps on the clock. Everything
+//!   called lives in `staunch::__private`, which is not a public API.
+//! - `#[resilient]` runs on the engine of `staunch::Policy`, in its order: retry budget
+//!   and retry outside, breaker inside, so every attempt takes a permit and is counted
+//!   (with a preset's breaker, the preset's attempt timeout and budget apply too). An
+//!   attempt refused by an open circuit returns the open circuit at once. After a
+//!   failure that leaves the circuit open, the retry looks at the probe: if it comes
+//!   within the retry's patience (`wait_max` × the retries left, what the backoff could
+//!   have waited anyway), it waits exactly until then and the next attempt is the probe;
+//!   if it comes later, the call ends with that failure rather than sleeping towards a
+//!   refusal.
 //!
 //! Because the body runs several times, it must not move out of the arguments (clone
 //! them instead), and a `&mut self` method can't return a borrow of `self` (the borrow
@@ -307,10 +317,14 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Retry outside, circuit breaker inside: the seed's `@resilient`.
 ///
 /// Takes the arguments of [`#[retry_on_exception]`](macro@retry_on_exception) and of
-/// [`#[circuit_breaker]`](macro@circuit_breaker) (plus `jitter` and `seed`). Every
-/// attempt goes through the breaker and is counted by it. An attempt refused by an open
-/// circuit returns `E::from(CircuitOpen)` at once; a failure that opens the circuit ends
-/// the retry with that failure instead of sleeping towards a refusal.
+/// [`#[circuit_breaker]`](macro@circuit_breaker) (plus `jitter` and `seed`), and runs
+/// on the engine of the combined `staunch::Policy`: retry budget and retry outside,
+/// breaker inside. Every attempt goes through the breaker and is counted by it. An
+/// attempt refused by an open circuit returns `E::from(CircuitOpen)` at once. When a
+/// failure leaves the circuit open, the retry waits for the probe if it comes within the
+/// retry's patience (`wait_max` × the retries left), so that the next attempt is the
+/// probe; if the probe is further away, the call ends with that failure instead of
+/// sleeping towards a refusal, as below (60 s open, at most 2 × 10 s of waits).
 ///
 /// ```
 /// use std::time::Duration;
@@ -337,6 +351,32 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!(query(&fake.clock()).await, Err(DbError::Open));
 /// assert_eq!(Registry::global().get("orders-db").unwrap().state(), CircuitState::Open);
 /// # }
+/// ```
+///
+/// With a probe in reach, the failure that opens the circuit is followed by the probe:
+///
+/// ```
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use std::time::Duration;
+/// use staunch::test_util::FakeClock;
+/// use staunch::{resilient, CircuitOpen, Clock};
+///
+/// # #[derive(Debug, PartialEq)] enum DbError { Timeout, Open }
+/// # impl From<CircuitOpen> for DbError { fn from(_: CircuitOpen) -> Self { DbError::Open } }
+/// static ATTEMPTS: AtomicU32 = AtomicU32::new(0);
+///
+/// // One failure opens the circuit for 5 s; the retries could wait 2 × 10 s anyway.
+/// #[resilient(max_attempts = 3, failure_threshold = 1, recovery_timeout = 5, name = "replica", clock = clock.clone())]
+/// fn read(clock: &Clock) -> Result<u64, DbError> {
+///     match ATTEMPTS.fetch_add(1, Ordering::Relaxed) {
+///         0 => Err(DbError::Timeout),
+///         _ => Ok(7),
+///     }
+/// }
+///
+/// let fake = FakeClock::new();
+/// assert_eq!(read(&fake.clock()), Ok(7)); // the second attempt was the probe
+/// assert_eq!(fake.sleeps(), [Duration::from_secs(5)]);
 /// ```
 #[proc_macro_attribute]
 pub fn resilient(args: TokenStream, item: TokenStream) -> TokenStream {

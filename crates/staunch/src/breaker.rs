@@ -64,6 +64,7 @@ mod handle;
 mod metrics;
 mod open_period;
 mod permit;
+mod record;
 mod snapshot;
 mod state;
 mod transition;

@@ -68,8 +68,13 @@
 //! environment are invalid, the preset does not panic: it logs a `tracing` warning
 //! (target `staunch`) naming the variable, and uses the defaults above. To fail instead,
 //! call [`try_llm`], [`try_mcp`] or [`try_database`] at start-up.
+//!
+//! To set them in code instead (shorter timeouts for a demo or a staging run), adjust
+//! [`Preset::settings`] and [`Preset::install`] them at start-up, before anything uses the
+//! preset: the statics, [`Policy::llm`] and its siblings, and the registry then all hold
+//! the breaker and policy of those settings.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use crate::{CircuitBreaker, ConfigError, Policy, RetryBudget};
 
@@ -128,9 +133,10 @@ static LLM_BUDGET: LazyLock<RetryBudget> = LazyLock::new(RetryBudget::default);
 static MCP_BUDGET: LazyLock<RetryBudget> = LazyLock::new(RetryBudget::default);
 static DATABASE_BUDGET: LazyLock<RetryBudget> = LazyLock::new(RetryBudget::default);
 
-static LLM_POLICY: LazyLock<Policy> = LazyLock::new(|| LLM.make_policy());
-static MCP_POLICY: LazyLock<Policy> = LazyLock::new(|| MCP.make_policy());
-static DATABASE_POLICY: LazyLock<Policy> = LazyLock::new(|| DATABASE.make_policy());
+// Set by `Preset::install`, else on first use from the environment.
+static LLM_POLICY: OnceLock<Policy> = OnceLock::new();
+static MCP_POLICY: OnceLock<Policy> = OnceLock::new();
+static DATABASE_POLICY: OnceLock<Policy> = OnceLock::new();
 
 /// The settings of the LLM preset from the environment, or the error naming the bad
 /// variable; on success, the process-wide [`LLM_CIRCUIT_BREAKER`].
@@ -174,7 +180,7 @@ impl Policy {
     /// assert_eq!(policy.attempt_timeout(), Some(Duration::from_secs(120)));
     /// ```
     pub fn llm() -> &'static Policy {
-        &LLM_POLICY
+        LLM.policy()
     }
 
     /// The MCP preset policy: [`MCP_CIRCUIT_BREAKER`], a 30 s attempt timeout, 2 attempts.
@@ -184,7 +190,7 @@ impl Policy {
     /// assert_eq!(staunch::Policy::mcp().attempt_timeout(), Some(Duration::from_secs(30)));
     /// ```
     pub fn mcp() -> &'static Policy {
-        &MCP_POLICY
+        MCP.policy()
     }
 
     /// The database preset policy: [`DATABASE_CIRCUIT_BREAKER`], a 5 s attempt timeout,
@@ -194,7 +200,7 @@ impl Policy {
     /// assert_eq!(staunch::Policy::database().retry().max_attempts(), 3);
     /// ```
     pub fn database() -> &'static Policy {
-        &DATABASE_POLICY
+        DATABASE.policy()
     }
 }
 
@@ -214,7 +220,7 @@ fn process_budget(preset: &Preset) -> &'static RetryBudget {
     }
 }
 
-fn process_policy(preset: &Preset) -> &'static Policy {
+fn process_policy(preset: &Preset) -> &'static OnceLock<Policy> {
     match preset.name() {
         "llm" => &LLM_POLICY,
         "mcp" => &MCP_POLICY,

@@ -122,11 +122,10 @@ impl Registry {
     pub fn insert(&self, breaker: CircuitBreaker) -> Option<CircuitBreaker> {
         let mut state = self.write();
         attach(&breaker, &state.listeners);
-        let replaced = state.breakers.insert(breaker.name().to_owned(), breaker);
-        if let Some(old) = replaced
-            .as_ref()
-            .filter(|old| !old.ptr_eq(&state.breakers[old.name()]))
-        {
+        let replaced = state
+            .breakers
+            .insert(breaker.name().to_owned(), breaker.clone());
+        if let Some(old) = replaced.as_ref().filter(|old| !old.ptr_eq(&breaker)) {
             detach(old, &state.listeners);
         }
         replaced

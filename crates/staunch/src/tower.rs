@@ -57,3 +57,10 @@ mod retry;
 pub use breaker::{CircuitBreakerFuture, CircuitBreakerLayer, CircuitBreakerService};
 pub use policy::{PolicyFuture, PolicyLayer, PolicyService};
 pub use retry::{RetryFuture, RetryLayer, RetryService};
+
+/// The inner service for one request of a retrying service: the clone that was polled
+/// ready takes it, and a fresh clone waits for readiness in its place.
+fn take_ready<S: Clone>(inner: &mut S) -> S {
+    let fresh = inner.clone();
+    std::mem::replace(inner, fresh)
+}

@@ -140,3 +140,32 @@ fn no_transition_is_lost() {
         );
     });
 }
+
+/// Two threads record into a two-call count window at once: whatever the interleaving,
+/// the counters end consistent with two outcomes, and transient counts never trip the
+/// circuit (only two failures out of two would).
+#[test]
+fn count_window_counters_stay_consistent() {
+    model(|| {
+        let breaker = CircuitBreaker::builder("m")
+            .count_window(2)
+            .failure_rate_threshold(1.0)
+            .clock(FakeClock::new().clock())
+            .build()
+            .unwrap();
+        let a = breaker.try_acquire_owned().unwrap();
+        let b1 = breaker.try_acquire_owned().unwrap();
+        let b2 = breaker.try_acquire_owned().unwrap();
+        let t1 = thread::spawn(move || a.failure());
+        let t2 = thread::spawn(move || {
+            b1.success();
+            b2.success();
+        });
+        t1.join().unwrap();
+        t2.join().unwrap();
+        let snap = breaker.snapshot();
+        assert_eq!(snap.calls_in_window, 2);
+        assert!(snap.failure_count <= 1);
+        assert_eq!(snap.state, CircuitState::Closed);
+    });
+}

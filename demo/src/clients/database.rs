@@ -1,39 +1,31 @@
 //! The client of the line-protocol database.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use staunch::Clock;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use super::{with_timeout, CallError};
-
-/// How long one query (connection included) may take before the client gives up.
-pub(crate) const TIMEOUT: Duration = Duration::from_millis(300);
+use super::CallError;
 
 /// Runs `query` on a fresh connection and returns the row it answered.
-pub(crate) async fn query(clock: &Clock, addr: SocketAddr, query: &str) -> Result<u64, CallError> {
-    with_timeout(clock, TIMEOUT, async {
-        let stream = TcpStream::connect(addr)
-            .await
-            .map_err(|_| CallError::Connection)?;
-        let (read, mut write) = stream.into_split();
-        let line = format!("QUERY {query}\n");
-        write
-            .write_all(line.as_bytes())
-            .await
-            .map_err(|_| CallError::Connection)?;
-        let mut reply = String::new();
-        BufReader::new(read)
-            .read_line(&mut reply)
-            .await
-            .map_err(|_| CallError::Connection)?;
-        reply
-            .trim_end()
-            .strip_prefix("ROW ")
-            .and_then(|n| n.parse().ok())
-            .ok_or(CallError::Protocol)
-    })
-    .await
+pub(crate) async fn query(addr: SocketAddr, query: &str) -> Result<u64, CallError> {
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|_| CallError::Connection)?;
+    let (read, mut write) = stream.into_split();
+    let line = format!("QUERY {query}\n");
+    write
+        .write_all(line.as_bytes())
+        .await
+        .map_err(|_| CallError::Connection)?;
+    let mut reply = String::new();
+    BufReader::new(read)
+        .read_line(&mut reply)
+        .await
+        .map_err(|_| CallError::Connection)?;
+    reply
+        .trim_end()
+        .strip_prefix("ROW ")
+        .and_then(|n| n.parse().ok())
+        .ok_or(CallError::Protocol)
 }

@@ -2,7 +2,8 @@
 //! server answers `ROW <n>\n`.
 //!
 //! Healthy, it answers within 2 to 15 ms. During its outage it reads the query and never
-//! answers (it holds the connection for 30 s), so the client's query times out.
+//! answers (it holds the connection for 30 s), so the query runs into the policy's
+//! attempt timeout.
 
 use std::io;
 use std::net::SocketAddr;

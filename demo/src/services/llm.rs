@@ -1,8 +1,8 @@
 //! An LLM-style chat-completion API: `POST /v1/chat/completions`.
 //!
 //! Healthy, it answers in 20 to 120 ms, now and then slowly (600 ms) or with a `429` and a
-//! `Retry-After`. During its outage it answers mostly `500` in bursts, some `429`, and some
-//! answers so slow that the client gives up.
+//! `Retry-After`. During its outage it answers mostly `500` in bursts, some `429`, and
+//! some answers so slow that the policy's attempt timeout cuts them.
 
 use std::io;
 use std::net::SocketAddr;

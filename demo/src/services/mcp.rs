@@ -1,7 +1,8 @@
 //! An MCP-style JSON-RPC 2.0 endpoint over HTTP: `POST /mcp`, method `tools/call`.
 //!
 //! Healthy, it answers within 10 to 60 ms, with the odd JSON-RPC internal error. During its
-//! outage it accepts the request and hangs (for 30 s, far past any client's patience).
+//! outage it accepts the request and hangs (for 30 s, far past the policy's attempt
+//! timeout).
 
 use std::io;
 use std::net::SocketAddr;

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
+use staunch::presets::{DATABASE_CIRCUIT_BREAKER, LLM_CIRCUIT_BREAKER, MCP_CIRCUIT_BREAKER};
+use staunch::{Policy, Registry};
 use staunch_demo::{Demo, Options};
 
 use crate::chromium::{Browser, BROWSER_TIMEOUT};
@@ -23,6 +25,7 @@ async fn every_breaker_opens_and_recovers_and_the_page_shows_it() {
     // The browser starts first, so that its start-up time is not taken from the run.
     let browser = Browser::start("demo-page").await;
     let demo = Demo::start(Options::parse_from(args)).await.unwrap();
+    the_demo_runs_on_the_presets();
     let url = demo.dashboard_url();
     let metrics = tokio::spawn(scrape_after_traffic(url.clone()));
     let browser = tokio::spawn(async move {
@@ -34,6 +37,10 @@ async fn every_breaker_opens_and_recovers_and_the_page_shows_it() {
     let summary = demo.run(std::future::pending()).await;
     println!("{summary}");
     assert!(summary.every_breaker_recovered(), "{summary}");
+    assert!(
+        summary.breakers[0].cached > 0,
+        "no cached llm answer:\n{summary}"
+    );
     for breaker in &summary.breakers {
         assert!(breaker.succeeded > 0, "{summary}");
         assert!(breaker.retries > 0, "{summary}");
@@ -55,6 +62,28 @@ async fn every_breaker_opens_and_recovers_and_the_page_shows_it() {
             metrics.matches(&declared).count(),
             1,
             "{family} in:\n{metrics}"
+        );
+    }
+}
+
+/// The statics, the preset policies and the dashboard's registry hold the same breakers,
+/// with the demo's short timeouts.
+fn the_demo_runs_on_the_presets() {
+    for (name, policy, breaker) in [
+        ("llm", Policy::llm(), &*LLM_CIRCUIT_BREAKER),
+        ("mcp", Policy::mcp(), &*MCP_CIRCUIT_BREAKER),
+        ("database", Policy::database(), &*DATABASE_CIRCUIT_BREAKER),
+    ] {
+        assert!(policy.breaker().ptr_eq(breaker), "{name}");
+        assert!(
+            Registry::global().get(name).unwrap().ptr_eq(breaker),
+            "{name}"
+        );
+        assert!(policy.budget().is_some(), "{name}");
+        let timeout = policy.attempt_timeout().unwrap();
+        assert!(
+            timeout <= std::time::Duration::from_secs(1),
+            "{name}: {timeout:?}"
         );
     }
 }

@@ -54,21 +54,73 @@ use super::CircuitBreaker;
 /// ```
 pub trait Authority: Send + Sync + fmt::Debug + 'static {
     /// Called once when the breaker is built, with the handle that steers it.
+    ///
+    /// ```
+    /// # use std::sync::atomic::{AtomicUsize, Ordering};
+    /// # use std::sync::Arc;
+    /// # use staunch::{breaker::{Authority, AuthorityHandle, Outcome}, test_util::FakeClock, CircuitBreaker, Transition};
+    /// #[derive(Debug, Default)] struct Count(AtomicUsize);
+    /// impl Authority for Count { fn attach(&self, _: AuthorityHandle) { self.0.fetch_add(1, Ordering::Relaxed); } }
+    /// let count = Arc::new(Count::default());
+    /// CircuitBreaker::builder("db").authority(count.clone()).build()?;
+    /// assert_eq!(count.0.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     fn attach(&self, handle: AuthorityHandle) {
         let _ = handle;
     }
 
     /// A permit reported its outcome (or was dropped without one).
+    ///
+    /// ```
+    /// # use std::sync::atomic::{AtomicUsize, Ordering};
+    /// # use std::sync::Arc;
+    /// # use staunch::{breaker::{Authority, AuthorityHandle, Outcome}, test_util::FakeClock, CircuitBreaker, Transition};
+    /// #[derive(Debug, Default)] struct Count(AtomicUsize);
+    /// impl Authority for Count { fn on_outcome(&self, _: Outcome) { self.0.fetch_add(1, Ordering::Relaxed); } }
+    /// let count = Arc::new(Count::default());
+    /// let b = CircuitBreaker::builder("db").authority(count.clone()).clock(FakeClock::new().clock()).build()?;
+    /// drop(b.try_acquire());
+    /// assert_eq!(count.0.load(Ordering::Relaxed), 1); // abandoned
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     fn on_outcome(&self, outcome: Outcome) {
         let _ = outcome;
     }
 
     /// The breaker changed state (by itself, by hand or through the handle).
+    ///
+    /// ```
+    /// # use std::sync::atomic::{AtomicUsize, Ordering};
+    /// # use std::sync::Arc;
+    /// # use staunch::{breaker::{Authority, AuthorityHandle, Outcome}, test_util::FakeClock, CircuitBreaker, Transition};
+    /// #[derive(Debug, Default)] struct Count(AtomicUsize);
+    /// impl Authority for Count { fn on_transition(&self, _: &Transition) { self.0.fetch_add(1, Ordering::Relaxed); } }
+    /// let count = Arc::new(Count::default());
+    /// let b = CircuitBreaker::builder("db").authority(count.clone()).clock(FakeClock::new().clock()).build()?;
+    /// b.force_open();
+    /// assert_eq!(count.0.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     fn on_transition(&self, transition: &Transition) {
         let _ = transition;
     }
 
     /// The breaker rejected a call; `retry_in` is the rest of the open period, if known.
+    ///
+    /// ```
+    /// # use std::sync::atomic::{AtomicUsize, Ordering};
+    /// # use std::sync::Arc;
+    /// # use staunch::{breaker::{Authority, AuthorityHandle, Outcome}, test_util::FakeClock, CircuitBreaker, Transition};
+    /// #[derive(Debug, Default)] struct Count(AtomicUsize);
+    /// impl Authority for Count { fn on_rejected(&self, _: Option<std::time::Duration>) { self.0.fetch_add(1, Ordering::Relaxed); } }
+    /// let count = Arc::new(Count::default());
+    /// let b = CircuitBreaker::builder("db").authority(count.clone()).clock(FakeClock::new().clock()).build()?;
+    /// b.force_open();
+    /// let _ = b.try_acquire();
+    /// assert_eq!(count.0.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     fn on_rejected(&self, retry_in: Option<Duration>) {
         let _ = retry_in;
     }
@@ -173,17 +225,57 @@ impl AuthorityHandle {
     }
 
     /// The breaker, while it exists.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use staunch::{breaker::{Authority, AuthorityHandle}, test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// # #[derive(Debug, Default)] struct Keep(Mutex<Option<AuthorityHandle>>);
+    /// # impl Authority for Keep { fn attach(&self, h: AuthorityHandle) { *self.0.lock().unwrap() = Some(h); } }
+    /// # let keep = Arc::new(Keep::default());
+    /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).authority(keep.clone()).build()?;
+    /// # let handle = keep.0.lock().unwrap().clone().unwrap();
+    /// assert!(handle.breaker().unwrap().ptr_eq(&breaker));
+    /// drop(breaker);
+    /// assert!(handle.breaker().is_none());
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     pub fn breaker(&self) -> Option<CircuitBreaker> {
         self.inner.upgrade().map(CircuitBreaker::from_inner)
     }
 
     /// The breaker's state, or `None` when it no longer exists.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use staunch::{breaker::{Authority, AuthorityHandle}, test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// # #[derive(Debug, Default)] struct Keep(Mutex<Option<AuthorityHandle>>);
+    /// # impl Authority for Keep { fn attach(&self, h: AuthorityHandle) { *self.0.lock().unwrap() = Some(h); } }
+    /// # let keep = Arc::new(Keep::default());
+    /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).authority(keep.clone()).build()?;
+    /// # let handle = keep.0.lock().unwrap().clone().unwrap();
+    /// assert_eq!(handle.state(), Some(CircuitState::Closed));
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     pub fn state(&self) -> Option<CircuitState> {
         Some(self.inner.upgrade()?.load().state())
     }
 
     /// Moves the breaker to `state`. For OPEN, `open_for` sets the open period (default:
     /// the breaker's own). Returns whether anything changed.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use staunch::{breaker::{Authority, AuthorityHandle}, test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// # #[derive(Debug, Default)] struct Keep(Mutex<Option<AuthorityHandle>>);
+    /// # impl Authority for Keep { fn attach(&self, h: AuthorityHandle) { *self.0.lock().unwrap() = Some(h); } }
+    /// # let keep = Arc::new(Keep::default());
+    /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).authority(keep.clone()).build()?;
+    /// # let handle = keep.0.lock().unwrap().clone().unwrap();
+    /// assert!(handle.force_state(CircuitState::Disabled, None));
+    /// assert!(!handle.force_state(CircuitState::Disabled, None), "no change");
+    /// assert_eq!(breaker.state(), CircuitState::Disabled);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     pub fn force_state(&self, state: CircuitState, open_for: Option<Duration>) -> bool {
         let Some(inner) = self.inner.upgrade() else {
             return false;
@@ -193,9 +285,24 @@ impl AuthorityHandle {
     }
 
     /// Applies a transition decided elsewhere, tagged with the deciding side's
-    /// `generation`; transitions no newer than one already applied are ignored. For OPEN,
+    /// `generation` (counting from 1); transitions no newer than one already applied are
+    /// ignored. For OPEN,
     /// `open_until` is the end of the open period on this breaker's clock. Returns whether
     /// the transition was applied.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use staunch::{breaker::{Authority, AuthorityHandle}, test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// # #[derive(Debug, Default)] struct Keep(Mutex<Option<AuthorityHandle>>);
+    /// # impl Authority for Keep { fn attach(&self, h: AuthorityHandle) { *self.0.lock().unwrap() = Some(h); } }
+    /// # let keep = Arc::new(Keep::default());
+    /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).authority(keep.clone()).build()?;
+    /// # let handle = keep.0.lock().unwrap().clone().unwrap();
+    /// assert!(handle.apply_remote_transition(1, CircuitState::ForcedOpen, None));
+    /// assert!(!handle.apply_remote_transition(1, CircuitState::Closed, None), "not newer");
+    /// assert_eq!(breaker.state(), CircuitState::ForcedOpen);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
     pub fn apply_remote_transition(
         &self,
         generation: u64,

@@ -1,4 +1,5 @@
-//! The shared core of a breaker: the state word and its hot paths (admit, record).
+//! The shared core of a breaker: the state word and admission (recording is in
+//! `record.rs`, the effects of a transition in `transition.rs`).
 //!
 //! The hot path of the default breaker (consecutive counting) is: `try_acquire` loads the
 //! word and compares its state; a success loads the word again and compares it with the
@@ -11,13 +12,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::authority::{Authority, OutcomeKind};
+use super::authority::Authority;
 use super::error::CircuitOpen;
 use super::event::{Event, History, Listeners};
 use super::open_period::OpenPeriod;
 use super::state::CircuitState;
 use super::window::{Thresholds, Window};
-use super::word::{self, Admit, Kind, Rules, Word};
+use super::word::{self, Admit, Rules, Word};
 use crate::clock::Clock;
 use crate::sync::{AtomicU64, Ordering};
 
@@ -30,6 +31,8 @@ pub(crate) struct Config {
     pub(crate) slow_threshold: Option<Duration>,
     /// `slow_threshold.is_some()`, as one byte for the admission path.
     pub(crate) slow_detection: bool,
+    /// How long HALF_OPEN may wait for its probes before reopening.
+    pub(crate) half_open_timeout: Option<Duration>,
     pub(crate) open: OpenPeriod,
     /// True when a success needs more than the word compare: a window, slow-call
     /// detection, an authority or metrics.
@@ -44,7 +47,7 @@ pub(crate) struct Ticket {
     /// Generation, with [`PROBE`] set for half-open probes.
     tag: u32,
     /// Start time in ns on the breaker's clock; 0 without slow-call detection.
-    start: u64,
+    pub(crate) start: u64,
 }
 
 const PROBE: u32 = 1 << 31;
@@ -69,7 +72,7 @@ impl Ticket {
     }
 }
 
-fn nanos(d: Duration) -> u64 {
+pub(crate) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
@@ -79,7 +82,8 @@ pub(crate) struct Inner {
     pub(crate) word: AtomicU64,
     /// The current open period's end: `generation << 43 | end in ms (rounded up)`.
     /// Published by the opening thread right after its CAS; until then readers see an
-    /// older generation and keep the circuit shut.
+    /// older generation and keep the circuit shut. In HALF_OPEN with a half-open timeout,
+    /// the end of that timeout.
     pub(crate) deadline: AtomicU64,
     /// Rejected calls. Relaxed: a statistic.
     pub(crate) rejected: AtomicU64,
@@ -88,6 +92,8 @@ pub(crate) struct Inner {
     /// Latest end of a honoured delay hint, in ms. Relaxed: `fetch_max` is its own order.
     pub(crate) hint_until: AtomicU64,
     pub(crate) name: Arc<str>,
+    /// The name as rejections carry it.
+    pub(crate) open_name: super::error::BreakerName,
     pub(crate) clock: Clock,
     pub(crate) config: Config,
     pub(crate) window: Option<Window>,
@@ -164,9 +170,32 @@ impl Inner {
                     }
                     Err(seen) => w = seen,
                 },
+                Admit::Reject if self.half_open_expired(w, now) => {
+                    // The probes have hung past the half-open timeout: reopen, which
+                    // fences them off by generation, and reject this call.
+                    let next = w.reopened();
+                    match self.install(w, next) {
+                        Ok(()) => {
+                            self.transitioned(w, next, now, None);
+                            w = next;
+                        }
+                        Err(seen) => w = seen,
+                    }
+                }
                 Admit::Reject => return Err(self.reject(retry_after)),
             }
         }
+    }
+
+    /// Whether `w` is HALF_OPEN past its half-open timeout (never without one).
+    fn half_open_expired(&self, w: Word, now: Duration) -> bool {
+        if w.state() != CircuitState::HalfOpen || self.config.half_open_timeout.is_none() {
+            return false;
+        }
+        // Acquire: pairs with the release store made on entering HALF_OPEN.
+        let d = self.deadline.load(Ordering::Acquire);
+        (d >> DEADLINE_SHIFT) as u32 == w.generation()
+            && now >= Duration::from_millis(d & DEADLINE_MS_MASK)
     }
 
     /// For an OPEN word: whether its period has passed, and how long remains.
@@ -200,129 +229,7 @@ impl Inner {
             };
             self.listeners.emit(&self.name, &event);
         }
-        CircuitOpen::new(Arc::clone(&self.name), retry_after)
-    }
-
-    /// Records a success. The fast path: a plain breaker whose word is the clean closed
-    /// word of the permit's generation has nothing to do.
-    #[inline]
-    pub(crate) fn succeed(&self, ticket: Ticket) {
-        // Relaxed: if the word is the clean closed word of our generation there is
-        // nothing to do and nothing to synchronise with. (A probe's tag has the top bit
-        // set, so it never matches.)
-        if !self.config.observed
-            && self.word.load(Ordering::Relaxed) == Word::clean_closed(ticket.generation()).0
-            && !ticket.probe()
-        {
-            return;
-        }
-        self.succeed_slow(ticket);
-    }
-
-    /// Records a success that needs more than the word compare; slow when slow-call
-    /// detection is on and it took too long.
-    #[inline(never)]
-    fn succeed_slow(&self, ticket: Ticket) {
-        let kind = match self.config.slow_threshold {
-            Some(limit) if nanos(self.clock.now()).saturating_sub(ticket.start) >= nanos(limit) => {
-                Kind::Slow
-            }
-            _ => Kind::Success,
-        };
-        self.finish(ticket, kind, None);
-    }
-
-    /// Records a counted failure, with the error's delay hint.
-    #[inline(never)]
-    pub(crate) fn fail(&self, ticket: Ticket, hint: Option<Duration>) {
-        self.finish(ticket, Kind::Failure, hint);
-    }
-
-    /// Releases a permit without counting it (ignored error, dropped permit). Nothing to
-    /// do for an ordinary permit of an unobserved breaker.
-    #[inline]
-    pub(crate) fn release(&self, ticket: Ticket, abandoned: bool) {
-        if self.config.observed || ticket.probe() {
-            self.release_slow(ticket, abandoned);
-        }
-    }
-
-    #[inline(never)]
-    fn release_slow(&self, ticket: Ticket, abandoned: bool) {
-        if let Some(authority) = &self.authority {
-            let kind = if abandoned {
-                OutcomeKind::Abandoned
-            } else {
-                OutcomeKind::Ignored
-            };
-            authority.on_outcome(super::authority::Outcome::new(ticket, kind));
-        }
-        #[cfg(feature = "metrics")]
-        if !abandoned {
-            self.metrics.ignored.increment(1);
-        }
-        if ticket.probe() {
-            self.apply(ticket, Kind::Released, false, None);
-        }
-    }
-
-    fn finish(&self, ticket: Ticket, kind: Kind, hint: Option<Duration>) {
-        if let Some(authority) = &self.authority {
-            authority.on_outcome(super::authority::Outcome::new(
-                ticket,
-                OutcomeKind::from(kind),
-            ));
-        }
-        #[cfg(feature = "metrics")]
-        self.metrics.count(kind);
-        let mut now = None;
-        if kind == Kind::Failure {
-            if let Some(hold) = self.config.open.hint(hint) {
-                let at = *now.get_or_insert_with(|| self.clock.now());
-                let ms = u64::try_from(at.saturating_add(hold).as_millis()).unwrap_or(u64::MAX);
-                self.hint_until.fetch_max(ms, Ordering::Relaxed);
-            }
-        }
-        let mut trips = false;
-        if let (Some(window), false) = (&self.window, ticket.probe()) {
-            let w = self.load();
-            if w.generation() != ticket.generation() || !w.state().is_passing() {
-                return;
-            }
-            let counts = window.record(|| *now.get_or_insert_with(|| self.clock.now()), kind);
-            if let Some(counts) = counts {
-                trips = self.config.thresholds.trips(counts);
-                #[cfg(feature = "metrics")]
-                self.metrics.rates(&self.config.thresholds, counts);
-            }
-        }
-        self.apply(ticket, kind, trips, now);
-    }
-
-    fn apply(&self, ticket: Ticket, kind: Kind, trips: bool, now: Option<Duration>) {
-        let mut w = self.load();
-        loop {
-            let Some(next) = word::record(
-                w,
-                ticket.generation(),
-                ticket.probe(),
-                kind,
-                trips,
-                self.config.rules,
-            ) else {
-                return;
-            };
-            match self.install(w, next) {
-                Ok(()) => {
-                    if next.generation() != w.generation() {
-                        let now = now.unwrap_or_else(|| self.clock.now());
-                        self.transitioned(w, next, now, None);
-                    }
-                    return;
-                }
-                Err(seen) => w = seen,
-            }
-        }
+        CircuitOpen::named(self.open_name.clone(), retry_after)
     }
 
     /// Applies a manual or remote move; `open_until` overrides the computed open period.

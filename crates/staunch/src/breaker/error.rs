@@ -26,12 +26,66 @@ use std::time::Duration;
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct CircuitOpen {
-    name: Arc<str>,
-    retry_after: Option<Duration>,
+    name: BreakerName,
+    /// Nanoseconds until the next probe; [`UNKNOWN`] when none is scheduled. (One word
+    /// rather than an `Option<Duration>` keeps the error, and so every call's `Result`,
+    /// small.)
+    retry_after: u64,
+}
+
+const UNKNOWN: u64 = u64::MAX;
+
+/// A breaker's name as a rejection carries it: short names are copied inline, so that
+/// rejecting a call touches no shared reference count; longer ones share the breaker's.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum BreakerName {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Shared(Arc<str>),
+}
+
+const INLINE: usize = 22;
+
+impl BreakerName {
+    pub(crate) fn new(name: &Arc<str>) -> Self {
+        if name.len() > INLINE {
+            return BreakerName::Shared(Arc::clone(name));
+        }
+        let mut bytes = [0; INLINE];
+        bytes[..name.len()].copy_from_slice(name.as_bytes());
+        BreakerName::Inline {
+            len: name.len() as u8,
+            bytes,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // The bytes are a copy of a whole `str`: always valid UTF-8.
+            BreakerName::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            BreakerName::Shared(name) => name,
+        }
+    }
+}
+
+impl fmt::Debug for BreakerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 impl CircuitOpen {
+    /// A rejection by the breaker named `name`.
     pub(crate) fn new(name: Arc<str>, retry_after: Option<Duration>) -> Self {
+        Self::named(BreakerName::new(&name), retry_after)
+    }
+
+    #[inline]
+    pub(crate) fn named(name: BreakerName, retry_after: Option<Duration>) -> Self {
+        let retry_after = retry_after.map_or(UNKNOWN, |d| {
+            u64::try_from(d.as_nanos()).unwrap_or(UNKNOWN - 1)
+        });
         Self { name, retry_after }
     }
 
@@ -45,7 +99,7 @@ impl CircuitOpen {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn name(&self) -> &str {
-        &self.name
+        self.name.as_str()
     }
 
     /// How long until the breaker lets a probe through: the rest of the open period.
@@ -71,23 +125,23 @@ impl CircuitOpen {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        (self.retry_after != UNKNOWN).then(|| Duration::from_nanos(self.retry_after))
     }
 }
 
 impl fmt::Debug for CircuitOpen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CircuitOpen")
-            .field("name", &&*self.name)
-            .field("retry_after", &self.retry_after)
+            .field("name", &self.name())
+            .field("retry_after", &self.retry_after())
             .finish()
     }
 }
 
 impl fmt::Display for CircuitOpen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "circuit `{}` is open", self.name)?;
-        match self.retry_after {
+        write!(f, "circuit `{}` is open", self.name())?;
+        match self.retry_after() {
             None => Ok(()),
             Some(d) if d >= Duration::from_secs(1) => {
                 write!(f, "; next probe in {:.1}s", d.as_secs_f64())

@@ -2,6 +2,7 @@
 //! listeners. (The call wrappers are in `call.rs`.)
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::authority::{Authority, AuthorityHandle};
 use super::builder::CircuitBreakerBuilder;
@@ -37,13 +38,15 @@ impl CircuitBreaker {
         authority: Option<Arc<dyn Authority>>,
     ) -> Self {
         let now = builder.clock.now();
+        let name: Arc<str> = Arc::from(builder.name.as_str());
         let inner = Arc::new(Inner {
             word: AtomicU64::new(Word::INITIAL.0),
             deadline: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             since: AtomicU64::new(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX)),
             hint_until: AtomicU64::new(0),
-            name: Arc::from(builder.name.as_str()),
+            name: Arc::clone(&name),
+            open_name: super::error::BreakerName::new(&name),
             clock: builder.clock.clone(),
             config,
             window,
@@ -87,6 +90,27 @@ impl CircuitBreaker {
     /// ```
     pub fn state(&self) -> CircuitState {
         self.inner.load().state()
+    }
+
+    /// While OPEN, the rest of the open period (zero once it has passed: the next call
+    /// will probe); `None` in every other state. The same as [`Snapshot::retry_in`]
+    /// without building a snapshot: no allocation, no side effect.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use staunch::{test_util::FakeClock, CircuitBreaker};
+    /// let fake = FakeClock::new();
+    /// let breaker = CircuitBreaker::builder("db").failure_threshold(1).clock(fake.clock()).build()?;
+    /// assert_eq!(breaker.retry_in(), None);
+    /// breaker.try_acquire()?.failure();
+    /// fake.advance(Duration::from_secs(45));
+    /// assert_eq!(breaker.retry_in(), Some(Duration::from_secs(15)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retry_in(&self) -> Option<Duration> {
+        let w = self.inner.load();
+        let (_, remaining) = self.inner.open_status(w, self.inner.clock.now());
+        remaining.filter(|_| w.state() == CircuitState::Open)
     }
 
     /// Consecutive counted failures (the seed's `failure_count`), or the failures in the

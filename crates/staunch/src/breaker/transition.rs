@@ -31,6 +31,12 @@ impl Inner {
             if let Some(window) = &self.window {
                 window.reset();
             }
+            if let Some(timeout) = self.config.half_open_timeout {
+                let until = now.saturating_add(timeout);
+                // Release: pairs with the acquire load in `half_open_expired`.
+                self.deadline
+                    .store(pack_deadline(to.generation(), until), Ordering::Release);
+            }
         }
         let nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
         self.since.store(nanos, Ordering::Relaxed);

@@ -143,10 +143,7 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
             Err(open) => return self.refused(run, open),
         };
         run.attempt_started(&layers);
-        let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
-            Ok(outcome) => outcome,
-            Err(panic) => panicked(permit, panic),
-        };
+        let (outcome, permit) = attempt(&mut self.make, permit);
         match outcome {
             Ok(value) => {
                 run.succeeded(&layers, permit, run.ending(&layers));
@@ -155,26 +152,26 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
             Err(error) => self.failed(run, permit, error),
         }
     }
+}
 
+/// The steps of [`BlockingPolicyCall::call`], for a call that returns `Result<T, E>`.
+impl<'p, F, C, FB, T, E> BlockingPolicyCall<'p, F, C, FB>
+where
+    F: FnMut() -> Result<T, E>,
+    C: Classify<E>,
+    FB: Fallback<T, E>,
+    E: fmt::Debug,
+{
     /// The first attempt of a plain policy: nothing to deposit, no clock to read.
     #[inline(always)]
-    fn call_plain<T, E>(mut self) -> Result<T, PolicyError<E>>
-    where
-        F: FnMut() -> Result<T, E>,
-        C: Classify<E>,
-        FB: Fallback<T, E>,
-        E: fmt::Debug,
-    {
+    fn call_plain(mut self) -> Result<T, PolicyError<E>> {
         let policy: &'p Policy = self.policy;
         let breaker = policy.breaker();
         let permit = match breaker.try_acquire() {
             Ok(permit) => permit,
             Err(open) => return self.refused(Run::new(), open),
         };
-        let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
-            Ok(outcome) => outcome,
-            Err(panic) => panicked(permit, panic),
-        };
+        let (outcome, permit) = attempt(&mut self.make, permit);
         match outcome {
             Ok(value) => {
                 permit.success();
@@ -187,52 +184,27 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
 
     #[cold]
     #[inline(never)]
-    fn refused<T, E>(self, mut run: Run, open: CircuitOpen) -> Result<T, PolicyError<E>>
-    where
-        F: FnMut() -> Result<T, E>,
-        C: Classify<E>,
-        FB: Fallback<T, E>,
-        E: fmt::Debug,
-    {
+    fn refused(self, mut run: Run, open: CircuitOpen) -> Result<T, PolicyError<E>> {
         let step = run.rejected(&self.policy.layers(), open);
         self.go_on(run, step, None)
     }
 
     #[cold]
     #[inline(never)]
-    fn failed<T, E>(self, mut run: Run, permit: Permit<'_>, error: E) -> Result<T, PolicyError<E>>
-    where
-        F: FnMut() -> Result<T, E>,
-        C: Classify<E>,
-        FB: Fallback<T, E>,
-        E: fmt::Debug,
-    {
+    fn failed(self, mut run: Run, permit: Permit<'_>, error: E) -> Result<T, PolicyError<E>> {
         let layers = self.policy.layers();
-        let verdict = self.classify.classify(&error);
         let ending = run.ending(&layers);
-        let step = run.failed(
-            &layers,
-            permit,
-            verdict,
-            ending,
-            Some(&error as &dyn fmt::Debug),
-        );
+        let step = run.attempt_failed(&layers, permit, ending, Some(&error), &self.classify);
         self.go_on(run, step, Some(error))
     }
 
     /// The retry loop after the first step.
-    fn go_on<T, E>(
+    fn go_on(
         mut self,
         mut run: Run,
         mut step: Step,
         mut last_error: Option<E>,
-    ) -> Result<T, PolicyError<E>>
-    where
-        F: FnMut() -> Result<T, E>,
-        C: Classify<E>,
-        FB: Fallback<T, E>,
-        E: fmt::Debug,
-    {
+    ) -> Result<T, PolicyError<E>> {
         let policy: &'p Policy = self.policy;
         let layers = policy.layers();
         loop {
@@ -248,10 +220,7 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
                 }
             };
             run.attempt_started(&layers);
-            let outcome = match catch_unwind(AssertUnwindSafe(&mut self.make)) {
-                Ok(outcome) => outcome,
-                Err(panic) => panicked(permit, panic),
-            };
+            let (outcome, permit) = attempt(&mut self.make, permit);
             let ending = run.ending(&layers);
             match outcome {
                 Ok(value) => {
@@ -259,9 +228,8 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
                     return Ok(value);
                 }
                 Err(error) => {
-                    let verdict = self.classify.classify(&error);
-                    let debug = Some(&error as &dyn fmt::Debug);
-                    step = run.failed(&layers, permit, verdict, ending, debug);
+                    step =
+                        run.attempt_failed(&layers, permit, ending, Some(&error), &self.classify);
                     last_error = Some(error);
                 }
             }
@@ -269,10 +237,7 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
     }
 
     #[cold]
-    fn give_up<T, E>(self, error: PolicyError<E>) -> Result<T, PolicyError<E>>
-    where
-        FB: Fallback<T, E>,
-    {
+    fn give_up(self, error: PolicyError<E>) -> Result<T, PolicyError<E>> {
         let kind = error.kind();
         let result = self.fallback.fallback(error);
         if result.is_ok() {
@@ -282,7 +247,16 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
     }
 }
 
-/// A panicking attempt counts as a breaker failure, then unwinds on.
+/// Runs one attempt under `permit`; a panicking attempt counts as a breaker failure,
+/// then unwinds on.
+#[inline(always)]
+fn attempt<'b, R>(make: &mut impl FnMut() -> R, permit: Permit<'b>) -> (R, Permit<'b>) {
+    match catch_unwind(AssertUnwindSafe(make)) {
+        Ok(outcome) => (outcome, permit),
+        Err(panic) => panicked(permit, panic),
+    }
+}
+
 #[cold]
 fn panicked(permit: Permit<'_>, panic: Box<dyn std::any::Any + Send>) -> ! {
     permit.failure();

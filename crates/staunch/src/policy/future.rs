@@ -13,7 +13,7 @@ use super::run::{poll_attempt, Run, Step, Stopped};
 use super::{events, Policy, PolicyError};
 use crate::breaker::Permit;
 use crate::classify::{self, When};
-use crate::{AllTransient, Classify, Sleep, Verdict};
+use crate::{AllTransient, Classify, Sleep};
 
 pin_project! {
     /// An async call under a [`Policy`]; await it. Made by [`Policy::call`].
@@ -240,16 +240,20 @@ where
                             // again polls the finished attempt, which panics.
                             return Poll::Ready(Ok(value));
                         }
-                        Some(Err(error)) => {
-                            let verdict = this.classify.classify(&error);
-                            let debug = Some(&error as &dyn fmt::Debug);
-                            let step = this.run.failed(&layers, permit, verdict, ending, debug);
-                            *this.last = Some(Err(error));
+                        failure => {
+                            let error = failure.and_then(Result::err);
+                            let classify = &*this.classify;
+                            let step = this.run.attempt_failed(
+                                &layers,
+                                permit,
+                                ending,
+                                error.as_ref(),
+                                classify,
+                            );
+                            if let Some(error) = error {
+                                *this.last = Some(Err(error));
+                            }
                             step
-                        }
-                        None => {
-                            let verdict = Verdict::TRANSIENT;
-                            this.run.failed(&layers, permit, verdict, ending, None)
                         }
                     }
                 }

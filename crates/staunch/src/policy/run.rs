@@ -15,7 +15,7 @@ pub(crate) use super::attempt::{poll_attempt, Ending, Layers, Record};
 use super::events;
 use super::PolicyErrorKind;
 use crate::retry::{Decision, RetryState};
-use crate::{CircuitBreaker, CircuitOpen, CircuitState, Sleep, Verdict};
+use crate::{CircuitBreaker, CircuitOpen, CircuitState, Classify, Sleep, Verdict};
 
 /// What the driver does next.
 #[derive(Debug)]
@@ -129,6 +129,26 @@ impl Run {
         match &self.state {
             None => events::success_first_try(l),
             Some(state) => events::success_after_retry(l, state.attempts().saturating_add(1)),
+        }
+    }
+
+    /// Records a failed attempt with [`failed`](Self::failed): its error as `classify`
+    /// judges it, or `None` for an attempt cut by its timer.
+    #[inline]
+    pub(crate) fn attempt_failed<E: fmt::Debug>(
+        &mut self,
+        l: &Layers<'_>,
+        permit: impl Record,
+        ending: Ending,
+        error: Option<&E>,
+        classify: &impl Classify<E>,
+    ) -> Step {
+        match error {
+            Some(error) => {
+                let verdict = classify.classify(error);
+                self.failed(l, permit, verdict, ending, Some(error as &dyn fmt::Debug))
+            }
+            None => self.failed(l, permit, Verdict::TRANSIENT, ending, None),
         }
     }
 
@@ -313,9 +333,7 @@ impl Run {
 /// retry from sleeping into an open circuit.
 fn circuit_after_failure(breaker: &CircuitBreaker) -> Circuit {
     match breaker.state() {
-        CircuitState::Open => {
-            Circuit::OpenFor(breaker.snapshot().retry_in.unwrap_or(Duration::ZERO))
-        }
+        CircuitState::Open => Circuit::OpenFor(breaker.retry_in().unwrap_or(Duration::ZERO)),
         CircuitState::ForcedOpen => Circuit::Shut,
         _ => Circuit::Passing,
     }

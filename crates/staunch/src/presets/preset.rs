@@ -255,13 +255,14 @@ impl Preset {
         Ok(self.breaker().clone())
     }
 
-    /// The process-wide policy of this service ([`Policy::llm`] and its siblings).
+    /// The process-wide policy of this service ([`Policy::llm`] and its siblings): the
+    /// [installed](Self::install) one, else one from the environment.
     ///
     /// ```
     /// assert_eq!(staunch::presets::MCP.policy().retry().max_attempts(), 2);
     /// ```
     pub fn policy(&self) -> &'static Policy {
-        super::process_policy(self)
+        super::process_policy(self).get_or_init(|| self.make_policy())
     }
 
     /// The process-wide retry budget of this service, shared by its policy and by the

@@ -2,9 +2,65 @@
 //! environment, never panicking on bad settings.
 
 use super::preset::Preset;
-use crate::{CircuitBreaker, Policy, Registry, ResilienceSettings};
+use crate::{CircuitBreaker, ConfigError, Policy, Registry, ResilienceSettings};
 
 impl Preset {
+    /// Makes the process-wide breaker and policy of this service from `settings` rather
+    /// than from the environment, and returns that policy.
+    ///
+    /// The breaker is registered in [`Registry::global`] under the service's name, so it
+    /// is the one [`LLM_CIRCUIT_BREAKER`](super::LLM_CIRCUIT_BREAKER) (or its sibling),
+    /// the dashboard and the attributes see; the policy, with the service's
+    /// [budget](Self::budget), is the one [`Policy::llm`] (or its sibling) returns. Call
+    /// it once at start-up, before anything uses the preset: once the breaker or the
+    /// policy exists, or a breaker of that name is registered, it changes nothing and
+    /// returns an error naming the preset. Invalid settings are refused the same way as
+    /// by the builders.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use staunch::presets::{MCP, MCP_CIRCUIT_BREAKER};
+    /// use staunch::{Policy, Registry};
+    ///
+    /// let mut settings = MCP.settings()?;
+    /// settings.circuit_recovery_timeout = Duration::from_secs(2);
+    /// settings.attempt_timeout = Some(Duration::from_millis(500));
+    /// let policy = MCP.install(&settings)?;
+    /// assert!(std::ptr::eq(policy, Policy::mcp()));
+    /// assert!(policy.breaker().ptr_eq(&MCP_CIRCUIT_BREAKER));
+    /// assert!(Registry::global().get("mcp").unwrap().ptr_eq(&MCP_CIRCUIT_BREAKER));
+    /// assert_eq!(policy.attempt_timeout(), Some(Duration::from_millis(500)));
+    ///
+    /// let err = MCP.install(&settings).unwrap_err(); // once only
+    /// assert_eq!(err.to_string(), "invalid preset `mcp`: already in use; install it before its first use");
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn install(&self, settings: &ResilienceSettings) -> Result<&'static Policy, ConfigError> {
+        let in_use = || {
+            ConfigError::new(
+                "preset",
+                self.name(),
+                "already in use; install it before its first use",
+            )
+        };
+        let breaker = self.breaker_builder(settings).build()?;
+        let policy = self
+            .policy_builder(settings, breaker.clone())
+            .budget(self.budget().clone())
+            .build()?;
+        let slot = super::process_policy(self);
+        if slot.get().is_some() {
+            return Err(in_use());
+        }
+        let registered =
+            Registry::global().get_or_insert_with(self.name(), || Ok(breaker.clone()))?;
+        if !registered.ptr_eq(&breaker) {
+            return Err(in_use());
+        }
+        slot.set(policy).map_err(|_| in_use())?;
+        Ok(self.policy())
+    }
+
     /// The settings from `lookup`, or the defaults with a warning when they are invalid.
     pub(crate) fn settings_or_defaults(
         &self,
@@ -86,6 +142,17 @@ mod tests {
         let mut settings = Preset::LLM.defaults();
         settings.circuit_failure_threshold = 50;
         assert!(Preset::LLM.breaker_builder(&settings).build().is_ok());
+    }
+
+    #[test]
+    fn a_preset_in_use_is_not_installed_again() {
+        let breaker = Preset::MCP.policy().breaker().clone();
+        let mut settings = Preset::MCP.defaults();
+        settings.circuit_recovery_timeout = std::time::Duration::from_secs(1);
+        let err = Preset::MCP.install(&settings).unwrap_err();
+        assert_eq!((err.field(), err.value()), ("preset", "mcp"));
+        assert!(Registry::global().get("mcp").unwrap().ptr_eq(&breaker));
+        assert!(Preset::MCP.policy().breaker().ptr_eq(&breaker));
     }
 
     #[test]

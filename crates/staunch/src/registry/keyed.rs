@@ -49,8 +49,10 @@ pub struct KeyedBreakers<K> {
     template: CircuitBreakerBuilder,
     max_keys: usize,
     map: RwLock<HashMap<K, Entry>>,
+    /// A logical clock for recency. Relaxed: only its uniqueness and rough order matter.
     tick: AtomicU64,
     overflow: CircuitBreaker,
+    /// `get`s answered with the overflow breaker. Relaxed: a statistic.
     overflowed: AtomicU64,
 }
 

@@ -11,10 +11,11 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::take_ready;
 use crate::breaker::OwnedPermit;
 use crate::classify::{self, When};
 use crate::policy::run::{poll_attempt, Run, Step};
-use crate::{AllTransient, Classify, Policy, PolicyError, PolicyErrorKind, Sleep, Verdict};
+use crate::{AllTransient, Classify, Policy, PolicyError, PolicyErrorKind, Sleep};
 
 /// Runs every request under a [`Policy`]: the same engine, rules and events as
 /// [`Policy::call`]. Requests and the inner service must be `Clone`.
@@ -153,11 +154,8 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        // The clone that was polled ready takes the first attempt.
-        let fresh = self.inner.clone();
-        let service = std::mem::replace(&mut self.inner, fresh);
         PolicyFuture {
-            service,
+            service: take_ready(&mut self.inner),
             request,
             policy: self.policy.clone(),
             classify: self.classify.clone(),
@@ -278,16 +276,21 @@ where
                             this.phase.set(Phase::Done);
                             return Poll::Ready(Ok(response));
                         }
-                        Some(Err(error)) => {
-                            let verdict = this.classify.classify(&error);
-                            let debug = Some(&error as &dyn fmt::Debug);
-                            let step = this.run.failed(&layers, permit, verdict, ending, debug);
-                            *this.last = Some(error);
+                        failure => {
+                            let error = failure.and_then(Result::err);
+                            let classify = &*this.classify;
+                            let step = this.run.attempt_failed(
+                                &layers,
+                                permit,
+                                ending,
+                                error.as_ref(),
+                                classify,
+                            );
+                            if let Some(error) = error {
+                                *this.last = Some(error);
+                            }
                             step
                         }
-                        None => this
-                            .run
-                            .failed(&layers, permit, Verdict::TRANSIENT, ending, None),
                     }
                 }
                 PhaseProj::Sleeping { sleep } => {

@@ -10,6 +10,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::take_ready;
 use crate::classify::{self, When};
 use crate::retry::core::{Core, Step};
 use crate::retry::{AcceptOk, NoNotify};
@@ -174,9 +175,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        // The clone that was polled ready takes the first attempt.
-        let fresh = self.inner.clone();
-        let mut service = std::mem::replace(&mut self.inner, fresh);
+        let mut service = take_ready(&mut self.inner);
         let future = service.call(request.clone());
         let mut core = Core::new(self.policy, self.classify.clone(), AcceptOk, NoNotify);
         core.clock = self.clock.clone();

@@ -39,6 +39,8 @@ struct Setup {
     successes: u32,
     base_ms: u64,
     max_ms: u64,
+    /// Half-open timeout in ms.
+    half_open_timeout: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -82,6 +84,7 @@ struct Model {
     successes: u32,
     trips: u32,
     until_ms: u64,
+    half_open_since: u64,
     window: VecDeque<(u64, Out)>,
 }
 
@@ -97,6 +100,7 @@ impl Model {
             successes: 0,
             trips: 0,
             until_ms: 0,
+            half_open_since: 0,
             window: VecDeque::new(),
         }
     }
@@ -115,7 +119,10 @@ impl Model {
                     .saturating_mul(1 << (self.trips - 1).min(40));
                 self.until_ms = self.now_ms + grown.min(self.setup.max_ms);
             }
-            CircuitState::HalfOpen => self.window.clear(),
+            CircuitState::HalfOpen => {
+                self.window.clear();
+                self.half_open_since = self.now_ms;
+            }
             CircuitState::ForcedOpen => {}
             _ => {
                 self.failures = 0;
@@ -195,6 +202,15 @@ impl Model {
                 self.probes += 1;
                 Ok(ticket(self, true))
             }
+            CircuitState::HalfOpen
+                if self
+                    .setup
+                    .half_open_timeout
+                    .is_some_and(|t| self.now_ms >= self.half_open_since + t) =>
+            {
+                self.enter(CircuitState::Open);
+                Err(Some(self.until_ms - self.now_ms))
+            }
             _ => Err(None),
         }
     }
@@ -272,6 +288,9 @@ fn build(setup: Setup, fake: &FakeClock) -> CircuitBreaker {
         .half_open_probes(setup.probes)
         .success_threshold(setup.successes)
         .clock(fake.clock());
+    if let Some(timeout) = setup.half_open_timeout {
+        b = b.half_open_timeout(ms(timeout));
+    }
     b = match setup.mode {
         Mode::Consecutive { threshold } => b.failure_threshold(threshold),
         Mode::Count { size, min, pct } => b
@@ -317,15 +336,19 @@ fn setups() -> impl Strategy<Value = Setup> {
         0u32..4,
         1u64..5,
         0u32..3,
+        proptest::option::of(1u64..5000),
     )
-        .prop_map(|(mode, slow, probes, succ, base_s, growth)| Setup {
-            mode,
-            slow: slow.filter(|_| !matches!(mode, Mode::Consecutive { .. })),
-            probes,
-            successes: 1 + succ % probes,
-            base_ms: base_s * 1000,
-            max_ms: (base_s * 1000) << growth,
-        })
+        .prop_map(
+            |(mode, slow, probes, succ, base_s, growth, half_open_timeout)| Setup {
+                mode,
+                slow: slow.filter(|_| !matches!(mode, Mode::Consecutive { .. })),
+                probes,
+                successes: 1 + succ % probes,
+                base_ms: base_s * 1000,
+                max_ms: (base_s * 1000) << growth,
+                half_open_timeout,
+            },
+        )
 }
 
 fn ops() -> impl Strategy<Value = Vec<Op>> {

@@ -2,7 +2,11 @@
 
 mod backoff;
 mod breaker;
+mod breaker_authority;
 mod breaker_cancel;
+mod breaker_control;
+#[cfg(feature = "metrics")]
+mod breaker_metrics;
 mod breaker_model;
 mod breaker_stress;
 mod breaker_window;

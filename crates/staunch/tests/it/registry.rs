@@ -162,3 +162,25 @@ fn eviction_takes_the_least_recently_used_clean_idle_breaker() {
     assert!(hosts.get_existing(&"recent".to_owned()).is_some());
     drop(held);
 }
+
+#[test]
+fn inserting_over_a_breaker_registered_under_another_name_detaches_only_the_old_one() {
+    let fake = FakeClock::new();
+    let registry = Registry::new();
+    registry
+        .get_or_insert_with("a", || Ok(named("b", &fake)))
+        .unwrap();
+    let seen = Arc::new(Mutex::new(0));
+    let count = seen.clone();
+    registry.add_listener(move |_| *count.lock().unwrap() += 1);
+    let old = registry.get("a").unwrap();
+    let new = named("a", &fake);
+    assert!(registry.insert(new.clone()).unwrap().ptr_eq(&old));
+    assert!(
+        registry.insert(new.clone()).unwrap().ptr_eq(&new),
+        "re-inserting keeps its listener"
+    );
+    old.force_open();
+    new.force_open();
+    assert_eq!(*seen.lock().unwrap(), 1);
+}

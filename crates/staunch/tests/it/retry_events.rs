@@ -58,7 +58,12 @@ impl Subscriber for Capture {
 
 fn capture(f: impl FnOnce()) -> Vec<Captured> {
     let capture = Capture::default();
-    tracing::subscriber::with_default(capture.clone(), f);
+    tracing::subscriber::with_default(capture.clone(), || {
+        // Other tests in this binary may have cached callsite interest without a
+        // subscriber; recompute it under this one.
+        tracing::callsite::rebuild_interest_cache();
+        f();
+    });
     let events = capture.0.lock().unwrap().clone();
     events
         .into_iter()

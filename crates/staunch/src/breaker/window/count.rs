@@ -1,42 +1,51 @@
 //! A count window: the last N outcomes, truly sliding, lock-free, O(1) per call.
 //!
-//! A ring of N slots holds the outcomes; a packed counter word holds how many of them are
-//! calls, failures and slow successes. Each call claims the next slot with one
-//! `fetch_add`, swaps its outcome in (getting the outcome it evicts), then adds the
-//! difference to the counters with one compare-and-swap. Every outcome is added once by
-//! its writer and subtracted once by the writer that evicts it, so the counters equal the
-//! ring's contents whenever no call is between its swap and its counter update.
+//! A ring of N slots holds the outcomes. One packed word holds the ring's head (the next
+//! slot to write) and how many of the ring's outcomes are calls, failures and slow
+//! successes. A call reads the slot under the head, then claims the slot and updates the
+//! counters in one compare-and-swap (its outcome added, the one it evicts subtracted),
+//! then swaps its outcome into the slot. Two atomic writes per call.
 //!
-//! Resetting bumps an epoch stored in both the counters and the slots: outcomes of an
-//! older epoch are never subtracted, and a writer that raced the reset drops its update.
+//! The swap returns what the slot really held. It differs from what was read only when a
+//! writer that claimed the same slot one lap earlier stored its outcome in between; the
+//! call then corrects the counters by the difference (a third write, rare). Every outcome
+//! is thus added once and subtracted once, and the counters equal the ring's contents
+//! whenever no call is between its claim and its swap.
 //!
-//! Counter fields are 17 bits wide and updated modulo 2¹⁷, so the rare interleaving where
-//! an eviction lands before the evicted outcome's own addition leaves a field briefly
-//! "negative" and then exact again; such transient counts are recognised (a field above N)
-//! and not evaluated.
+//! A success recorded into a window holding N successes changes nothing (the last N
+//! outcomes are still N successes), so a healthy window costs one load per call, like the
+//! consecutive mode.
+//!
+//! Resetting bumps an epoch stored in the counter word and in every slot written after it:
+//! outcomes of an older epoch are never subtracted, and a correction that raced the reset
+//! is dropped. The reset then clears older slots, so an epoch never wraps onto a live slot.
+//!
+//! Counter fields are updated modulo 2¹³, so a correction landing late leaves a field
+//! briefly "negative" and then exact again; such transient counts are recognised (a field
+//! above N) and not evaluated.
 
-use crate::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicU32, AtomicU64, Ordering};
 
 use super::super::word::Kind;
 use super::Counts;
 
 /// The largest count window.
-pub(crate) const MAX_SIZE: u32 = 1 << 16;
+pub(crate) const MAX_SIZE: u32 = 1 << 12;
 
-const FIELD: u32 = 17;
+// Counter word: head (12 bits) | calls | failures | slow (13 bits each) | epoch (13 bits).
+const HEAD_MASK: u64 = (1 << 12) - 1;
+const FIELD: u32 = 13;
+const FIELD_SHIFT: u32 = 12;
 const FIELD_MASK: u64 = (1 << FIELD) - 1;
-const EPOCH_SHIFT: u32 = 3 * FIELD;
+const EPOCH_SHIFT: u32 = FIELD_SHIFT + 3 * FIELD;
 const EPOCH_MASK: u32 = (1 << 13) - 1;
 
 #[derive(Debug)]
 pub(crate) struct CountWindow {
     size: u32,
-    /// The next slot to write. Relaxed: it only hands out slots; the slot swap and the
-    /// counters carry the data.
-    head: AtomicUsize,
     /// Slot = epoch << 2 | outcome (0 empty, 1 success, 2 failure, 3 slow).
     slots: Box<[AtomicU32]>,
-    /// epoch (13 bits) << 51 | slow << 34 | failures << 17 | calls.
+    /// The counter word (layout above).
     counts: AtomicU64,
 }
 
@@ -49,8 +58,12 @@ fn code(kind: Kind) -> u32 {
     }
 }
 
-fn fields(code: u32) -> [u64; 3] {
-    match code {
+/// (calls, failures, slow) of one slot's outcome, counted only in `epoch`.
+fn fields(slot: u32, epoch: u32) -> [u64; 3] {
+    if slot >> 2 != epoch {
+        return [0; 3];
+    }
+    match slot & 3 {
         1 => [1, 0, 0],
         2 => [1, 1, 0],
         3 => [1, 0, 1],
@@ -58,12 +71,16 @@ fn fields(code: u32) -> [u64; 3] {
     }
 }
 
-fn epoch_of(counts: u64) -> u32 {
-    (counts >> EPOCH_SHIFT) as u32 & EPOCH_MASK
+fn epoch_of(word: u64) -> u32 {
+    (word >> EPOCH_SHIFT) as u32 & EPOCH_MASK
 }
 
-fn unpack(counts: u64) -> Counts {
-    let field = |i: u32| ((counts >> (i * FIELD)) & FIELD_MASK) as u32;
+fn head_of(word: u64) -> usize {
+    (word & HEAD_MASK) as usize
+}
+
+fn unpack(word: u64) -> Counts {
+    let field = |i: u32| ((word >> (FIELD_SHIFT + i * FIELD)) & FIELD_MASK) as u32;
     Counts {
         calls: field(0),
         failures: field(1),
@@ -71,45 +88,82 @@ fn unpack(counts: u64) -> Counts {
     }
 }
 
+/// `word` with `add` added to and `sub` subtracted from each field, modulo 2¹³.
+fn adjust(word: u64, add: [u64; 3], sub: [u64; 3]) -> u64 {
+    let mut next = word;
+    for i in 0..3 {
+        let shift = FIELD_SHIFT + i as u32 * FIELD;
+        let field = (word >> shift) & FIELD_MASK;
+        let value = field.wrapping_add(add[i]).wrapping_sub(sub[i]) & FIELD_MASK;
+        next = (next & !(FIELD_MASK << shift)) | value << shift;
+    }
+    next
+}
+
 impl CountWindow {
     pub(crate) fn new(size: u32) -> Self {
         Self {
             size,
-            head: AtomicUsize::new(0),
             slots: (0..size).map(|_| AtomicU32::new(0)).collect(),
             counts: AtomicU64::new(0),
         }
     }
 
     pub(crate) fn record(&self, kind: Kind) -> Option<Counts> {
-        // Acquire: pairs with the reset's release so the epoch read here is at least as
-        // new as the slots it cleared.
-        let epoch = epoch_of(self.counts.load(Ordering::Acquire));
-        let index = self.head.fetch_add(1, Ordering::Relaxed) % self.size as usize;
-        let new = epoch << 2 | code(kind);
+        let full_of_successes = Counts {
+            calls: self.size,
+            failures: 0,
+            slow: 0,
+        };
+        // Acquire: pairs with the release of the previous claim and of the reset, so the
+        // slot read below is at least as new as the counters it was counted in.
+        let mut current = self.counts.load(Ordering::Acquire);
+        let (index, epoch, guess, claimed) = loop {
+            if kind == Kind::Success && unpack(current) == full_of_successes {
+                // The last N outcomes are all successes; with one more they still are.
+                // The ring is unchanged up to rotation: nothing to write.
+                return Some(full_of_successes);
+            }
+            let (index, epoch) = (head_of(current), epoch_of(current));
+            // Acquire: the outcome stored by this slot's previous writer.
+            let guess = self.slots[index].load(Ordering::Acquire);
+            let next_head = (index as u64 + 1) % u64::from(self.size);
+            let next = adjust(
+                current & !HEAD_MASK | next_head,
+                fields(code(kind) | epoch << 2, epoch),
+                fields(guess, epoch),
+            );
+            // AcqRel: claims the slot after the previous claim (acquire) and publishes
+            // the counters with it (release).
+            match self.counts.compare_exchange_weak(
+                current,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break (index, epoch, guess, next),
+                Err(seen) => current = seen,
+            }
+        };
         // AcqRel: the evicted outcome must be the one its writer stored (acquire), and
         // ours must be visible to whoever evicts it (release).
-        let old = self.slots[index].swap(new, Ordering::AcqRel);
-        let add = fields(code(kind));
-        let sub = if old >> 2 == epoch {
-            fields(old & 3)
-        } else {
-            [0; 3]
-        };
-        // Relaxed load, AcqRel CAS: the counters are their own message; the CAS orders our
-        // update after the reset that set this epoch.
+        let actual = self.slots[index].swap(epoch << 2 | code(kind), Ordering::AcqRel);
+        if actual == guess {
+            return self.consistent(unpack(claimed));
+        }
+        self.correct(epoch, fields(guess, epoch), fields(actual, epoch))
+    }
+
+    /// We subtracted `guessed` but evicted `evicted`: add one back, take the other off.
+    #[cold]
+    fn correct(&self, epoch: u32, guessed: [u64; 3], evicted: [u64; 3]) -> Option<Counts> {
+        // Relaxed load, AcqRel CAS: as for the claim.
         let mut current = self.counts.load(Ordering::Relaxed);
         loop {
             if epoch_of(current) != epoch {
                 return None;
             }
-            let mut next = current & !((1 << EPOCH_SHIFT) - 1);
-            for i in 0..3 {
-                let shift = i as u32 * FIELD;
-                let field = (current >> shift) & FIELD_MASK;
-                let value = field.wrapping_add(add[i]).wrapping_sub(sub[i]) & FIELD_MASK;
-                next |= value << shift;
-            }
+            let next = adjust(current, guessed, evicted);
             match self.counts.compare_exchange_weak(
                 current,
                 next,
@@ -141,7 +195,7 @@ impl CountWindow {
             .counts
             .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |c| {
                 let epoch = (epoch_of(c) + 1) & EPOCH_MASK;
-                Some(u64::from(epoch) << EPOCH_SHIFT)
+                Some(u64::from(epoch) << EPOCH_SHIFT | (c & HEAD_MASK))
             })
             .unwrap_or_default();
         let epoch = (epoch_of(old) + 1) & EPOCH_MASK;
@@ -181,6 +235,17 @@ mod tests {
                 slow: 10
             }
         );
+        for _ in 0..10 {
+            w.record(Kind::Failure);
+        }
+        assert_eq!(
+            w.counts(),
+            Counts {
+                calls: 10,
+                failures: 10,
+                slow: 0
+            }
+        );
     }
 
     #[test]
@@ -204,5 +269,35 @@ mod tests {
             w.record(Kind::Success);
         }
         assert_eq!(w.counts().calls, 4);
+    }
+
+    #[test]
+    fn a_correction_swaps_the_guessed_outcome_for_the_evicted_one() {
+        let w = CountWindow::new(1);
+        w.record(Kind::Success);
+        // We guessed a failure (and subtracted it) but evicted a success.
+        let c = w.correct(0, fields(2, 0), fields(1, 0));
+        assert_eq!(
+            c,
+            Some(Counts {
+                calls: 1,
+                failures: 1,
+                slow: 0
+            })
+        );
+        let c = w.correct(0, fields(1, 0), fields(2, 0));
+        assert_eq!(
+            c,
+            Some(Counts {
+                calls: 1,
+                failures: 0,
+                slow: 0
+            })
+        );
+        assert_eq!(
+            w.correct(1, fields(1, 1), fields(2, 1)),
+            None,
+            "another epoch"
+        );
     }
 }
