@@ -475,3 +475,35 @@ async fn runs_on_the_system_clock_under_paused_tokio_time() {
     .await;
     assert_eq!(value, Ok(3));
 }
+
+fn ready_one() -> std::future::Ready<Result<u8, ()>> {
+    std::future::ready(Ok(1))
+}
+
+/// Every retried call carries the whole future, policy included, and moves it at least
+/// once: its size is paid on every call. With a closure and a future of (almost)
+/// nothing, what is left is the retry itself.
+#[test]
+fn the_retry_future_stays_small() {
+    use std::mem::size_of_val;
+
+    let policy = RetryPolicy::default();
+    assert!(
+        size_of_val(&policy) <= 112,
+        "policy: {} bytes",
+        size_of_val(&policy)
+    );
+    let retry = ready_one.retry(policy);
+    assert!(
+        size_of_val(&retry) <= 208,
+        "future: {} bytes",
+        size_of_val(&retry)
+    );
+    let refined = ready_one.retry(policy).when(|_: &()| true);
+    assert!(
+        size_of_val(&refined) <= 208,
+        "future: {} bytes",
+        size_of_val(&refined)
+    );
+    assert!(format!("{retry:?}").contains(r#"phase: "idle""#));
+}
