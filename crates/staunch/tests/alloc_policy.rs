@@ -5,42 +5,20 @@
 //! allocator sees only the code under test. The rejection path of the breaker alone is
 //! covered by `alloc_breaker.rs`.
 
-use std::alloc::System;
-use std::future::Future;
 use std::hint::black_box;
 use std::io;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use staunch::classify::io::is_transient;
 use staunch::test_util::FakeClock;
 use staunch::{CircuitState, Policy, RetryBudget};
 
-#[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+#[path = "support/alloc.rs"]
+mod support;
 
-struct NoopWake;
-
-impl Wake for NoopWake {
-    fn wake(self: Arc<Self>) {}
-}
-
-/// Allocations made while running `f`.
-fn allocations(f: impl FnOnce()) -> usize {
-    let region = Region::new(GLOBAL);
-    f();
-    let change = region.change();
-    change.allocations + change.reallocations
-}
-
-/// Polls `future` once with a waker made outside the measured region.
-fn poll_once<F: Future>(cx: &mut Context<'_>, future: F) -> Poll<F::Output> {
-    let mut future = pin!(future);
-    future.as_mut().poll(cx)
-}
+use support::{allocations, poll_once, NoopWake};
 
 /// A plain policy (permit only), and one with each layer that has work to do on the
 /// success path: the budget's deposit, the deadline's and the timeout's clock reads.

@@ -3,40 +3,18 @@
 //! Runs as its own single-threaded process (`harness = false`), so the counting
 //! allocator sees only the code under test.
 
-use std::alloc::System;
-use std::future::Future;
 use std::hint::black_box;
 use std::io;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use staunch::{BlockingRetryable, Jitter, RetryPolicy, Retryable};
 
-#[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+#[path = "support/alloc.rs"]
+mod support;
 
-struct NoopWake;
-
-impl Wake for NoopWake {
-    fn wake(self: Arc<Self>) {}
-}
-
-/// Allocations made while running `f`.
-fn allocations(f: impl FnOnce()) -> usize {
-    let region = Region::new(GLOBAL);
-    f();
-    let change = region.change();
-    change.allocations + change.reallocations
-}
-
-/// Polls `future` once with a waker made outside the measured region.
-fn poll_once<F: Future>(cx: &mut Context<'_>, future: F) -> Poll<F::Output> {
-    let mut future = pin!(future);
-    future.as_mut().poll(cx)
-}
+use support::{allocations, poll_once, NoopWake};
 
 fn policies() -> Vec<(&'static str, RetryPolicy)> {
     let deadline = RetryPolicy::builder()
