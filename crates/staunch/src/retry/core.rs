@@ -41,6 +41,9 @@ enum Progress {
         policy: RetryPolicy,
         /// Read before the first attempt, only when a deadline is set.
         start: Option<Duration>,
+        /// The first attempt's `Ok` was already judged worth retrying, so the predicate
+        /// is not asked twice about one value.
+        rejected_ok: bool,
     },
     Retrying {
         state: RetryState,
@@ -63,6 +66,7 @@ impl<C, O, N, K: Borrow<Clock>> Core<C, O, N, K> {
             progress: Progress::First {
                 policy,
                 start: None,
+                rejected_ok: false,
             },
         }
     }
@@ -127,7 +131,7 @@ impl<C, O, N, K: Borrow<Clock>> Core<C, O, N, K> {
     /// Reads the start time before the first attempt, only when a deadline needs it.
     #[inline]
     pub(crate) fn begin(&mut self) {
-        if let Progress::First { policy, start } = &mut self.progress {
+        if let Progress::First { policy, start, .. } = &mut self.progress {
             if policy.deadline.is_some() && start.is_none() {
                 *start = Some(self.clock.borrow().now());
             }
@@ -164,7 +168,27 @@ impl<C, O, N, K: Borrow<Clock>> Core<C, O, N, K> {
                 events::success_first_try(self.name());
                 Ok(Ok(value))
             }
+            Ok(value) => {
+                self.mark_rejected_ok();
+                Err(Ok(value))
+            }
             outcome => Err(outcome),
+        }
+    }
+
+    #[cold]
+    fn mark_rejected_ok(&mut self) {
+        if let Progress::First { rejected_ok, .. } = &mut self.progress {
+            *rejected_ok = true;
+        }
+    }
+
+    /// Whether the outcome about to be judged is an `Ok` already judged worth retrying;
+    /// clears the mark.
+    fn take_rejected_ok(&mut self) -> bool {
+        match &mut self.progress {
+            Progress::First { rejected_ok, .. } => std::mem::take(rejected_ok),
+            Progress::Retrying { .. } => false,
         }
     }
 
@@ -177,8 +201,9 @@ impl<C, O, N, K: Borrow<Clock>> Core<C, O, N, K> {
         N: Notify<T, E>,
         E: fmt::Debug,
     {
+        let already_rejected = self.take_rejected_ok();
         let (verdict, outcome) = match outcome {
-            Ok(value) if !self.retry_ok.should_retry(&value) => {
+            Ok(value) if !already_rejected && !self.retry_ok.should_retry(&value) => {
                 let attempts = match &self.progress {
                     Progress::First { .. } => 0,
                     Progress::Retrying { state, .. } => state.attempts(),
@@ -198,7 +223,7 @@ impl<C, O, N, K: Borrow<Clock>> Core<C, O, N, K> {
 
     /// The state machine, built from the policy at the first failure.
     fn state(&mut self, now: Duration) -> &mut RetryState {
-        if let Progress::First { policy, start } = self.progress {
+        if let Progress::First { policy, start, .. } = self.progress {
             let mut state = RetryState::unstarted(&policy);
             state.start(start.unwrap_or(now));
             let name = policy.name;

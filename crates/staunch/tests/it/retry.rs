@@ -507,3 +507,44 @@ fn the_retry_future_stays_small() {
     );
     assert!(format!("{retry:?}").contains(r#"phase: "idle""#));
 }
+
+#[test]
+fn the_ok_predicate_is_asked_once_per_value() {
+    let fake = FakeClock::new();
+    for blocking in [true, false] {
+        let asked = std::cell::Cell::new(0u32);
+        let mut calls = 0u32;
+        let predicate = |v: &u32| {
+            asked.set(asked.get() + 1);
+            *v == 0
+        };
+        let mut op = || {
+            calls += 1;
+            Ok::<u32, std::io::Error>(if calls < 3 { 0 } else { 7 })
+        };
+        let value = if blocking {
+            op.retry_blocking(RetryPolicy::retry_on_exception())
+                .when_ok(predicate)
+                .clock(fake.clock())
+                .call()
+                .unwrap()
+        } else {
+            block_on(
+                (|| {
+                    let v = op();
+                    async move { v }
+                })
+                .retry(RetryPolicy::retry_on_exception())
+                .when_ok(predicate)
+                .clock(fake.clock()),
+            )
+            .unwrap()
+        };
+        assert_eq!(value, 7);
+        assert_eq!(
+            asked.get(),
+            3,
+            "one question per value (blocking: {blocking})"
+        );
+    }
+}
