@@ -55,7 +55,7 @@ mod builder;
 mod cold_drop;
 pub(crate) mod core;
 mod error;
-mod events;
+pub(crate) mod events;
 mod ext;
 mod future;
 mod hooks;

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::Outcome;
 use crate::classify::Classify;
-use crate::retry::{Decision, RetryErrorKind, RetryState};
+use crate::retry::events;
+use crate::retry::{Decision, RetryState};
 use crate::{Clock, RetryPolicy};
 
 /// The admission of a retry-only attempt: nothing to hold.
@@ -69,12 +70,14 @@ impl RetryCall {
     {
         match result.error() {
             None if self.state.attempts() == 0 => {
-                #[cfg(feature = "metrics")]
-                events::first_try(self.name);
+                events::success_first_try(Some(self.name));
                 ControlFlow::Break(result)
             }
             None => {
-                events::succeeded(self.name, self.state.attempts().saturating_add(1));
+                events::success_after_retry(
+                    Some(self.name),
+                    self.state.attempts().saturating_add(1),
+                );
                 ControlFlow::Break(result)
             }
             Some(error) => {
@@ -94,78 +97,19 @@ impl RetryCall {
         let now = self.clock.now();
         match self.state.on_failure(verdict, now) {
             Decision::Retry(delay) => {
-                events::retrying(self.name, self.state.attempts(), delay);
+                events::retrying_opaque(Some(self.name), self.state.attempts(), delay);
                 ControlFlow::Continue(delay)
             }
             Decision::Stop(kind) => {
                 events::gave_up(
-                    self.name,
+                    Some(self.name),
                     self.state.attempts(),
                     self.state.elapsed(now),
                     kind,
+                    None::<&()>,
                 );
                 ControlFlow::Break(result)
             }
         }
-    }
-}
-
-mod events {
-    //! The retry's `tracing` events and (feature `metrics`) counters, for attributed
-    //! functions: the same target, fields and metric names as the retry's own drivers.
-
-    use std::time::Duration;
-
-    use super::RetryErrorKind;
-
-    const TARGET: &str = "staunch::retry";
-
-    #[cfg(feature = "metrics")]
-    pub(super) fn first_try(name: &'static str) {
-        calls(name, "successful_without_retry", 1);
-    }
-
-    pub(super) fn succeeded(name: &'static str, attempts: u32) {
-        tracing::debug!(target: TARGET, name, attempts, "retry succeeded");
-        #[cfg(feature = "metrics")]
-        calls(name, "successful_with_retry", attempts);
-    }
-
-    pub(super) fn retrying(name: &'static str, attempt: u32, delay: Duration) {
-        let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
-        tracing::debug!(target: TARGET, name, attempt, delay_ms, "retrying");
-    }
-
-    pub(super) fn gave_up(
-        name: &'static str,
-        attempts: u32,
-        elapsed: Duration,
-        kind: RetryErrorKind,
-    ) {
-        let elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        let reason = kind.as_str();
-        if kind == RetryErrorKind::NotRetryable {
-            tracing::debug!(target: TARGET, name, attempts, elapsed_ms, reason, "not retrying");
-        } else {
-            tracing::warn!(target: TARGET, name, attempts, elapsed_ms, reason, "retry gave up");
-        }
-        #[cfg(feature = "metrics")]
-        calls(
-            name,
-            if attempts > 1 {
-                "failed_with_retry"
-            } else {
-                "failed_without_retry"
-            },
-            attempts,
-        );
-    }
-
-    /// `staunch_retry_calls_total{name, kind}` and `staunch_retry_attempts_total{name}`.
-    #[cfg(feature = "metrics")]
-    fn calls(name: &'static str, kind: &'static str, attempts: u32) {
-        metrics::counter!("staunch_retry_calls_total", "name" => name, "kind" => kind).increment(1);
-        metrics::counter!("staunch_retry_attempts_total", "name" => name)
-            .increment(u64::from(attempts));
     }
 }

@@ -8,19 +8,19 @@ use super::RetryErrorKind;
 const TARGET: &str = "staunch::retry";
 
 #[inline(always)]
-pub(super) fn success_first_try(name: Option<&'static str>) {
+pub(crate) fn success_first_try(name: Option<&'static str>) {
     let _ = name;
     #[cfg(feature = "metrics")]
     metrics_calls(name, "successful_without_retry", 1);
 }
 
-pub(super) fn success_after_retry(name: Option<&'static str>, attempts: u32) {
+pub(crate) fn success_after_retry(name: Option<&'static str>, attempts: u32) {
     tracing::debug!(target: TARGET, name = name.unwrap_or(""), attempts, "retry succeeded");
     #[cfg(feature = "metrics")]
     metrics_calls(name, "successful_with_retry", attempts);
 }
 
-pub(super) fn retrying<E: fmt::Debug>(
+pub(crate) fn retrying<E: fmt::Debug>(
     name: Option<&'static str>,
     attempt: u32,
     delay: Duration,
@@ -37,7 +37,13 @@ pub(super) fn retrying<E: fmt::Debug>(
     }
 }
 
-pub(super) fn gave_up<E: fmt::Debug>(
+/// [`retrying`] for callers whose error type need not be `Debug` (the attributes).
+pub(crate) fn retrying_opaque(name: Option<&'static str>, attempt: u32, delay: Duration) {
+    let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    tracing::debug!(target: TARGET, name = name.unwrap_or(""), attempt, delay_ms, "retrying");
+}
+
+pub(crate) fn gave_up<E: fmt::Debug>(
     name: Option<&'static str>,
     attempts: u32,
     elapsed: Duration,
