@@ -52,7 +52,7 @@ use std::time::Duration;
 
 mod blocking;
 mod builder;
-mod cold_drop;
+pub(crate) mod cold_drop;
 pub(crate) mod core;
 mod error;
 pub(crate) mod events;

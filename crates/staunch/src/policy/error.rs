@@ -119,8 +119,23 @@ impl fmt::Display for PolicyErrorKind {
 /// assert_eq!(err.to_string(), "gave up after 1 attempt in 0s: circuit `db` is open; next probe in 60.0s");
 /// # Ok::<(), staunch::ConfigError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// The error is one pointer wide (its details are boxed when the call gives up), so a
+/// call's `Result<T, PolicyError<E>>` is hardly larger than `T`: the success path, which
+/// every call takes, moves no more than it must. Giving up allocates once per call, never
+/// per attempt.
+///
+/// ```
+/// use staunch::PolicyError;
+/// assert_eq!(std::mem::size_of::<Result<u64, PolicyError<std::io::Error>>>(), 16);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct PolicyError<E> {
+    inner: Box<Inner<E>>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner<E> {
     kind: PolicyErrorKind,
     error: Option<E>,
     open: Option<CircuitOpen>,
@@ -128,7 +143,21 @@ pub struct PolicyError<E> {
     elapsed: Duration,
 }
 
+impl<E: fmt::Debug> fmt::Debug for PolicyError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("PolicyError")
+            .field("kind", &inner.kind)
+            .field("error", &inner.error)
+            .field("open", &inner.open)
+            .field("attempts", &inner.attempts)
+            .field("elapsed", &inner.elapsed)
+            .finish()
+    }
+}
+
 impl<E> PolicyError<E> {
+    #[cold]
     pub(crate) fn new(
         kind: PolicyErrorKind,
         error: Option<E>,
@@ -137,11 +166,13 @@ impl<E> PolicyError<E> {
         elapsed: Duration,
     ) -> Self {
         Self {
-            kind,
-            error,
-            open,
-            attempts,
-            elapsed,
+            inner: Box::new(Inner {
+                kind,
+                error,
+                open,
+                attempts,
+                elapsed,
+            }),
         }
     }
 
@@ -155,7 +186,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn kind(&self) -> PolicyErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// Attempts made, the first included, counting those the breaker refused.
@@ -168,7 +199,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.inner.attempts
     }
 
     /// Time from the start of the call to the end of the last attempt, on the policy's
@@ -187,7 +218,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn elapsed(&self) -> Duration {
-        self.elapsed
+        self.inner.elapsed
     }
 
     /// The last error the call returned, if any attempt returned one.
@@ -200,7 +231,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn last_error(&self) -> Option<&E> {
-        self.error.as_ref()
+        self.inner.error.as_ref()
     }
 
     /// The last error the call returned, by value.
@@ -214,7 +245,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn into_inner(self) -> Option<E> {
-        self.error
+        self.inner.error
     }
 
     /// The open circuit, when the breaker ended the call.
@@ -229,7 +260,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn circuit_open(&self) -> Option<&CircuitOpen> {
-        self.open.as_ref()
+        self.inner.open.as_ref()
     }
 
     /// How long until the breaker lets a probe through, when the breaker ended the call
@@ -244,7 +275,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
-        self.open.as_ref().and_then(CircuitOpen::retry_after)
+        self.inner.open.as_ref().and_then(CircuitOpen::retry_after)
     }
 
     /// Whether the breaker ended the call.
@@ -257,7 +288,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn is_circuit_open(&self) -> bool {
-        self.kind == PolicyErrorKind::BreakerOpen
+        self.inner.kind == PolicyErrorKind::BreakerOpen
     }
 
     /// Whether the last attempt ran out of time.
@@ -276,7 +307,7 @@ impl<E> PolicyError<E> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn is_timeout(&self) -> bool {
-        self.kind == PolicyErrorKind::Timeout
+        self.inner.kind == PolicyErrorKind::Timeout
     }
 
     /// Applies `f` to the caller's error, keeping the rest.
@@ -292,26 +323,28 @@ impl<E> PolicyError<E> {
     where
         F: FnOnce(E) -> E2,
     {
-        PolicyError {
-            kind: self.kind,
-            error: self.error.map(f),
-            open: self.open,
-            attempts: self.attempts,
-            elapsed: self.elapsed,
-        }
+        let Inner {
+            kind,
+            error,
+            open,
+            attempts,
+            elapsed,
+        } = *self.inner;
+        PolicyError::new(kind, error.map(f), open, attempts, elapsed)
     }
 }
 
 impl<E> fmt::Display for PolicyError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let attempts = self.attempts;
+        let attempts = self.inner.attempts;
         let plural = if attempts == 1 { "" } else { "s" };
         // Whole milliseconds: a coarse clock's nanoseconds are noise.
-        let elapsed =
-            Duration::from_millis(u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX));
+        let elapsed = Duration::from_millis(
+            u64::try_from(self.inner.elapsed.as_millis()).unwrap_or(u64::MAX),
+        );
         let elapsed = humantime::format_duration(elapsed);
         write!(f, "gave up after {attempts} attempt{plural} in {elapsed}: ")?;
-        match (self.kind, &self.open) {
+        match (self.inner.kind, &self.inner.open) {
             (PolicyErrorKind::BreakerOpen, Some(open)) => fmt::Display::fmt(open, f),
             (PolicyErrorKind::BreakerOpen, None) => f.write_str("circuit is open"),
             (PolicyErrorKind::NotRetryable, _) => f.write_str("error is not retryable"),
@@ -331,7 +364,7 @@ where
     E: Error + 'static,
 {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match (&self.error, &self.open) {
+        match (&self.inner.error, &self.inner.open) {
             (Some(error), _) => Some(error),
             (None, Some(open)) => Some(open),
             (None, None) => None,
