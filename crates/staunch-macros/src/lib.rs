@@ -57,9 +57,11 @@
 //! first call; given arguments win. A given `wait_min` above the settings' `wait_max`
 //! raises that cap to it (and the other way round). Settings that don't parse are
 //! reported once as a `tracing` warning and replaced by the defaults. Given a preset's
-//! breaker (`#[resilient(LLM_CIRCUIT_BREAKER)]`), `#[resilient]` reads that preset's
-//! settings instead (`LLM_…`, then the plain variables, then its defaults) and takes its
-//! jitter, attempt timeout and retry budget.
+//! breaker (`#[resilient(LLM_CIRCUIT_BREAKER)]`), `#[resilient]` retries like the
+//! preset's policy (`Policy::llm()`): with the settings it was
+//! [installed](https://docs.rs/staunch/latest/staunch/presets/struct.Preset.html#method.install)
+//! with, else the preset's settings from the environment (`LLM_…`, then the plain
+//! variables, then its defaults), and with its jitter, attempt timeout and retry budget.
 //!
 //! # What the function returns
 //!

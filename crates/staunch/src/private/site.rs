@@ -148,9 +148,12 @@ impl Site {
 /// Settings that don't load are reported once and replaced by the seed's defaults: the
 /// function still runs, with the arguments it was given.
 fn resolve(config: &Config, preset: Option<Preset>) -> Resolved {
-    let settings = loader(config, preset)
+    if let Some(preset) = preset {
+        return resolve_preset(config, preset);
+    }
+    let settings = loader(config)
         .load()
-        .or_else(|_| loader(&Config::new(config.name), preset).load())
+        .or_else(|_| loader(&Config::new(config.name)).load())
         .unwrap_or_else(|error| {
             tracing::warn!(
                 target: "staunch",
@@ -158,18 +161,30 @@ fn resolve(config: &Config, preset: Option<Preset>) -> Resolved {
                 %error,
                 "invalid resilience settings; using the defaults"
             );
-            preset.map_or_else(ResilienceSettings::default, |p| p.defaults())
+            ResilienceSettings::default()
         });
-    let mut resolved = merge(config, &settings, preset);
-    resolved.preset = preset;
-    resolved
+    merge(config, &settings, None)
 }
 
-fn loader(config: &Config, preset: Option<Preset>) -> SettingsLoader {
+/// The given arguments over the preset's process-wide policy: the one
+/// [installed](Preset::install), else the one made from the environment. So a function
+/// given `LLM_CIRCUIT_BREAKER` retries like `Policy::llm()` does, whichever way it was
+/// configured.
+fn resolve_preset(config: &Config, preset: Preset) -> Resolved {
+    let policy = preset.policy();
+    let (retry, backoff) = (policy.retry(), policy.retry().backoff());
+    let base = ResilienceSettings {
+        retry_max_attempts: retry.max_attempts(),
+        retry_wait_min: backoff.first_delay(),
+        retry_wait_max: backoff.max_delay(),
+        attempt_timeout: policy.attempt_timeout(),
+        ..preset.defaults()
+    };
+    merge(config, &base, Some(preset))
+}
+
+fn loader(config: &Config) -> SettingsLoader {
     let mut loader = ResilienceSettings::loader();
-    if let Some(preset) = preset {
-        loader = loader.prefix(preset.prefix()).defaults(preset.defaults());
-    }
     #[cfg(feature = "dotenv")]
     {
         loader = loader.dotenv();
