@@ -20,6 +20,10 @@ use crate::clock::{Clock, Sleep, TimeSource};
 /// A manually driven clock. Sleeping on it (sync or async) advances it by the sleep's
 /// length and returns at once; every sleep is recorded.
 ///
+/// Timers are sleeps too: an attempt timeout on this clock fires the first time it is
+/// polled, so it cuts any attempt that is still pending then. To test an attempt that
+/// runs late, advance the clock inside it ([`advance`](Self::advance)) and return.
+///
 /// Clones share the same time.
 ///
 /// ```

@@ -15,6 +15,7 @@ mod clock;
 #[macro_use]
 mod policy;
 mod policy_budget;
+mod policy_cancel;
 mod policy_fallback;
 #[cfg(feature = "macros")]
 mod policy_resilient;
