@@ -6,13 +6,13 @@
 //! `call`, tower-resilience, seatbelt) are polled once with a no-op waker: every call
 //! here is ready at once, so no executor cost is included.
 
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
+
+use staunch_benches::poll_ready;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use failsafe::CircuitBreaker as _;
@@ -23,21 +23,6 @@ const HOUR: Duration = Duration::from_secs(3600);
 /// Failures per measured iteration in the failure group (a fresh breaker per iteration,
 /// so none of them trips).
 const FAILURES: u64 = 1000;
-
-struct NoopWake;
-
-impl Wake for NoopWake {
-    fn wake(self: Arc<Self>) {}
-}
-
-macro_rules! poll_ready {
-    ($cx:expr, $future:expr) => {
-        match pin!($future).poll($cx) {
-            Poll::Ready(output) => output,
-            Poll::Pending => unreachable!("the benchmarked future is always ready"),
-        }
-    };
-}
 
 #[inline(never)]
 fn op(ok: bool) -> Result<u64, u64> {
@@ -135,8 +120,7 @@ fn tower_call(cx: &mut Context<'_>, service: &mut Tower, ok: bool) -> Result<u64
 
 fn closed_success(c: &mut Criterion) {
     let mut group = c.benchmark_group("breaker/closed_success");
-    let waker = Waker::from(Arc::new(NoopWake));
-    let mut cx = Context::from_waker(&waker);
+    let mut cx = Context::from_waker(Waker::noop());
     let atomic = AtomicU64::new(1);
     let mutex = Mutex::new(1u64);
     group.bench_function("direct", |b| b.iter(|| op(true)));
@@ -182,8 +166,7 @@ fn closed_success(c: &mut Criterion) {
 /// measurement) that never trips.
 fn closed_failure(c: &mut Criterion) {
     let mut group = c.benchmark_group("breaker/closed_failure_x1000");
-    let waker = Waker::from(Arc::new(NoopWake));
-    let mut cx = Context::from_waker(&waker);
+    let mut cx = Context::from_waker(Waker::noop());
     let n = FAILURES as u32;
     let small = BatchSize::SmallInput;
     group.bench_function("direct", |b| {
@@ -264,8 +247,7 @@ fn closed_failure(c: &mut Criterion) {
 
 fn open_rejection(c: &mut Criterion) {
     let mut group = c.benchmark_group("breaker/open_rejection");
-    let waker = Waker::from(Arc::new(NoopWake));
-    let mut cx = Context::from_waker(&waker);
+    let mut cx = Context::from_waker(Waker::noop());
     let s = staunch_consecutive(1);
     let _ = s.call_blocking(|| op(false));
     assert_eq!(s.state(), staunch::CircuitState::Open);

@@ -9,33 +9,15 @@
 //! function), and each case hands back the value (`.ok()`) rather than the whole `Result`.
 //! See `benches/retry.rs` for why both matter.
 
-use std::future::Future;
 use std::hint::black_box;
 use std::io;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Waker};
 use std::time::Duration;
+
+use staunch_benches::poll_ready_ok;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use staunch::{CircuitBreaker, Policy, RetryBudget, RetryPolicy};
-
-struct NoopWake;
-
-impl Wake for NoopWake {
-    fn wake(self: Arc<Self>) {}
-}
-
-/// Polls a future that is ready at once and returns the value of its `Result` output;
-/// panics if it is not ready. The future is pinned where it is built.
-macro_rules! poll_ready {
-    ($cx:expr, $future:expr) => {
-        match pin!($future).poll($cx) {
-            Poll::Ready(output) => output.ok(),
-            Poll::Pending => unreachable!("the benchmarked future is always ready"),
-        }
-    };
-}
 
 /// `Ok(x + 1)`, by way of a branch the optimizer cannot decide.
 #[inline(never)]
@@ -116,21 +98,20 @@ fn sync_success(c: &mut Criterion) {
 fn async_success(c: &mut Criterion) {
     let mut group = c.benchmark_group("policy_async_closed_first_attempt_ok");
     let s = subjects();
-    let waker = Waker::from(Arc::new(NoopWake));
-    let mut cx = Context::from_waker(&waker);
+    let mut cx = Context::from_waker(Waker::noop());
 
     group.bench_function("direct", |b| {
-        b.iter(|| poll_ready!(&mut cx, op_async(black_box(1))))
+        b.iter(|| poll_ready_ok!(&mut cx, op_async(black_box(1))))
     });
     group.bench_function("retry", |b| {
         use staunch::Retryable;
-        b.iter(|| poll_ready!(&mut cx, (|| op_async(black_box(1))).retry(s.retry)))
+        b.iter(|| poll_ready_ok!(&mut cx, (|| op_async(black_box(1))).retry(s.retry)))
     });
     group.bench_function("breaker", |b| {
-        b.iter(|| poll_ready!(&mut cx, s.breaker.call(|| op_async(black_box(1)))))
+        b.iter(|| poll_ready_ok!(&mut cx, s.breaker.call(|| op_async(black_box(1)))))
     });
     group.bench_function("policy", |b| {
-        b.iter(|| poll_ready!(&mut cx, s.policy.call(|| op_async(black_box(1)))))
+        b.iter(|| poll_ready_ok!(&mut cx, s.policy.call(|| op_async(black_box(1)))))
     });
     group.bench_function("policy_when", |b| {
         b.iter(|| {
@@ -138,14 +119,14 @@ fn async_success(c: &mut Criterion) {
                 .policy
                 .call(|| op_async(black_box(1)))
                 .when(staunch::classify::io::is_transient);
-            poll_ready!(&mut cx, call)
+            poll_ready_ok!(&mut cx, call)
         })
     });
     group.bench_function("policy_budget", |b| {
-        b.iter(|| poll_ready!(&mut cx, s.policy_budget.call(|| op_async(black_box(1)))))
+        b.iter(|| poll_ready_ok!(&mut cx, s.policy_budget.call(|| op_async(black_box(1)))))
     });
     group.bench_function("policy_timeout", |b| {
-        b.iter(|| poll_ready!(&mut cx, s.policy_timeout.call(|| op_async(black_box(1)))))
+        b.iter(|| poll_ready_ok!(&mut cx, s.policy_timeout.call(|| op_async(black_box(1)))))
     });
     group.finish();
 }

@@ -13,33 +13,14 @@
 //! `Result<_, RetryError<_>>` as one block stalls store-to-load forwarding, and whether
 //! that happens depends on where the compiler puts the copy, not on the retry.
 
-use std::future::Future;
 use std::hint::black_box;
 use std::io;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Waker};
 use std::time::Duration;
 
+use staunch_benches::poll_ready_ok;
+
 use criterion::{criterion_group, criterion_main, Criterion};
-
-struct NoopWake;
-
-impl Wake for NoopWake {
-    fn wake(self: Arc<Self>) {}
-}
-
-/// Polls a future that is ready at once and returns the value of its `Result` output;
-/// panics if it is not ready. The future is pinned where it is built, so no variant pays
-/// for moving it.
-macro_rules! poll_ready {
-    ($cx:expr, $future:expr) => {
-        match pin!($future).poll($cx) {
-            Poll::Ready(output) => output.ok(),
-            Poll::Pending => unreachable!("the benchmarked future is always ready"),
-        }
-    };
-}
 
 /// `Ok(x + 1)`, by way of a branch the optimizer cannot decide.
 #[inline(always)]
@@ -116,15 +97,14 @@ fn async_success(c: &mut Criterion) {
         .with_min_delay(Duration::from_secs(1))
         .with_max_delay(Duration::from_secs(10))
         .with_max_times(2);
-    let waker = Waker::from(Arc::new(NoopWake));
-    let mut cx = Context::from_waker(&waker);
+    let mut cx = Context::from_waker(Waker::noop());
 
     group.bench_function("direct", |b| {
-        b.iter(|| poll_ready!(&mut cx, op_async(black_box(1))))
+        b.iter(|| poll_ready_ok!(&mut cx, op_async(black_box(1))))
     });
     group.bench_function("staunch", |b| {
         use staunch::Retryable;
-        b.iter(|| poll_ready!(&mut cx, (|| op_async(black_box(1))).retry(staunch_policy)))
+        b.iter(|| poll_ready_ok!(&mut cx, (|| op_async(black_box(1))).retry(staunch_policy)))
     });
     group.bench_function("staunch_when", |b| {
         use staunch::Retryable;
@@ -132,12 +112,12 @@ fn async_success(c: &mut Criterion) {
             let retry = (|| op_async(black_box(1)))
                 .retry(staunch_policy)
                 .when(staunch::classify::io::is_transient);
-            poll_ready!(&mut cx, retry)
+            poll_ready_ok!(&mut cx, retry)
         })
     });
     group.bench_function("backon", |b| {
         use backon::Retryable;
-        b.iter(|| poll_ready!(&mut cx, (|| op_async(black_box(1))).retry(backon_policy)))
+        b.iter(|| poll_ready_ok!(&mut cx, (|| op_async(black_box(1))).retry(backon_policy)))
     });
     group.bench_function("backon_when", |b| {
         use backon::Retryable;
@@ -145,7 +125,7 @@ fn async_success(c: &mut Criterion) {
             let retry = (|| op_async(black_box(1)))
                 .retry(backon_policy)
                 .when(staunch::classify::io::is_transient);
-            poll_ready!(&mut cx, retry)
+            poll_ready_ok!(&mut cx, retry)
         })
     });
     group.finish();

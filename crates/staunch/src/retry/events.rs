@@ -38,6 +38,7 @@ pub(crate) fn retrying<E: fmt::Debug>(
 }
 
 /// [`retrying`] for callers whose error type need not be `Debug` (the attributes).
+#[cfg(feature = "macros")]
 pub(crate) fn retrying_opaque(name: Option<&'static str>, attempt: u32, delay: Duration) {
     let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
     tracing::debug!(target: TARGET, name = name.unwrap_or(""), attempt, delay_ms, "retrying");
