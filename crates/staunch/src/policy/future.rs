@@ -346,10 +346,7 @@ where
             let next = match step.take() {
                 Some(next) => next,
                 None => match this.phase.as_mut().project() {
-                    PhaseProj::Start => {
-                        slow.run.begin(&layers);
-                        admit!()
-                    }
+                    PhaseProj::Start => unreachable!("a call starts on the fast path"),
                     PhaseProj::Admit => admit!(),
                     PhaseProj::Running { future } => {
                         let (outcome, ending) = ready!(poll_attempt(
