@@ -265,3 +265,27 @@ fn policies_validate_their_layers_together() {
     let err = Policy::resilient(3, 0, 60 * SECOND).unwrap_err();
     assert_eq!(err.field(), "failure_threshold");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_can_be_spawned_and_its_error_crosses_threads() {
+    fn assert_traits<T: Send + Sync + 'static + std::error::Error>() {}
+    assert_traits::<staunch::PolicyError<std::io::Error>>();
+
+    let fake = FakeClock::new();
+    let policy = builder(&fake).max_attempts(2).build().unwrap();
+    let spawned = policy.clone();
+    let task = tokio::spawn(async move {
+        spawned
+            .call(|| async {
+                tokio::task::yield_now().await;
+                Err::<(), _>(std::io::Error::from(std::io::ErrorKind::ConnectionReset))
+            })
+            .await
+    });
+    let err = task.await.unwrap().unwrap_err();
+    assert_eq!(
+        (err.kind(), err.attempts()),
+        (PolicyErrorKind::Exhausted, 2)
+    );
+    assert_eq!(policy.breaker().failure_count(), 2);
+}
