@@ -289,8 +289,9 @@ where
                     first_succeeded(this.slow, policy, permit);
                 }
                 // The finished attempt stays in place until the call is dropped: no
-                // drop and no write on the success path. Polling again polls the
-                // finished attempt, which panics.
+                // drop and no write on the success path. Polling the call again (a
+                // breach of the `Future` contract) polls the finished attempt, and
+                // panics if it answers, for want of a permit.
                 First::Done(value)
             }
             Poll::Ready(Err(error)) => First::Failed(first_failed(
