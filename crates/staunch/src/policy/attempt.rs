@@ -72,12 +72,21 @@ pub(crate) fn poll_attempt<Fut: Future>(
     if let Poll::Ready(outcome) = future.poll(cx) {
         return Poll::Ready((Some(outcome), run.ending(l)));
     }
+    poll_timer(run, l, timer, cx).map(|()| (None, Ending::TimedOut))
+}
+
+/// Polls the timer of an attempt that is still running, starting it on first use:
+/// ready when the attempt has run out of time, pending forever without a timeout.
+#[inline]
+pub(crate) fn poll_timer(
+    run: &Run,
+    l: &Layers<'_>,
+    timer: &mut Option<Sleep>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
     if l.attempt_timeout.is_none() {
         return Poll::Pending;
     }
     let timer = timer.get_or_insert_with(|| run.timer(l).unwrap_or_else(Sleep::ready));
-    match Pin::new(timer).poll(cx) {
-        Poll::Ready(()) => Poll::Ready((None, Ending::TimedOut)),
-        Poll::Pending => Poll::Pending,
-    }
+    Pin::new(timer).poll(cx)
 }

@@ -9,7 +9,7 @@ use std::task::{ready, Context, Poll};
 use pin_project_lite::pin_project;
 
 use super::fallback::{Fallback, NoFallback};
-use super::run::{poll_attempt, Ending, Run, Step, Stopped};
+use super::run::{poll_attempt, poll_timer, Ending, Run, Step, Stopped};
 use super::{events, Policy, PolicyError};
 use crate::breaker::Permit;
 use crate::classify::{self, When};
@@ -443,11 +443,7 @@ fn first_timer<'p, T, E: fmt::Debug>(
     cx: &mut Context<'_>,
 ) -> First<T> {
     let layers = policy.layers();
-    let Some(timer) = slow.run.timer(&layers) else {
-        return First::Pending;
-    };
-    let timer = slow.sleep.insert(timer);
-    if Pin::new(timer).poll(cx).is_pending() {
+    if poll_timer(&slow.run, &layers, &mut slow.sleep, cx).is_pending() {
         return First::Pending;
     }
     slow.sleep = None;

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) use super::attempt::{poll_attempt, Ending, Layers, Record};
+pub(crate) use super::attempt::{poll_attempt, poll_timer, Ending, Layers, Record};
 use super::events;
 use super::PolicyErrorKind;
 use crate::retry::{Decision, RetryState};

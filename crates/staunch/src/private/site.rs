@@ -132,13 +132,15 @@ impl Site {
     }
 
     pub(crate) fn resolved(&self) -> &Resolved {
-        self.resolved.get_or_init(|| resolve(&self.config, None))
+        self.resolved.get_or_init(|| resolve(&self.config))
     }
 
     /// The resolved arguments of a function given `breaker`, resolved at its first call.
     pub(crate) fn resolved_for(&self, breaker: &CircuitBreaker) -> &Resolved {
-        self.resolved
-            .get_or_init(|| resolve(&self.config, Preset::of(breaker)))
+        self.resolved.get_or_init(|| match Preset::of(breaker) {
+            Some(preset) => resolve_preset(&self.config, preset),
+            None => resolve(&self.config),
+        })
     }
 }
 
@@ -147,10 +149,7 @@ impl Site {
 /// given `wait_max` below their `wait_min`) stretches the other bound instead of failing.
 /// Settings that don't load are reported once and replaced by the seed's defaults: the
 /// function still runs, with the arguments it was given.
-fn resolve(config: &Config, preset: Option<Preset>) -> Resolved {
-    if let Some(preset) = preset {
-        return resolve_preset(config, preset);
-    }
+fn resolve(config: &Config) -> Resolved {
     let settings = loader(config)
         .load()
         .or_else(|_| loader(&Config::new(config.name)).load())
@@ -172,7 +171,8 @@ fn resolve(config: &Config, preset: Option<Preset>) -> Resolved {
 /// configured.
 fn resolve_preset(config: &Config, preset: Preset) -> Resolved {
     let policy = preset.policy();
-    let (retry, backoff) = (policy.retry(), policy.retry().backoff());
+    let retry = policy.retry();
+    let backoff = retry.backoff();
     let base = ResilienceSettings {
         retry_max_attempts: retry.max_attempts(),
         retry_wait_min: backoff.first_delay(),
