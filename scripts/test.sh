@@ -15,6 +15,7 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
     echo "warning: ${need[*]} missing and cannot be installed; the browser test will be skipped" >&2
+    echo "(it fails instead when CI or STAUNCH_REQUIRE_BROWSER is set)" >&2
   fi
 fi
 
