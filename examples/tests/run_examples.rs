@@ -1,29 +1,24 @@
-//! Runs each example as its own process (as `cargo run --example` would) and checks that
-//! it exits 0 and prints what the script of its local server makes happen.
-//!
-//! `cargo test -p staunch-examples` builds the examples before it runs this test.
+//! Runs each example as its own process (as `cargo run --bin` would) and checks that it
+//! exits 0 and prints what the script of its local server makes happen.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 /// Runs the example `name` and returns what it printed.
 fn run(name: &str) -> String {
-    let exe = std::env::current_exe().expect("path of the test");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|profile| profile.join("examples"))
-        .unwrap_or_else(|| PathBuf::from("target/debug/examples"));
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo test -p staunch-examples` builds the examples",
-        path.display()
-    );
+    let path = match name {
+        "openai_chat" => env!("CARGO_BIN_EXE_openai_chat"),
+        "mcp_tool_call" => env!("CARGO_BIN_EXE_mcp_tool_call"),
+        "sql_query" => env!("CARGO_BIN_EXE_sql_query"),
+        "tower_stack" => env!("CARGO_BIN_EXE_tower_stack"),
+        "chat_service" => env!("CARGO_BIN_EXE_chat_service"),
+        "cached_fallback" => env!("CARGO_BIN_EXE_cached_fallback"),
+        "retry_schedule" => env!("CARGO_BIN_EXE_retry_schedule"),
+        _ => panic!("no example {name}"),
+    };
     let output = Command::new(&path)
         .env_remove("RUST_LOG")
         .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", path.display()));
+        .unwrap_or_else(|e| panic!("run {path}: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),

@@ -7,7 +7,7 @@
 //! answers 503 with `Retry-After` at once, without calling the inventory; after the
 //! recovery timeout one probe closes the circuit.
 //!
-//! Run with `cargo run -p staunch-examples --example tower_stack`.
+//! Run with `cargo run -p staunch-examples --bin tower_stack`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

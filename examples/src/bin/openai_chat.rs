@@ -11,7 +11,7 @@
 //! executor, which is also where the server's `Retry-After` is kept: its error type
 //! drops the response headers.
 //!
-//! Run with `cargo run -p staunch-examples --example openai_chat`.
+//! Run with `cargo run -p staunch-examples --bin openai_chat`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

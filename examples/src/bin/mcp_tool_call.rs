@@ -5,7 +5,7 @@
 //! hangs, fails with an internal error, refuses an unknown city, and hangs again until
 //! the circuit opens; after the recovery timeout a probe closes it.
 //!
-//! Run with `cargo run -p staunch-examples --example mcp_tool_call`.
+//! Run with `cargo run -p staunch-examples --bin mcp_tool_call`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 //! (`BEGIN IMMEDIATE`), so SQLite answers "database is locked" once its busy timeout
 //! passes; a duplicate e-mail is a constraint violation, the caller's own mistake.
 //!
-//! Run with `cargo run -p staunch-examples --example sql_query`.
+//! Run with `cargo run -p staunch-examples --bin sql_query`.
 
 use std::sync::Arc;
 use std::time::Duration;
