@@ -15,7 +15,7 @@ fn run(name: &str) -> String {
         "retry_schedule" => env!("CARGO_BIN_EXE_retry_schedule"),
         _ => panic!("no example {name}"),
     };
-    let output = Command::new(&path)
+    let output = Command::new(path)
         .env_remove("RUST_LOG")
         .output()
         .unwrap_or_else(|e| panic!("run {path}: {e}"));
