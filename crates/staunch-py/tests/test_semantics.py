@@ -365,6 +365,23 @@ def test_settings_come_from_the_seed_variables_with_the_seed_defaults(monkeypatc
     assert ResilienceSettings(retry_max_attempts=2).retry_max_attempts == 2
 
 
+def test_retry_error_stands_alone_without_tenacity():
+    script = (
+        "import sys; sys.modules['tenacity'] = None\n"
+        "import staunch\n"
+        "from staunch.testing import FakeClock\n"
+        "FakeClock().install()\n"
+        "@staunch.retry_on_exception(max_attempts=2)\n"
+        "def down(): raise ConnectionError('down')\n"
+        "try:\n"
+        "    down()\n"
+        "except staunch.RetryError as error:\n"
+        "    print(type(error).__mro__[1].__name__, error.attempts, repr(error.last_exception))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "_RetryErrorBase 2 ConnectionError('down')"
+
+
 def test_a_bad_preset_variable_is_named_in_a_warning_and_the_defaults_apply():
     script = "import staunch; print(staunch.LLM_CIRCUIT_BREAKER.failure_threshold)"
     env = dict(os.environ, LLM_CIRCUIT_BREAKER_FAILURE_THRESHOLD="many")
