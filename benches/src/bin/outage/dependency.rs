@@ -63,8 +63,8 @@ pub(crate) const BUCKET: Duration = Duration::from_millis(100);
 const REQUEST: &[u8] = b"GET /v1/item HTTP/1.1\r\nHost: dependency\r\nConnection: close\r\n\r\n";
 
 impl Dependency {
-    /// Binds a loopback port and follows `schedule` from now on; the returned task ends
-    /// when the schedule does.
+    /// Binds a loopback port and follows `schedule` from now on; the returned task
+    /// serves until it is aborted.
     pub(crate) async fn start(schedule: Schedule) -> io::Result<(Arc<Self>, JoinHandle<()>)> {
         let listener = listen("127.0.0.1:0".parse().expect("a loopback address"))?;
         let dependency = Arc::new(Self {
@@ -140,8 +140,8 @@ impl Dependency {
         }
     }
 
-    /// Serves until the schedule ends: closes the port while it must refuse, opens it
-    /// again (same port) for the `503`s.
+    /// Serves until aborted: closes the port while it must refuse, opens it again (same
+    /// port) for the `503`s.
     async fn run(self: Arc<Self>, listener: TcpListener) {
         let s = self.schedule;
         let accept = tokio::spawn(Arc::clone(&self).accept(listener));
@@ -156,9 +156,10 @@ impl Dependency {
                 return;
             }
         };
-        let accept = tokio::spawn(Arc::clone(&self).accept(listener));
-        tokio::time::sleep_until(self.epoch + s.total()).await;
-        accept.abort();
+        // Healthy from here on, for as long as calls still come: the caller aborts this
+        // task once its last call has ended, so a call started just before the end of
+        // the schedule still finds the dependency up.
+        self.accept(listener).await;
     }
 
     async fn accept(self: Arc<Self>, listener: TcpListener) {

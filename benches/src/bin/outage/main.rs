@@ -183,6 +183,8 @@ mod tests {
 
     /// A small outage, run for real on loopback: with staunch's policy the dead
     /// dependency sees far fewer attempts than without protection, and both recover.
+    /// Real time on loopback, the one exception to the fake clock: this is what the
+    /// benchmark measures, checked qualitatively.
     /// The margins are wide so that a loaded machine cannot flip them.
     #[test]
     fn protection_spares_the_dependency_and_recovers() {
@@ -198,7 +200,7 @@ mod tests {
             callers: 10,
             rate: 100.0,
             knobs: Knobs {
-                attempt_timeout: ms(100),
+                attempt_timeout: ms(200),
                 max_attempts: 3,
                 wait_min: ms(5),
                 wait_max: ms(20),
@@ -220,10 +222,14 @@ mod tests {
             staunch.outage_attempts(),
             bare.outage_attempts()
         );
+        // Recovery: most calls after the return get their answer (the exact moment
+        // depends on where the open period stood, and a loaded machine may time out
+        // the odd call, so the bar is low on purpose).
         for report in [&bare, &staunch] {
+            let (calls, answered) = report.after_calls;
             assert!(
-                report.recovery.is_some(),
-                "{} never recovered: {report:?}",
+                calls > 0 && answered * 2 >= calls,
+                "{} did not recover: {report:?}",
                 report.kind.name()
             );
         }

@@ -76,7 +76,7 @@ pub(crate) async fn run(
     {
         eprintln!("warning: {}: calls still running at the end", kind.name());
     }
-    let _ = server.await;
+    server.abort();
     let calls = std::mem::take(&mut *calls.lock().expect("the call log"));
     let attempts = PHASES.map(|phase| dependency.attempts_in(phase));
     Ok(Report::new(
