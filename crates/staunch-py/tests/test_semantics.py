@@ -413,3 +413,37 @@ def test_exception_types_must_be_exception_classes():
         retry_on_exception(exception_types="TimeoutError")
     with pytest.raises(TypeError, match="invalid expected_exception `.*int"):
         CircuitBreaker(expected_exception=(ValueError, int))
+
+
+def test_transitions_reach_listeners_and_the_staunch_log(clock, caplog):
+    breaker = CircuitBreaker(failure_threshold=1, recovery_timeout=5, name="ledger")
+    seen = []
+    breaker.add_listener(lambda name, old, new: seen.append((name, old, new)))
+    func = breaker(failing([OSError()]))
+    with caplog.at_level("INFO", logger="staunch"):
+        with pytest.raises(OSError):
+            func()
+        clock.advance(5)
+        assert func() == "ok"
+    assert seen == [
+        ("ledger", CircuitState.CLOSED, CircuitState.OPEN),
+        ("ledger", CircuitState.OPEN, CircuitState.HALF_OPEN),
+        ("ledger", CircuitState.HALF_OPEN, CircuitState.CLOSED),
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        "circuit ledger: closed -> open",
+        "circuit ledger: open -> half_open",
+        "circuit ledger: half_open -> closed",
+    ]
+
+
+def test_a_failing_listener_is_reported_and_does_not_disturb_the_call(clock, monkeypatch):
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda report: reported.append(report.exc_type))
+    breaker = CircuitBreaker(failure_threshold=1)
+    breaker.add_listener(lambda *_: 1 / 0)
+    func = breaker(failing([OSError()]))
+    with pytest.raises(OSError):
+        func()
+    assert breaker.state == CircuitState.OPEN
+    assert reported == [ZeroDivisionError]
