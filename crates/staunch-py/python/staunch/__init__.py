@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 from enum import Enum
 from typing import Any, Callable, Optional, Tuple, Type, Union
 
@@ -127,7 +128,14 @@ def _make_retry_error(attempts: int, elapsed: float, last: BaseException) -> Ret
     return error
 
 
-_staunch._bind(CircuitBreakerError, _make_retry_error)
+_log = logging.getLogger("staunch")
+
+
+def _log_transition(name: str, old: str, new: str) -> None:
+    _log.info("circuit %s: %s -> %s", name, old, new, extra={"circuit": name, "state": new})
+
+
+_staunch._bind(CircuitBreakerError, _make_retry_error, _log_transition)
 
 
 def _is_async(func: Callable[..., Any]) -> bool:
@@ -219,6 +227,16 @@ class CircuitBreaker(_staunch.Breaker):
     @property
     def state(self) -> CircuitState:
         return CircuitState(self._state())
+
+    def add_listener(self, callback: Callable[[str, CircuitState, CircuitState], Any]) -> None:
+        """Calls ``callback(name, old_state, new_state)`` on every transition, on the
+        thread whose call (or ``reset()``) caused it. Every transition is also logged at
+        INFO on the ``staunch`` logger."""
+
+        def on_transition(name: str, old: str, new: str) -> None:
+            callback(name, CircuitState(old), CircuitState(new))
+
+        self._add_listener(on_transition)
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
         if not _is_async(func):
