@@ -319,15 +319,11 @@ def resilient(
 class ResilienceSettings:
     """The seed's settings, from the environment over the seed's defaults.
 
-    ========================================  ==================================  =======
-    attribute                                 variable                            default
-    ========================================  ==================================  =======
-    ``circuit_breaker_failure_threshold``     ``CIRCUIT_BREAKER_FAILURE_THRESHOLD``  10
-    ``circuit_breaker_recovery_timeout``      ``CIRCUIT_BREAKER_RECOVERY_TIMEOUT``   60
-    ``retry_max_attempts``                    ``RETRY_MAX_ATTEMPTS``                 3
-    ``retry_wait_min``                        ``RETRY_WAIT_MIN``                     1.0
-    ``retry_wait_max``                        ``RETRY_WAIT_MAX``                     10.0
-    ========================================  ==================================  =======
+    - ``circuit_breaker_failure_threshold``: ``CIRCUIT_BREAKER_FAILURE_THRESHOLD``, 10
+    - ``circuit_breaker_recovery_timeout``: ``CIRCUIT_BREAKER_RECOVERY_TIMEOUT``, 60 s
+    - ``retry_max_attempts``: ``RETRY_MAX_ATTEMPTS``, 3
+    - ``retry_wait_min``: ``RETRY_WAIT_MIN``, 1.0 s
+    - ``retry_wait_max``: ``RETRY_WAIT_MAX``, 10.0 s
 
     Values given as keyword arguments win over the variables; ``_env_file`` names a
     ``.env`` file read under the environment. Durations are seconds (``60``, ``1.5``) or
