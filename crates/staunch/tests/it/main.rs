@@ -29,3 +29,5 @@ mod retry_state;
 mod settings;
 #[cfg(feature = "tower")]
 mod tower;
+#[cfg(feature = "tower")]
+mod tower_keyed;
