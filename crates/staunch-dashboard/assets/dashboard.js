@@ -5,7 +5,7 @@
   const STRIP_MS = 120000, TIMELINE_MAX = 100, REFRESH_MS = 1000, TICK_MS = 250;
   const breakers = new Map();   // name -> { snap, at }: a snapshot and when it arrived
   const history = new Map();    // name -> [{ state, t }]: states entered, oldest first
-  const seen = new Set();       // transitions already on the timeline
+  const seen = new Set();       // keys of the transitions on the timeline (at most TIMELINE_MAX)
   const cards = new Map();      // name -> card elements
   const flags = new Map();      // name -> why the breaker runs on defaults (settings_error)
   const grid = document.getElementById("breakers");
@@ -151,6 +151,7 @@
     if (seen.has(key)) return;
     seen.add(key);
     const item = el("li", fresh ? "fresh" : "");
+    item.dataset.key = key;
     item.dataset.state = t.to;
     item.dataset.t = String(when);
     const change = el("span");
@@ -158,7 +159,10 @@
     item.append(el("span", "muted", clock(when)), el("strong", "", t.name), change);
     const after = [...timeline.children].find((li) => Number(li.dataset.t) < when);
     timeline.insertBefore(item, after || null);
-    while (timeline.children.length > TIMELINE_MAX) timeline.lastChild.remove();
+    while (timeline.children.length > TIMELINE_MAX) {
+      seen.delete(timeline.lastChild.dataset.key);
+      timeline.lastChild.remove();
+    }
   }
 
   function applySnapshot(all) {
@@ -199,7 +203,11 @@
   function listen() {
     const source = new EventSource(base + "api/v1/events");
     source.onopen = () => setLive(true, "live");
-    source.onerror = () => setLive(false, "reconnecting…");
+    source.onerror = () => {
+      setLive(false, "reconnecting…");
+      // A refused stream (too many readers) is not retried by the browser: retry later.
+      if (source.readyState === EventSource.CLOSED) setTimeout(listen, 5000);
+    };
     source.addEventListener("snapshot", (e) => applySnapshot(JSON.parse(e.data)));
     source.addEventListener("lagged", () => refresh());
     source.addEventListener("transition", (e) => {
