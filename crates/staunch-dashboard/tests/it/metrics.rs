@@ -194,3 +194,22 @@ async fn every_family_has_help_and_type_in_a_stable_order() {
         );
     }
 }
+
+/// The page's charts read `calls_total` and `failures_total` from the JSON API, counted by
+/// the recorder.
+#[tokio::test]
+async fn the_api_carries_the_recorders_call_counts() {
+    let recorder = PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let server = Server::serve(move |d| d.metrics_text(move || handle.render())).await;
+    let recorded = metrics::with_local_recorder(&recorder, || breaker("counted", &server.fake));
+    server.registry.insert(recorded.clone());
+    for _ in 0..2 {
+        let _ = recorded.call_blocking(|| Ok::<_, &str>(()));
+    }
+    trip(&recorded);
+    let (_, body) = server.get_json("/api/v1/circuits").await;
+    assert_eq!(body["counted"]["calls_total"], 5.0);
+    assert_eq!(body["counted"]["failures_total"], 3.0);
+    assert!(body["llm"].get("calls_total").is_none());
+}
