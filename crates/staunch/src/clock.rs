@@ -34,6 +34,7 @@ pub struct Sleep {
 
 enum SleepInner {
     Ready,
+    Never,
     Boxed(Pin<Box<dyn Future<Output = ()> + Send + 'static>>),
 }
 
@@ -42,6 +43,13 @@ impl Sleep {
     pub fn ready() -> Self {
         Self {
             inner: SleepInner::Ready,
+        }
+    }
+
+    /// A sleep that never ends: the timer of an attempt that has no time bound.
+    pub(crate) fn pending() -> Self {
+        Self {
+            inner: SleepInner::Never,
         }
     }
 
@@ -59,6 +67,7 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         match &mut self.inner {
             SleepInner::Ready => Poll::Ready(()),
+            SleepInner::Never => Poll::Pending,
             SleepInner::Boxed(future) => future.as_mut().poll(cx),
         }
     }
@@ -68,7 +77,7 @@ impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.inner {
             SleepInner::Ready => "ready",
-            SleepInner::Boxed(_) => "pending",
+            SleepInner::Never | SleepInner::Boxed(_) => "pending",
         };
         f.debug_struct("Sleep").field("state", &state).finish()
     }

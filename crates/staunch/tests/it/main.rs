@@ -16,6 +16,7 @@ mod clock;
 mod policy;
 mod policy_budget;
 mod policy_cancel;
+mod policy_defects;
 mod policy_fallback;
 #[cfg(feature = "macros")]
 mod policy_resilient;
