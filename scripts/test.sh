@@ -27,3 +27,6 @@ cargo test -p staunch --no-default-features --features test-util --lib --tests
 RUSTFLAGS="--cfg loom" cargo test -p staunch --release --test loom_breaker
 # loom models of the retry budget's token accounting.
 RUSTFLAGS="--cfg loom" cargo test -p staunch --release --lib loom_tests
+# The Python package: build the wheel with maturin into a virtual environment, run its
+# pytest suites (about a minute, most of it the build).
+./scripts/test-python.sh

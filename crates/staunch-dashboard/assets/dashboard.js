@@ -7,6 +7,7 @@
   const history = new Map();    // name -> [{ state, t }]: states entered, oldest first
   const seen = new Set();       // transitions already on the timeline
   const cards = new Map();      // name -> card elements
+  const flags = new Map();      // name -> why the breaker runs on defaults (settings_error)
   const grid = document.getElementById("breakers");
   const timeline = document.getElementById("timeline");
   let seeded = false;
@@ -74,8 +75,10 @@
     const strip = el("div", "strip");
     const legend = el("div", "strip-legend");
     legend.append(el("span", "span"), el("span", "trips"), el("span", "", "now"));
-    root.append(top, stats, strip, legend);
-    c = { root, badge, values, strip, span: legend.children[0], trips: legend.children[1] };
+    const flag = el("div", "flag");
+    flag.hidden = true;
+    root.append(top, flag, stats, strip, legend);
+    c = { root, badge, flag, values, strip, span: legend.children[0], trips: legend.children[1] };
     cards.set(name, c);
     const names = [...cards.keys()].sort();
     const next = cards.get(names[names.indexOf(name) + 1]);
@@ -127,6 +130,9 @@
       c.values.in_state.textContent = dur(snap.time_in_state_ms + elapsed);
       c.values.probe.textContent = snap.retry_in_ms === null ? "–" : dur(Math.max(0, snap.retry_in_ms - elapsed));
       c.trips.textContent = snap.consecutive_trips ? snap.consecutive_trips + " consecutive trips" : "";
+      const flag = flags.get(name);
+      c.flag.hidden = !flag;
+      c.flag.textContent = flag ? "running on defaults: " + flag : "";
       drawStrip(c, name, Date.now());
     }
     for (const [name, c] of cards) {
@@ -158,7 +164,10 @@
   function applySnapshot(all) {
     const now = performance.now();
     for (const name of [...breakers.keys()]) if (!(name in all)) breakers.delete(name);
-    for (const [name, snap] of Object.entries(all)) accept(Object.assign({ name }, snap), now);
+    for (const [name, snap] of Object.entries(all)) {
+      flags.set(name, snap.settings_error || null);
+      accept(Object.assign({ name }, snap), now);
+    }
     render();
     if (!seeded) { seeded = true; seed(Object.keys(all)); }
   }

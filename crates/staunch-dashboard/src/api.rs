@@ -11,9 +11,36 @@ use crate::error::ApiError;
 use crate::events::{millis, TransitionRecord};
 use crate::state::AppState;
 
-/// `GET /api/v1/circuits`: `{"llm": {"state": "closed", "failure_count": 0, ...}, ...}`.
-pub(crate) async fn list(State(state): State<AppState>) -> Json<RegistrySnapshot> {
-    Json(state.registry().snapshot())
+/// `GET /api/v1/circuits`: `{"llm": {"state": "closed", "failure_count": 0, ...}, ...}`,
+/// with `settings_error` on a breaker whose settings did not load.
+pub(crate) async fn list(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(with_settings_errors(&state.registry().snapshot()))
+}
+
+/// The registry's snapshot as JSON, with `"settings_error": "<message>"` added to each
+/// breaker that runs on defaults because its settings did not load (see
+/// [`staunch::settings::fallbacks`]), matched by name.
+pub(crate) fn with_settings_errors(snapshot: &RegistrySnapshot) -> serde_json::Value {
+    let mut value = serde_json::to_value(snapshot).unwrap_or_default();
+    if let Some(breakers) = value.as_object_mut() {
+        for fallback in staunch::settings::fallbacks() {
+            if let Some(serde_json::Value::Object(breaker)) = breakers.get_mut(&fallback.name) {
+                breaker.insert(
+                    "settings_error".to_owned(),
+                    fallback.error.to_string().into(),
+                );
+            }
+        }
+    }
+    value
+}
+
+/// The message of the settings fallback of the breaker `name`, if it has one.
+fn settings_error(name: &str) -> Option<String> {
+    staunch::settings::fallbacks()
+        .into_iter()
+        .find(|fallback| fallback.name == name)
+        .map(|fallback| fallback.error.to_string())
 }
 
 /// One breaker and its recent transitions, oldest first.
@@ -21,6 +48,9 @@ pub(crate) async fn list(State(state): State<AppState>) -> Json<RegistrySnapshot
 pub(crate) struct Detail {
     #[serde(flatten)]
     snapshot: Snapshot,
+    /// Why the breaker runs on defaults, when its settings did not load.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings_error: Option<String>,
     recent_transitions: Vec<RecentTransition>,
 }
 
@@ -43,6 +73,7 @@ pub(crate) async fn one(
     let transitions = breaker.recent_transitions();
     let recent_transitions = with_ages(&snapshot, &transitions);
     Ok(Json(Detail {
+        settings_error: settings_error(&name),
         snapshot,
         recent_transitions,
     }))

@@ -147,7 +147,10 @@ pub(crate) async fn stream(
 }
 
 fn snapshot_event(state: &AppState) -> SseEvent {
-    json_event("snapshot", &state.registry().snapshot())
+    json_event(
+        "snapshot",
+        &crate::api::with_settings_errors(&state.registry().snapshot()),
+    )
 }
 
 fn transition_event(state: &AppState, record: &TransitionRecord) -> SseEvent {

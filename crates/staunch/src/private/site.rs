@@ -116,7 +116,8 @@ impl Site {
                 builder.build()
             };
             Registry::global().get_or_insert_with(name, make).unwrap_or_else(|error| {
-                tracing::warn!(target: "staunch", name, %error, "invalid breaker; using the defaults");
+                tracing::error!(target: "staunch", name, %error, "invalid breaker; using the defaults");
+                crate::settings::record_fallback(name, &error);
                 let builder = CircuitBreaker::builder(name);
                 let builder = match clock {
                     Some(clock) => builder.clock(clock),
@@ -143,19 +144,21 @@ impl Site {
 /// The given arguments over the settings: set in code on the loader, so a variable they
 /// override is not even read. A given `wait_min` above the settings' `wait_max` (or a
 /// given `wait_max` below their `wait_min`) stretches the other bound instead of failing.
-/// Settings that don't load are reported once and replaced by the seed's defaults: the
+/// Settings that don't load are reported once (at error level, and in
+/// [`fallbacks`](crate::settings::fallbacks)) and replaced by the seed's defaults: the
 /// function still runs, with the arguments it was given.
 fn resolve(config: &Config) -> Resolved {
     let settings = loader(config)
         .load()
         .or_else(|_| loader(&Config::new(config.name)).load())
         .unwrap_or_else(|error| {
-            tracing::warn!(
+            tracing::error!(
                 target: "staunch",
                 name = config.name,
                 %error,
                 "invalid resilience settings; using the defaults"
             );
+            crate::settings::record_fallback(config.name, &error);
             ResilienceSettings::default()
         });
     merge(config, &settings, None)
@@ -229,7 +232,8 @@ fn merge(config: &Config, settings: &ResilienceSettings, preset: Option<Preset>)
         builder = builder.seed(seed);
     }
     let retry = builder.build().unwrap_or_else(|error| {
-        tracing::warn!(target: "staunch", name = config.name, %error, "invalid retry; using the defaults");
+        tracing::error!(target: "staunch", name = config.name, %error, "invalid retry; using the defaults");
+        crate::settings::record_fallback(config.name, &error);
         RetryPolicy::retry_on_exception()
     });
     Resolved {

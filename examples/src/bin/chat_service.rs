@@ -2,7 +2,7 @@
 //! `429` with `Retry-After`, then a `500`, then the reply. The server is a thread on
 //! 127.0.0.1 started by the example; everything is std.
 //!
-//! Run with `cargo run -p staunch --example chat_service`.
+//! Run with `cargo run -p staunch-examples --bin chat_service`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

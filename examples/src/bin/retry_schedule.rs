@@ -1,7 +1,7 @@
 //! A flaky function retried by the seed's `retry_on_exception` policy on the real clock,
 //! with short waits so it finishes in well under a second. Prints each attempt and wait.
 //!
-//! Run: `cargo run -p staunch --example retry_schedule`
+//! Run: `cargo run -p staunch-examples --bin retry_schedule`
 
 use std::io;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The seed's fallback: when the LLM circuit is open, answer from a cache instead of
 //! failing. The model is an in-process fake that fails until the circuit opens.
 //!
-//! Run with `cargo run -p staunch --example cached_fallback`.
+//! Run with `cargo run -p staunch-examples --bin cached_fallback`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
