@@ -8,13 +8,16 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# staunch-redis's tests start their own redis-server on a free loopback port.
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing ${need[*]} for the browser test"
+    echo "installing ${need[*]} for the browser and Redis tests"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "warning: ${need[*]} missing and cannot be installed; the browser test will be skipped" >&2
+    echo "warning: ${need[*]} missing and cannot be installed; the browser or Redis tests will be skipped" >&2
+    echo "(the browser test fails instead when CI or STAUNCH_REQUIRE_BROWSER is set)" >&2
   fi
 fi
 

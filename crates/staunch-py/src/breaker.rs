@@ -39,6 +39,7 @@ pub(crate) struct Breaker {
 impl Breaker {
     /// A breaker named `name` (registered, so it shows in `snapshot()`), or an anonymous one.
     pub(crate) fn build(
+        py: Python<'_>,
         failure_threshold: i64,
         recovery_timeout: f64,
         expected: Py<PyTuple>,
@@ -64,6 +65,7 @@ impl Breaker {
             .clock(process_clock())
             .build()
             .map_err(|error| config(&error, &[]))?;
+        crate::listen::log(py, &core);
         if registered {
             Registry::global().insert(core.clone());
         }
@@ -89,10 +91,12 @@ impl Breaker {
         let settings = preset_settings(py, &preset)?;
         let core = Registry::global()
             .get_or_insert_with(preset.name(), || {
-                preset
+                let core = preset
                     .breaker_builder(&settings)
                     .clock(process_clock())
-                    .build()
+                    .build()?;
+                crate::listen::log(py, &core);
+                Ok(core)
             })
             .map_err(|error| config(&error, &[]))?;
         let expected = PyTuple::new(py, [py.get_type::<pyo3::exceptions::PyException>()])?;
@@ -142,7 +146,7 @@ impl Breaker {
             Some(types) => exception_types("expected_exception", types)?,
             None => PyTuple::new(py, [py.get_type::<pyo3::exceptions::PyException>()])?.unbind(),
         };
-        Self::build(failure_threshold, recovery_timeout, expected, name)
+        Self::build(py, failure_threshold, recovery_timeout, expected, name)
     }
 
     /// The state's lower-case name (`"closed"`, `"open"`, `"half_open"` …).
@@ -184,6 +188,12 @@ impl Breaker {
     #[getter]
     fn retry_after(&self) -> Option<f64> {
         self.core.retry_in().map(|d| d.as_secs_f64())
+    }
+
+    /// Calls `callback(name, from, to)` with the states' lower-case names on every
+    /// transition of this breaker (of the shared one, for a preset).
+    fn _add_listener(&self, callback: Py<PyAny>) {
+        crate::listen::on_transition(&self.core, callback);
     }
 
     /// Back to CLOSED with every count cleared.

@@ -1,5 +1,6 @@
-//! The exceptions a call can end with. Their classes are defined in Python
-//! (`staunch/__init__.py`), which hands them over at import with `_bind`.
+//! The exceptions a call can end with, and the log of transitions. The classes and the
+//! log function are defined in Python (`staunch/__init__.py`), which hands them over at
+//! import with `_bind`.
 
 use std::time::Duration;
 
@@ -11,18 +12,22 @@ use staunch::{CircuitOpen, ConfigError};
 
 static CIRCUIT_BREAKER_ERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static MAKE_RETRY_ERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static LOG_TRANSITION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// Hands over `CircuitBreakerError` and the factory of `RetryError`s
-/// (`make_retry_error(attempts, elapsed_seconds, last_exception)`).
+/// Hands over `CircuitBreakerError`, the factory of `RetryError`s
+/// (`make_retry_error(attempts, elapsed_seconds, last_exception)`) and the function that
+/// logs every transition of every breaker (`log_transition(name, from, to)`).
 #[pyfunction]
 pub(crate) fn _bind(
     py: Python<'_>,
     circuit_breaker_error: Py<PyAny>,
     make_retry_error: Py<PyAny>,
+    log_transition: Py<PyAny>,
 ) -> PyResult<()> {
     let first = CIRCUIT_BREAKER_ERROR.set(py, circuit_breaker_error).is_ok();
     let second = MAKE_RETRY_ERROR.set(py, make_retry_error).is_ok();
-    if first && second {
+    let third = LOG_TRANSITION.set(py, log_transition).is_ok();
+    if first && second && third {
         Ok(())
     } else {
         Err(PyRuntimeError::new_err(
@@ -61,6 +66,11 @@ pub(crate) fn retry_error(py: Python<'_>, attempts: u32, elapsed: Duration, last
         Ok(PyErr::from_value(error))
     };
     build().unwrap_or_else(|error| error)
+}
+
+/// The transition log, once bound.
+pub(crate) fn log_transition(py: Python<'_>) -> Option<Py<PyAny>> {
+    LOG_TRANSITION.get(py).map(|log| log.clone_ref(py))
 }
 
 /// A `ValueError` for a bad setting, naming it as the Python caller spelled it.

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod breaker;
 mod clock;
 mod errors;
+mod listen;
 mod method;
 mod resilient;
 mod retry;

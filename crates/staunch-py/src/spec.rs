@@ -94,15 +94,6 @@ impl RetrySpec {
         }
     }
 
-    /// The waits this spec would take, in seconds, if every attempt failed.
-    fn schedule(&self) -> Vec<f64> {
-        self.backoff
-            .iter()
-            .take(self.max_attempts.saturating_sub(1) as usize)
-            .map(|d| d.as_secs_f64())
-            .collect()
-    }
-
     #[getter]
     fn max_attempts(&self) -> u32 {
         self.max_attempts

@@ -235,10 +235,13 @@ async def test_fetch_user_retries_then_opens_its_circuit(clock):
     api_client.fail_with(ConnectionError("reset"))
     assert await fetch_user(7) == {"path": "/users/7"}
     assert clock.sleeps == [1.0]
+    import tenacity
+
     api_client.fail_with(*[ConnectionError("reset")] * 6)
-    for _ in range(2):
-        with pytest.raises(Exception):
+    for _ in range(2):  # 3 attempts, then 2 that open the circuit (5 failures in a row)
+        with pytest.raises(tenacity.RetryError):
             await fetch_user(7)
+    assert api_client.calls == 2 + 5
     assert fetch_user.breaker.state == CircuitState.OPEN
     calls = api_client.calls
     with pytest.raises(CircuitBreakerError):

@@ -365,6 +365,23 @@ def test_settings_come_from_the_seed_variables_with_the_seed_defaults(monkeypatc
     assert ResilienceSettings(retry_max_attempts=2).retry_max_attempts == 2
 
 
+def test_retry_error_stands_alone_without_tenacity():
+    script = (
+        "import sys; sys.modules['tenacity'] = None\n"
+        "import staunch\n"
+        "from staunch.testing import FakeClock\n"
+        "FakeClock().install()\n"
+        "@staunch.retry_on_exception(max_attempts=2)\n"
+        "def down(): raise ConnectionError('down')\n"
+        "try:\n"
+        "    down()\n"
+        "except staunch.RetryError as error:\n"
+        "    print(type(error).__mro__[1].__name__, error.attempts, repr(error.last_exception))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "_RetryErrorBase 2 ConnectionError('down')"
+
+
 def test_a_bad_preset_variable_is_named_in_a_warning_and_the_defaults_apply():
     script = "import staunch; print(staunch.LLM_CIRCUIT_BREAKER.failure_threshold)"
     env = dict(os.environ, LLM_CIRCUIT_BREAKER_FAILURE_THRESHOLD="many")
@@ -396,3 +413,37 @@ def test_exception_types_must_be_exception_classes():
         retry_on_exception(exception_types="TimeoutError")
     with pytest.raises(TypeError, match="invalid expected_exception `.*int"):
         CircuitBreaker(expected_exception=(ValueError, int))
+
+
+def test_transitions_reach_listeners_and_the_staunch_log(clock, caplog):
+    breaker = CircuitBreaker(failure_threshold=1, recovery_timeout=5, name="ledger")
+    seen = []
+    breaker.add_listener(lambda name, old, new: seen.append((name, old, new)))
+    func = breaker(failing([OSError()]))
+    with caplog.at_level("INFO", logger="staunch"):
+        with pytest.raises(OSError):
+            func()
+        clock.advance(5)
+        assert func() == "ok"
+    assert seen == [
+        ("ledger", CircuitState.CLOSED, CircuitState.OPEN),
+        ("ledger", CircuitState.OPEN, CircuitState.HALF_OPEN),
+        ("ledger", CircuitState.HALF_OPEN, CircuitState.CLOSED),
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        "circuit ledger: closed -> open",
+        "circuit ledger: open -> half_open",
+        "circuit ledger: half_open -> closed",
+    ]
+
+
+def test_a_failing_listener_is_reported_and_does_not_disturb_the_call(clock, monkeypatch):
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda report: reported.append(report.exc_type))
+    breaker = CircuitBreaker(failure_threshold=1)
+    breaker.add_listener(lambda *_: 1 / 0)
+    func = breaker(failing([OSError()]))
+    with pytest.raises(OSError):
+        func()
+    assert breaker.state == CircuitState.OPEN
+    assert reported == [ZeroDivisionError]

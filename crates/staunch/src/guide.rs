@@ -120,7 +120,7 @@
 //!
 //! # Testing
 //!
-//! Give policies a [`FakeClock`](crate::test_util::FakeClock) (feature `test-util`):
+//! Give policies a `test_util::FakeClock` (feature `test-util`):
 //! sleeps advance it at once and are recorded, so tests of waits and timeouts run in
 //! microseconds. See [`testing`].
 //!

@@ -78,9 +78,28 @@ pub mod tower;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+// Each attribute's page carries the table of every argument (`attributes.md`), so that
+// users of `staunch` read it where they find the attribute.
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
-pub use staunch_macros::{circuit_breaker, resilient, retry_on_exception, retry_with_jitter};
+#[doc(inline)]
+#[doc = include_str!("attributes.md")]
+pub use staunch_macros::circuit_breaker;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+#[doc = include_str!("attributes.md")]
+pub use staunch_macros::resilient;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+#[doc = include_str!("attributes.md")]
+pub use staunch_macros::retry_on_exception;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+#[doc = include_str!("attributes.md")]
+pub use staunch_macros::retry_with_jitter;
 
 // ---- end macros -----------------------------------------------------------------------
 

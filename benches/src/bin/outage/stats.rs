@@ -9,7 +9,7 @@ use crate::schedule::{Phase, PHASES};
 use crate::stacks::Kind;
 
 /// One caller's call.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Call {
     /// When it started, since the start of the run.
     pub(crate) start: Duration,
@@ -59,8 +59,8 @@ pub(crate) struct Report {
     pub(crate) after_calls: (usize, usize),
     pub(crate) during: Latency,
     pub(crate) after: Latency,
-    /// From the dependency's return to the first call after which every call succeeded;
-    /// `None` if the last call failed.
+    /// From the dependency's return to the start of the first [`STEADY`] stretch in
+    /// which every call got its answer; `None` if there was none.
     pub(crate) recovery: Option<Duration>,
     pub(crate) retries: u64,
 }
@@ -84,10 +84,7 @@ impl Report {
             .iter()
             .filter(|c| phase_of(scenario, c.start) == Phase::After)
             .collect();
-        let recovery = match after.iter().rposition(|c| !c.ok) {
-            None => after.first().map(|_| Duration::ZERO),
-            Some(last_failure) => after.get(last_failure + 1).map(|c| c.start - back),
-        };
+        let recovery = recovery(&after, scenario.schedule.total()).map(|start| start - back);
         let count = |calls: &[&Call]| (calls.len(), calls.iter().filter(|c| c.ok).count());
         Self {
             kind,
@@ -131,6 +128,63 @@ impl Report {
     }
 }
 
+/// How long every call must succeed for the dependency's callers to count as recovered:
+/// long enough that a half-open probe or two cannot pass for it, short enough that a
+/// late hiccup of a loaded machine does not erase a recovery that happened.
+pub(crate) const STEADY: Duration = Duration::from_secs(1);
+
+/// The start of the first call from which every call for [`STEADY`] succeeded, among
+/// `calls` (sorted by start) of a run that ends at `end`.
+fn recovery(calls: &[&Call], end: Duration) -> Option<Duration> {
+    let mut next_failure = None;
+    let mut first = None;
+    for (i, call) in calls.iter().enumerate().rev() {
+        if !call.ok {
+            next_failure = Some(i);
+            continue;
+        }
+        let until = call.start + STEADY;
+        let clean = next_failure.is_none_or(|f| calls[f].start >= until);
+        if clean && until <= end {
+            first = Some(call.start);
+        }
+    }
+    first
+}
+
 pub(crate) fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e4).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(ms: u64, ok: bool) -> Call {
+        Call {
+            start: Duration::from_millis(ms),
+            latency: Duration::ZERO,
+            ok,
+        }
+    }
+
+    #[test]
+    fn recovery_is_the_first_steady_second() {
+        let end = Duration::from_millis(5000);
+        let calls = [
+            call(0, false),
+            call(100, true),
+            call(400, false),
+            call(500, true),
+            call(1000, true),
+            call(1600, true),
+            call(4800, false),
+        ];
+        let refs: Vec<&Call> = calls.iter().collect();
+        // 100 ms is followed by a failure within a second; from 500 ms on every call for a
+        // second succeeds; the late failure at 4.8 s does not undo that.
+        assert_eq!(recovery(&refs, end), Some(Duration::from_millis(500)));
+        let failing: Vec<&Call> = calls.iter().filter(|c| !c.ok).collect();
+        assert_eq!(recovery(&failing, end), None);
+    }
 }

@@ -174,6 +174,7 @@ pub(crate) fn outage_load(path: &Path, json: &Value) -> Result<()> {
     let start = num(&s["before_ms"]) / 1000.0;
     let end = start
         + (num(&s["refused_ms"]) + num(&s["unavailable_ms"]) + num(&s["hanging_ms"])) / 1000.0;
+    let total = end + num(&s["after_ms"]) / 1000.0;
     let series: Vec<Series> = stacks(json)
         .iter()
         .enumerate()
@@ -186,6 +187,7 @@ pub(crate) fn outage_load(path: &Path, json: &Value) -> Result<()> {
                     t.iter()
                         .enumerate()
                         .map(|(b, n)| ((b as f64 + 0.5) * bucket, num(n) / bucket))
+                        .filter(|(x, _)| *x < total)
                         .collect()
                 })
                 .unwrap_or_default(),

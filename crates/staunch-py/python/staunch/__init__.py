@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 from enum import Enum
 from typing import Any, Callable, Optional, Tuple, Type, Union
 
@@ -127,7 +128,14 @@ def _make_retry_error(attempts: int, elapsed: float, last: BaseException) -> Ret
     return error
 
 
-_staunch._bind(CircuitBreakerError, _make_retry_error)
+_log = logging.getLogger("staunch")
+
+
+def _log_transition(name: str, old: str, new: str) -> None:
+    _log.info("circuit %s: %s -> %s", name, old, new, extra={"circuit": name, "state": new})
+
+
+_staunch._bind(CircuitBreakerError, _make_retry_error, _log_transition)
 
 
 def _is_async(func: Callable[..., Any]) -> bool:
@@ -220,6 +228,16 @@ class CircuitBreaker(_staunch.Breaker):
     def state(self) -> CircuitState:
         return CircuitState(self._state())
 
+    def add_listener(self, callback: Callable[[str, CircuitState, CircuitState], Any]) -> None:
+        """Calls ``callback(name, old_state, new_state)`` on every transition, on the
+        thread whose call (or ``reset()``) caused it. Every transition is also logged at
+        INFO on the ``staunch`` logger."""
+
+        def on_transition(name: str, old: str, new: str) -> None:
+            callback(name, CircuitState(old), CircuitState(new))
+
+        self._add_listener(on_transition)
+
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
         if not _is_async(func):
             return functools.update_wrapper(self._wrap(func), func)
@@ -301,15 +319,11 @@ def resilient(
 class ResilienceSettings:
     """The seed's settings, from the environment over the seed's defaults.
 
-    ========================================  ==================================  =======
-    attribute                                 variable                            default
-    ========================================  ==================================  =======
-    ``circuit_breaker_failure_threshold``     ``CIRCUIT_BREAKER_FAILURE_THRESHOLD``  10
-    ``circuit_breaker_recovery_timeout``      ``CIRCUIT_BREAKER_RECOVERY_TIMEOUT``   60
-    ``retry_max_attempts``                    ``RETRY_MAX_ATTEMPTS``                 3
-    ``retry_wait_min``                        ``RETRY_WAIT_MIN``                     1.0
-    ``retry_wait_max``                        ``RETRY_WAIT_MAX``                     10.0
-    ========================================  ==================================  =======
+    - ``circuit_breaker_failure_threshold``: ``CIRCUIT_BREAKER_FAILURE_THRESHOLD``, 10
+    - ``circuit_breaker_recovery_timeout``: ``CIRCUIT_BREAKER_RECOVERY_TIMEOUT``, 60 s
+    - ``retry_max_attempts``: ``RETRY_MAX_ATTEMPTS``, 3
+    - ``retry_wait_min``: ``RETRY_WAIT_MIN``, 1.0 s
+    - ``retry_wait_max``: ``RETRY_WAIT_MAX``, 10.0 s
 
     Values given as keyword arguments win over the variables; ``_env_file`` names a
     ``.env`` file read under the environment. Durations are seconds (``60``, ``1.5``) or

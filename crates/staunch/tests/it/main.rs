@@ -30,3 +30,5 @@ mod retry_state;
 mod settings;
 #[cfg(feature = "tower")]
 mod tower;
+#[cfg(feature = "tower")]
+mod tower_keyed;
