@@ -20,6 +20,8 @@ mod policy_defects;
 mod policy_fallback;
 #[cfg(feature = "macros")]
 mod policy_resilient;
+#[cfg(all(feature = "macros", feature = "tower"))]
+mod policy_table;
 mod policy_wait;
 mod presets;
 mod registry;
