@@ -97,7 +97,8 @@
 //!
 //! The async timer is started only when an attempt does not complete at once, so a call
 //! that is ready at its first poll allocates nothing. On the system clock the timer is
-//! tokio's (feature `tokio`); without it, a helper thread per timer.
+//! tokio's (feature `tokio`); without it, one timer thread shared by every sleep,
+//! which a dropped call cancels.
 //!
 //! # Budget
 //!

@@ -1,6 +1,6 @@
 //! Defects of the call paths, each pinned by a test: the deadline bounds every attempt,
-//! a panic means the same in every form, retry and policy events speak alike, and
-//! without tokio the timers share one thread.
+//! a panic means the same in every form, retry and policy events speak alike. (Without
+//! tokio, the timers share one thread: tested in `clock/timer.rs`.)
 
 use std::future::Future;
 use std::pin::pin;
@@ -155,62 +155,4 @@ fn retry_and_policy_events_share_one_target_and_their_fields() {
     assert_eq!(gave_up[0].target, gave_up[1].target);
     assert_eq!(keys(gave_up[0]), keys(gave_up[1]));
     assert_eq!(gave_up[0].field("message"), gave_up[1].field("message"));
-}
-
-/// Without tokio, the system clock's sleeps share one timer thread, and a dropped sleep
-/// is cancelled.
-#[cfg(all(target_os = "linux", not(feature = "tokio")))]
-#[test]
-fn without_tokio_sleeps_share_one_timer_thread() {
-    fn threads() -> usize {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap();
-        let line = status.lines().find(|l| l.starts_with("Threads:")).unwrap();
-        line["Threads:".len()..].trim().parse().unwrap()
-    }
-    let clock = staunch::Clock::system();
-    let before = threads();
-    let mut sleeps: Vec<_> = (0..64)
-        .map(|_| Box::pin(clock.sleep(SECOND * 120)))
-        .collect();
-    for sleep in &mut sleeps {
-        assert!(poll_once(sleep.as_mut()).is_pending());
-    }
-    let during = threads();
-    assert!(
-        during <= before + 1,
-        "64 pending sleeps run on {} new threads",
-        during - before
-    );
-    drop(sleeps);
-    // A short sleep still completes on the shared thread.
-    let short = clock.sleep(Duration::from_millis(1));
-    let waker = std::sync::Arc::new(Flag::default());
-    let mut short = pin!(short);
-    let mut cx = Context::from_waker(&Waker::from(waker.clone()));
-    while short.as_mut().poll(&mut cx).is_pending() {
-        waker.wait();
-    }
-}
-
-#[cfg(all(target_os = "linux", not(feature = "tokio")))]
-#[derive(Default)]
-struct Flag(std::sync::Mutex<bool>, std::sync::Condvar);
-
-#[cfg(all(target_os = "linux", not(feature = "tokio")))]
-impl Flag {
-    fn wait(&self) {
-        let mut woken = self.0.lock().unwrap();
-        while !*woken {
-            woken = self.1.wait(woken).unwrap();
-        }
-        *woken = false;
-    }
-}
-
-#[cfg(all(target_os = "linux", not(feature = "tokio")))]
-impl std::task::Wake for Flag {
-    fn wake(self: std::sync::Arc<Self>) {
-        *self.0.lock().unwrap() = true;
-        self.1.notify_one();
-    }
 }
