@@ -23,6 +23,9 @@ pub(crate) async fn list(State(state): State<AppState>) -> Json<serde_json::Valu
             }
         }
     }
+    if let Some(render) = state.metrics_text() {
+        add_call_counts(&mut value, &render());
+    }
     Json(value)
 }
 
@@ -37,6 +40,47 @@ fn shared(breaker: &staunch::CircuitBreaker) -> Option<serde_json::Value> {
         "replicas": status.members,
         "generation": status.generation,
     }))
+}
+
+/// Adds `calls_total` and `failures_total` (counted since the process started) to each
+/// breaker that a `metrics` recorder's text counts in `staunch_circuit_calls_total`: calls
+/// are the successful, failed and ignored ones, failures the failed ones. The page draws
+/// its charts from their changes.
+fn add_call_counts(value: &mut serde_json::Value, text: &str) {
+    let lines = text.lines().map(|line| Ok(line.to_owned()));
+    let Ok(scrape) = prometheus_parse::Scrape::parse(lines) else {
+        return;
+    };
+    let Some(breakers) = value.as_object_mut() else {
+        return;
+    };
+    for sample in scrape.samples {
+        if sample.metric != "staunch_circuit_calls_total" {
+            continue;
+        }
+        let prometheus_parse::Value::Counter(count) = sample.value else {
+            continue;
+        };
+        let (Some(name), Some(kind)) = (sample.labels.get("name"), sample.labels.get("kind"))
+        else {
+            continue;
+        };
+        let Some(serde_json::Value::Object(breaker)) = breakers.get_mut(name) else {
+            continue;
+        };
+        let mut add = |field: &str| {
+            let total = breaker.get(field).and_then(serde_json::Value::as_f64);
+            breaker.insert(field.to_owned(), (total.unwrap_or(0.0) + count).into());
+        };
+        match kind {
+            "successful" | "ignored" => add("calls_total"),
+            "failed" => {
+                add("calls_total");
+                add("failures_total");
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The registry's snapshot as JSON, with `"settings_error": "<message>"` added to each

@@ -287,3 +287,17 @@ proptest! {
         prop_assert!(first <= second);
     }
 }
+
+#[test]
+fn jitter_modes_have_lower_case_names() {
+    use staunch::Jitter;
+    for (jitter, name) in [
+        (Jitter::None, "none"),
+        (Jitter::Full, "full"),
+        (Jitter::Equal, "equal"),
+        (Jitter::Decorrelated, "decorrelated"),
+    ] {
+        assert_eq!(jitter.as_str(), name);
+        assert_eq!(jitter.to_string(), name);
+    }
+}
