@@ -16,6 +16,7 @@
 
 pub mod classify;
 mod clock;
+mod engine;
 mod error;
 #[allow(dead_code)]
 mod sync;
@@ -63,7 +64,7 @@ pub use settings::ResilienceSettings;
 pub mod guide;
 pub mod policy;
 pub mod presets;
-pub use policy::{Policy, PolicyBuilder, PolicyError, PolicyErrorKind};
+pub use policy::{AttemptTimeout, Policy, PolicyBuilder, PolicyError, PolicyErrorKind};
 pub use presets::{DATABASE_CIRCUIT_BREAKER, LLM_CIRCUIT_BREAKER, MCP_CIRCUIT_BREAKER};
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
