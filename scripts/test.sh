@@ -17,6 +17,7 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
     echo "warning: ${need[*]} missing and cannot be installed; the browser or Redis tests will be skipped" >&2
+    echo "(the browser test fails instead when CI or STAUNCH_REQUIRE_BROWSER is set)" >&2
   fi
 fi
 

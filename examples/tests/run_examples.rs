@@ -13,6 +13,7 @@ fn run(name: &str) -> String {
         "chat_service" => env!("CARGO_BIN_EXE_chat_service"),
         "cached_fallback" => env!("CARGO_BIN_EXE_cached_fallback"),
         "retry_schedule" => env!("CARGO_BIN_EXE_retry_schedule"),
+        "monitor_settings" => env!("CARGO_BIN_EXE_monitor_settings"),
         _ => panic!("no example {name}"),
     };
     let output = Command::new(path)
@@ -156,6 +157,27 @@ fn tower_stack_sheds_load_while_open_and_recovers() {
     );
     assert!(
         out.contains("502 Bad Gateway exhausted: gave up after 3 attempts"),
+        "{out}"
+    );
+}
+
+#[test]
+fn monitor_settings_reads_the_env_file_watches_and_falls_back() {
+    let out = run("monitor_settings");
+    assert_lines(
+        "monitor_settings",
+        &out,
+        &[
+            "settings from .env: failure_threshold=4 recovery_timeout=500ms max_attempts=2",
+            "monitor: `llm` is now open",
+            "monitor: `llm` is now half_open",
+            "monitor: `llm` is now closed",
+            "after the recovery timeout: fresh answer to \"weather?\"",
+            "dashboard view: {\"llm\": {\"state\": \"closed\", \"failure_count\": 0}}",
+        ],
+    );
+    assert!(
+        out.contains("round 4: answer to \"weather?\" (cached: circuit `llm` is open"),
         "{out}"
     );
 }
