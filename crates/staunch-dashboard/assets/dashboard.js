@@ -11,6 +11,7 @@
   const seen = new Set();       // keys of the transitions on the timeline (at most TIMELINE_MAX)
   const cards = new Map();      // name -> card elements
   const flags = new Map();      // name -> why the breaker runs on defaults (settings_error)
+  const fleets = new Map();     // name -> the fleet's view of a shared breaker (shared)
   const grid = document.getElementById("breakers");
   const timeline = document.getElementById("timeline");
   let seeded = false;
@@ -203,7 +204,13 @@
       c.values.rejected.textContent = snap.rejected_calls;
       c.values.in_state.textContent = dur(snap.time_in_state_ms + elapsed);
       c.values.probe.textContent = snap.retry_in_ms === null ? "–" : dur(Math.max(0, snap.retry_in_ms - elapsed));
-      c.trips.textContent = snap.consecutive_trips ? snap.consecutive_trips + " consecutive trips" : "";
+      const fleet = fleets.get(name);
+      c.trips.textContent = [
+        snap.consecutive_trips ? snap.consecutive_trips + " consecutive trips" : "",
+        fleet ? "shared · fleet " + (fleet.fleet_state ? label(fleet.fleet_state) : "unknown") + " · " +
+          fleet.replicas + (fleet.replicas === 1 ? " replica" : " replicas") +
+          (fleet.connected ? "" : " · " + fleet.kind + " unreachable, local only") : "",
+      ].filter(Boolean).join(" · ");
       const flag = flags.get(name);
       c.flag.hidden = !flag;
       c.flag.textContent = flag ? "running on defaults: " + flag : "";
@@ -247,6 +254,7 @@
     for (const name of [...series.keys()]) if (!(name in all)) series.delete(name);
     for (const [name, snap] of Object.entries(all)) {
       flags.set(name, snap.settings_error || null);
+      fleets.set(name, snap.shared || null);
       sample(name, snap, t);
       accept(Object.assign({ name }, snap), now);
     }

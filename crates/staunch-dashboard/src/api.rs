@@ -15,10 +15,31 @@ use crate::state::AppState;
 /// with `settings_error` on a breaker whose settings did not load.
 pub(crate) async fn list(State(state): State<AppState>) -> Json<serde_json::Value> {
     let mut value = with_settings_errors(&state.registry().snapshot());
+    if let Some(breakers) = value.as_object_mut() {
+        for (name, breaker) in breakers.iter_mut() {
+            let shared = state.registry().get(name).and_then(|b| shared(&b));
+            if let (Some(shared), serde_json::Value::Object(breaker)) = (shared, breaker) {
+                breaker.insert("shared".to_owned(), shared);
+            }
+        }
+    }
     if let Some(render) = state.metrics_text() {
         add_call_counts(&mut value, &render());
     }
     Json(value)
+}
+
+/// `{"kind": "redis", "connected": true, "fleet_state": "open", "replicas": 3,
+/// "generation": 7}` for a breaker that shares its state (an authority reports it).
+fn shared(breaker: &staunch::CircuitBreaker) -> Option<serde_json::Value> {
+    let status = breaker.authority_status()?;
+    Some(serde_json::json!({
+        "kind": status.kind,
+        "connected": status.connected,
+        "fleet_state": status.state.map(|s| s.as_str()),
+        "replicas": status.members,
+        "generation": status.generation,
+    }))
 }
 
 /// Adds `calls_total` and `failures_total` (counted since the process started) to each
@@ -96,6 +117,9 @@ pub(crate) struct Detail {
     /// Why the breaker runs on defaults, when its settings did not load.
     #[serde(skip_serializing_if = "Option::is_none")]
     settings_error: Option<String>,
+    /// The fleet's view, for a breaker that shares its state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared: Option<serde_json::Value>,
     recent_transitions: Vec<RecentTransition>,
 }
 
@@ -119,6 +143,7 @@ pub(crate) async fn one(
     let recent_transitions = with_ages(&snapshot, &transitions);
     Ok(Json(Detail {
         settings_error: settings_error(&name),
+        shared: shared(&breaker),
         snapshot,
         recent_transitions,
     }))

@@ -71,7 +71,7 @@ mod transition;
 mod window;
 mod word;
 
-pub use authority::{Authority, AuthorityHandle, Outcome, OutcomeKind};
+pub use authority::{Authority, AuthorityHandle, AuthorityStatus, Outcome, OutcomeKind};
 pub use builder::CircuitBreakerBuilder;
 #[cfg(feature = "tower")]
 pub(crate) use call::finish;
