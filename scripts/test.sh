@@ -8,13 +8,16 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# staunch-redis's tests start their own redis-server on a free loopback port.
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing ${need[*]} for the browser test"
+    echo "installing ${need[*]} for the browser and Redis tests"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "warning: ${need[*]} missing and cannot be installed; the browser test will be skipped" >&2
+    echo "warning: ${need[*]} missing and cannot be installed; the browser or Redis tests will be skipped" >&2
+    echo "(the browser test fails instead when CI or STAUNCH_REQUIRE_BROWSER is set)" >&2
   fi
 fi
 
@@ -27,3 +30,6 @@ cargo test -p staunch --no-default-features --features test-util --lib --tests
 RUSTFLAGS="--cfg loom" cargo test -p staunch --release --test loom_breaker
 # loom models of the retry budget's token accounting.
 RUSTFLAGS="--cfg loom" cargo test -p staunch --release --lib loom_tests
+# The Python package: build the wheel with maturin into a virtual environment, run its
+# pytest suites (about a minute, most of it the build).
+./scripts/test-python.sh

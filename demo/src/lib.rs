@@ -86,6 +86,8 @@ impl Demo {
     /// # }
     /// ```
     pub async fn start(options: Options) -> Result<Self, StartError> {
+        // Every variable staunch reads, before anything runs on a value it could not use.
+        staunch::settings::check_env().map_err(StartError::Config)?;
         let registry = Registry::global();
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port))
             .await

@@ -13,6 +13,10 @@ pub(crate) enum ApiError {
     Unauthorized,
     /// An admin action on a dashboard built without an admin token.
     AdminDisabled,
+    /// A request for a host name the dashboard does not answer (DNS rebinding).
+    HostNotAllowed,
+    /// An event stream beyond the cap on concurrent streams.
+    TooManyStreams,
 }
 
 impl ApiError {
@@ -21,6 +25,8 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::Unauthorized => "unauthorized",
             ApiError::AdminDisabled => "admin_disabled",
+            ApiError::HostNotAllowed => "host_not_allowed",
+            ApiError::TooManyStreams => "too_many_streams",
         }
     }
 
@@ -28,7 +34,8 @@ impl ApiError {
         match self {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::AdminDisabled => StatusCode::FORBIDDEN,
+            ApiError::AdminDisabled | ApiError::HostNotAllowed => StatusCode::FORBIDDEN,
+            ApiError::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -37,10 +44,16 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.kind() });
         let mut response = (self.status(), Json(body)).into_response();
-        if self == ApiError::Unauthorized {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        let headers = response.headers_mut();
+        match self {
+            ApiError::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            // Readers reconnect on their own; say when a place is likely free.
+            ApiError::TooManyStreams => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
         }
         response
     }

@@ -3,9 +3,17 @@
 //!
 //! The listener runs on the thread that moved the breaker, so it only copies the
 //! transition and sends it; everything else (snapshots, JSON) happens in the stream's task.
-//! A slow reader that falls behind the channel's capacity gets a `lagged` event and should
-//! refetch the snapshot. The listener holds the hub weakly: once every router built on it is
-//! dropped, the listener does nothing.
+//!
+//! Nothing grows without bound, whoever connects. Each stream buffers at most the channel's
+//! capacity of transitions ([`Dashboard::event_capacity`](crate::Dashboard::event_capacity));
+//! a reader that falls further behind gets a `lagged` event and is disconnected (a browser's
+//! `EventSource` reconnects and starts again from a fresh snapshot). At most
+//! [`Dashboard::max_event_streams`](crate::Dashboard::max_event_streams) streams are open at
+//! once; more are answered `503` with `Retry-After`. The transition counts are kept for at
+//! most [`MAX_COUNTED`] (breaker, from, to) triples: when full, the counts of breakers no
+//! longer registered are dropped, and transitions of new breakers beyond that are not
+//! counted. The listener holds the hub weakly: once every router built on it is dropped,
+//! the listener does nothing.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -18,9 +26,15 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Serialize;
 use staunch::{Event, ListenerId, Registry, Snapshot, Transition};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, OwnedSemaphorePermit};
 
+use crate::error::ApiError;
 use crate::state::{AppState, SharedRegistry};
+
+/// The most (breaker, from, to) triples whose transitions are counted for `/metrics`.
+pub(crate) const MAX_COUNTED: usize = 4096;
+
+type Counts = BTreeMap<(String, &'static str, &'static str), u64>;
 
 /// One transition as sent to subscribers.
 #[derive(Debug, Clone, Serialize)]
@@ -48,7 +62,7 @@ impl TransitionRecord {
 /// Its registry listener is removed when the last router built on it is dropped.
 pub(crate) struct Hub {
     sender: broadcast::Sender<Arc<TransitionRecord>>,
-    counts: Mutex<BTreeMap<(String, &'static str, &'static str), u64>>,
+    counts: Mutex<Counts>,
     registry: SharedRegistry,
     listener: ListenerId,
 }
@@ -75,15 +89,23 @@ impl Hub {
     fn on_event(&self, event: &Event) {
         if let Event::Transition(transition) = event {
             let record = TransitionRecord::new(transition);
-            *self
-                .counts
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry((record.name.clone(), record.from, record.to))
-                .or_default() += 1;
+            self.count(&record);
             // No subscriber is not an error: the record is simply dropped.
             let _ = self.sender.send(Arc::new(record));
         }
+    }
+
+    /// Counts one transition, within [`MAX_COUNTED`] triples.
+    fn count(&self, record: &TransitionRecord) {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (record.name.clone(), record.from, record.to);
+        if counts.len() >= MAX_COUNTED && !counts.contains_key(&key) {
+            counts.retain(|(name, _, _), _| self.registry.get(name).is_some());
+            if counts.len() >= MAX_COUNTED {
+                return;
+            }
+        }
+        *counts.entry(key).or_default() += 1;
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<TransitionRecord>> {
@@ -125,29 +147,55 @@ struct TransitionMessage<'a> {
     snapshot: Option<Snapshot>,
 }
 
+/// What one event stream holds: its place among the open streams (given back when the
+/// stream is dropped), its receiver, and whether it has ended.
+struct Reader {
+    state: AppState,
+    receiver: broadcast::Receiver<Arc<TransitionRecord>>,
+    _place: OwnedSemaphorePermit,
+    ended: bool,
+}
+
 /// `GET /api/v1/events`: a `snapshot` event first, then one `transition` event per
-/// transition, `lagged` when this reader fell behind, and keep-alive comments.
+/// transition, and keep-alive comments; a reader that fell behind gets `lagged` (the number
+/// of transitions it missed) and the stream ends. Beyond the cap on open streams,
+/// `503 {"error": "too_many_streams"}`.
 pub(crate) async fn stream(
     State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let receiver = state.hub().subscribe();
-    let first = snapshot_event(&state);
-    let rest = stream::unfold((state, receiver), |(state, mut receiver)| async move {
-        let event = match receiver.recv().await {
-            Ok(record) => transition_event(&state, &record),
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    let place = Arc::clone(state.streams())
+        .try_acquire_owned()
+        .map_err(|_| ApiError::TooManyStreams)?;
+    let reader = Reader {
+        receiver: state.hub().subscribe(),
+        state,
+        _place: place,
+        ended: false,
+    };
+    let first = snapshot_event(&reader.state);
+    let rest = stream::unfold(reader, |mut reader| async move {
+        if reader.ended {
+            return None;
+        }
+        let event = match reader.receiver.recv().await {
+            Ok(record) => transition_event(&reader.state, &record),
             Err(broadcast::error::RecvError::Lagged(missed)) => {
+                reader.ended = true;
                 SseEvent::default().event("lagged").data(missed.to_string())
             }
             Err(broadcast::error::RecvError::Closed) => return None,
         };
-        Some((Ok(event), (state, receiver)))
+        Some((Ok(event), reader))
     });
     let events = stream::once(async move { Ok(first) }).chain(rest);
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 fn snapshot_event(state: &AppState) -> SseEvent {
-    json_event("snapshot", &state.registry().snapshot())
+    json_event(
+        "snapshot",
+        &crate::api::with_settings_errors(&state.registry().snapshot()),
+    )
 }
 
 fn transition_event(state: &AppState, record: &TransitionRecord) -> SseEvent {

@@ -4,14 +4,30 @@
 //! | route | what it serves |
 //! |---|---|
 //! | `GET /` | the live page: every breaker's state, counts and rates, and a timeline of transitions; no external assets |
-//! | `GET /api/v1/circuits` | `{"llm": {"state": "closed", "failure_count": 0, ...}, ...}`: the registry's snapshot |
+//! | `GET /api/v1/circuits` | `{"llm": {"state": "closed", "failure_count": 0, ...}, ...}`: the registry's snapshot; a breaker sharing its state across replicas adds `shared` (fleet state, replicas, connected) |
 //! | `GET /api/v1/circuits/{name}` | one breaker's snapshot and `recent_transitions` (oldest first, with `ago_ms`) |
 //! | `GET /api/v1/events` | server-sent events: `snapshot` once, then `transition` as they happen |
 //! | `POST /api/v1/circuits/{name}/{reset,force-open,disable,close}` | admin actions, with [`Dashboard::admin_token`] only |
 //! | `GET /metrics` | Prometheus text exposition (see below) |
 //!
-//! Errors answer `{"error": "<kind>"}` with kind `not_found` (404), `unauthorized` (401) or
-//! `admin_disabled` (403), never a message or a piece of the request.
+//! Errors answer `{"error": "<kind>"}` with kind `not_found` (404), `unauthorized` (401),
+//! `admin_disabled` (403), `host_not_allowed` (403) or `too_many_streams` (503), never a
+//! message or a piece of the request.
+//!
+//! # Exposing it
+//!
+//! The router is safe to put behind a load balancer:
+//!
+//! - it answers only the host names it is known by ([`Dashboard::allowed_hosts`]; the
+//!   loopback names by default), against DNS rebinding;
+//! - the page runs under a content security policy without `'unsafe-inline'`: its one
+//!   script and one style sheet are allowed by their SHA-256, nothing is loaded from
+//!   elsewhere, and it cannot be framed;
+//! - event streams are capped ([`Dashboard::max_event_streams`]), each buffers a bounded
+//!   number of transitions ([`Dashboard::event_capacity`]) and a reader that falls behind
+//!   is disconnected;
+//! - admin actions need a bearer token of at least 16 characters, compared in constant
+//!   time.
 //!
 //! # Metrics
 //!
@@ -52,6 +68,7 @@ mod api;
 mod builder;
 mod error;
 mod events;
+mod host;
 mod metrics;
 mod page;
 mod state;

@@ -5,8 +5,10 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use staunch::Registry;
+use tokio::sync::Semaphore;
 
 use crate::events::Hub;
+use crate::host::AllowedHosts;
 
 /// A registry held by the router: `&'static Registry` (the global one), `Arc<Registry>`, or
 /// any other shared handle.
@@ -23,19 +25,39 @@ struct Inner {
     hub: Arc<Hub>,
     admin_token: Option<Box<[u8]>>,
     metrics_text: Option<MetricsText>,
+    allowed_hosts: AllowedHosts,
+    /// One permit per open event stream.
+    streams: Arc<Semaphore>,
+}
+
+/// The options of [`AppState`] beyond the hub.
+pub(crate) struct Options {
+    pub(crate) admin_token: Option<String>,
+    pub(crate) metrics_text: Option<MetricsText>,
+    pub(crate) allowed_hosts: AllowedHosts,
+    pub(crate) max_event_streams: usize,
 }
 
 impl AppState {
-    pub(crate) fn new(
-        hub: Arc<Hub>,
-        admin_token: Option<String>,
-        metrics_text: Option<MetricsText>,
-    ) -> Self {
+    pub(crate) fn new(hub: Arc<Hub>, options: Options) -> Self {
         Self(Arc::new(Inner {
             hub,
-            admin_token: admin_token.map(|t| t.into_bytes().into_boxed_slice()),
-            metrics_text,
+            admin_token: options
+                .admin_token
+                .map(|t| t.into_bytes().into_boxed_slice()),
+            metrics_text: options.metrics_text,
+            allowed_hosts: options.allowed_hosts,
+            streams: Arc::new(Semaphore::new(options.max_event_streams)),
         }))
+    }
+
+    pub(crate) fn allowed_hosts(&self) -> &AllowedHosts {
+        &self.0.allowed_hosts
+    }
+
+    /// The places of the event streams.
+    pub(crate) fn streams(&self) -> &Arc<Semaphore> {
+        &self.0.streams
     }
 
     pub(crate) fn registry(&self) -> &Registry {
@@ -62,6 +84,7 @@ impl fmt::Debug for AppState {
             .field("registry", self.registry())
             .field("admin", &self.admin_token().is_some())
             .field("metrics_text", &self.metrics_text().is_some())
+            .field("allowed_hosts", &self.allowed_hosts().list())
             .finish_non_exhaustive()
     }
 }

@@ -15,7 +15,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod http;
+mod into;
 pub mod io;
+#[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+pub mod reqwest;
+#[cfg(feature = "rmcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rmcp")))]
+pub mod rmcp;
+#[cfg(feature = "sqlx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
+pub mod sqlx;
+
+pub use into::{ByPredicate, ByVerdict, IntoClassify};
 
 /// What a policy should do with one error.
 ///

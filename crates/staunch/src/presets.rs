@@ -64,10 +64,16 @@
 //!
 //! Each field is read from `{PREFIX}{VARIABLE}`, then `{VARIABLE}`, then the defaults
 //! above ([`settings`](crate::settings) has the rules): `LLM_RETRY_MAX_ATTEMPTS=2` tunes
-//! the LLM preset alone, `RETRY_MAX_ATTEMPTS=2` every preset. If the settings in the
-//! environment are invalid, the preset does not panic: it logs a `tracing` warning
-//! (target `staunch`) naming the variable, and uses the defaults above. To fail instead,
-//! call [`try_llm`], [`try_mcp`] or [`try_database`] at start-up.
+//! the LLM preset alone, `RETRY_MAX_ATTEMPTS=2` every preset.
+//!
+//! A value the operator set is never replaced silently. Call
+//! [`settings::check_env`](crate::settings::check_env) at start-up (or [`try_llm`],
+//! [`try_mcp`], [`try_database`] for one preset) and refuse to start on its error, which
+//! names the variable and its value. A preset that meets an invalid value anyway, at its
+//! first use, does not panic: it logs an `error` event (target `staunch`, field `preset`)
+//! naming the variable, runs on the defaults above, and is listed by
+//! [`settings::fallbacks`](crate::settings::fallbacks), which the dashboard shows on the
+//! breaker.
 //!
 //! To set them in code instead (shorter timeouts for a demo or a staging run), adjust
 //! [`Preset::settings`] and [`Preset::install`] them at start-up, before anything uses the

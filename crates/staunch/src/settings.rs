@@ -31,6 +31,11 @@
 //! (the environment wins, variable by variable) before this order applies; the process
 //! environment is never modified.
 //!
+//! A variable set to the empty string (or to blanks) is set: it is an error (`must not be
+//! empty`), not a way to ask for the default. Unset the variable for that. An empty value
+//! most often comes from a template whose own variable was missing, and quietly using the
+//! default would hide it.
+//!
 //! Only the winning source is read: a malformed `RETRY_MAX_ATTEMPTS` is an error for a
 //! loader that would use it, and is not looked at when `LLM_RETRY_MAX_ATTEMPTS` or code
 //! decides. Every error is a [`ConfigError`] naming the variable (or the field, for values
@@ -64,6 +69,29 @@
 //! # Ok::<(), staunch::ConfigError>(())
 //! ```
 //!
+//! # Bad values at start-up
+//!
+//! The presets and the attributes read these variables at their first use, where they
+//! cannot fail: on a bad value they log an `error` event (target `staunch`), run on their
+//! defaults, and are listed by [`fallbacks`]. So that a value the operator set is never
+//! replaced silently, call [`check_env`] at start-up and refuse to start on its error:
+//!
+//! ```
+//! let bad = |name: &str| (name == "RETRY_MAX_ATTEMPTS").then(|| "abc".to_owned());
+//! let err = staunch::settings::check_env_from(bad).unwrap_err();
+//! assert_eq!(err.to_string(), "invalid RETRY_MAX_ATTEMPTS `abc`: not a whole number");
+//! ```
+//!
+//! # `.env` files
+//!
+//! With the `dotenv` feature, `SettingsLoader::env_file` reads a given file and
+//! `SettingsLoader::dotenv` (used by the presets, the attributes and [`check_env`])
+//! looks for `.env` in the current directory and its parents, stopping at the project
+//! root: the nearest directory holding `Cargo.toml` or `.git`, or the current directory
+//! alone when there is none. A file above the project never configures it. A line that
+//! does not parse is reported by the file's path and the line's number, never by its
+//! text, which may hold a secret: `invalid env file `/srv/app/.env`: cannot parse line 4`.
+//!
 //! # Configuration files
 //!
 //! With the `serde` feature, `ResilienceSettings` deserializes from any self-describing
@@ -90,6 +118,7 @@ use std::time::Duration;
 
 use crate::ConfigError;
 
+mod check;
 #[cfg(feature = "dotenv")]
 mod dotenv;
 mod duration;
@@ -103,6 +132,9 @@ pub use duration::{parse_duration, ParseDurationError};
 pub use loader::SettingsLoader;
 
 use validate::{Origins, Rank};
+
+pub(crate) use check::record_fallback;
+pub use check::{check_env, check_env_from, fallbacks, SettingsFallback};
 
 /// Retry and circuit breaker settings, with the seed's fields, variables and defaults.
 ///

@@ -51,10 +51,12 @@
 //! ```
 
 mod breaker;
+mod keyed;
 mod policy;
 mod retry;
 
 pub use breaker::{CircuitBreakerFuture, CircuitBreakerLayer, CircuitBreakerService};
+pub use keyed::{KeyedCircuitBreakerLayer, KeyedCircuitBreakerService};
 pub use policy::{PolicyFuture, PolicyLayer, PolicyService};
 pub use retry::{RetryFuture, RetryLayer, RetryService};
 

@@ -71,11 +71,20 @@ fn settings_fill_in_the_arguments_not_given() {
     assert!(configured_by_env(&fake.clock()).is_err());
     assert_eq!(fake.sleeps().len(), 3);
 
-    // Settings that don't parse: a warning, then the defaults (3 attempts, 10 s cap),
-    // with the given arguments still applied.
+    // Settings that don't parse: an error event, then the defaults (3 attempts, 10 s cap),
+    // with the given arguments still applied, and the fallback listed.
     std::env::set_var("RETRY_MAX_ATTEMPTS", "many");
     let fake = FakeClock::new();
     assert!(with_broken_env(&fake.clock()).is_err());
     let ms: Vec<u128> = fake.sleeps().iter().map(Duration::as_millis).collect();
     assert_eq!(ms, [10, 20]);
+    let fallbacks = staunch::settings::fallbacks();
+    let names: Vec<(&str, &str)> = fallbacks
+        .iter()
+        .map(|f| (f.name.as_str(), f.error.value()))
+        .collect();
+    assert!(
+        names.contains(&("macros_env::with_broken_env", "many")),
+        "{names:?}"
+    );
 }

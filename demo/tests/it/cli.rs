@@ -51,3 +51,18 @@ fn a_port_in_use_is_reported_with_the_way_out() {
     let message = String::from_utf8(output.stderr).unwrap();
     assert!(message.contains("--port 0"), "{message}");
 }
+
+#[test]
+fn a_bad_setting_in_the_environment_stops_the_start_naming_it() {
+    let output = Command::new(env!("CARGO_BIN_EXE_staunch-demo"))
+        .args(["--port", "0", "--duration", "1s", "--no-table"])
+        .env("RETRY_MAX_ATTEMPTS", "abc")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        message.contains("invalid RETRY_MAX_ATTEMPTS `abc`: not a whole number"),
+        "{message}"
+    );
+}

@@ -1,13 +1,12 @@
 //! The live page in a real, headless Chromium.
 
 use std::path::Path;
-use std::time::Duration;
 
 use crate::chromium::{Browser, BROWSER_TIMEOUT};
 use crate::support::{trip, Server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_page_shows_a_breaker_opening_within_two_seconds() {
+async fn the_page_shows_a_breaker_opening_as_it_happens() {
     let Some(browser) = Browser::start("dashboard-page").await else {
         return;
     };
@@ -30,10 +29,12 @@ async fn the_page_shows_a_breaker_opening_within_two_seconds() {
     );
 
     trip(&server.breaker("llm"));
+    // Waits for the page to show it, however long the machine takes (the bound only ends
+    // a hung test): no test here depends on speed.
     let shown = browser
         .wait_for(
             r#"[data-breaker="llm"][data-state="open"]"#,
-            Duration::from_secs(2),
+            BROWSER_TIMEOUT,
         )
         .await;
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard-page.png");
@@ -45,5 +46,26 @@ async fn the_page_shows_a_breaker_opening_within_two_seconds() {
         .wait_for(r#"#timeline li[data-state="open"]"#, BROWSER_TIMEOUT)
         .await
         .unwrap();
+
+    // Rejected calls show as a bar on the breaker's rejections chart.
+    for _ in 0..3 {
+        assert!(server
+            .breaker("llm")
+            .call_blocking(|| Ok::<_, &str>(()))
+            .is_err());
+    }
+    browser
+        .wait_for(
+            r#"[data-breaker="llm"] [data-chart="rejected"] rect.bar"#,
+            BROWSER_TIMEOUT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        browser
+            .text(r#"[data-breaker="llm"] [data-chart="rejected"] .total"#)
+            .await,
+        "3"
+    );
     browser.close().await;
 }

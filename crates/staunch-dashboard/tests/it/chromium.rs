@@ -2,9 +2,10 @@
 //!
 //! [`Browser::start`] runs `chromedriver` on a free loopback port and opens a headless
 //! Chromium with a fresh profile and without background networking. When either program
-//! is missing it prints a loud notice and returns `None`, so the calling test can skip;
-//! `scripts/test.sh` installs both. The binaries can be overridden with `CHROMIUM` and
-//! `CHROMEDRIVER`.
+//! is missing it prints a loud notice and returns `None`, so the calling test can skip,
+//! except in continuous integration (`CI` or `STAUNCH_REQUIRE_BROWSER` set, as `.ci/run`
+//! does), where it fails the test; `scripts/test.sh` installs both. The binaries can be
+//! overridden with `CHROMIUM` and `CHROMEDRIVER`.
 
 #![allow(dead_code)]
 
@@ -37,6 +38,15 @@ impl Browser {
         let chromium = program("CHROMIUM", "/usr/bin/chromium");
         let driver = program("CHROMEDRIVER", "/usr/bin/chromedriver");
         let (Some(chromium), Some(driver)) = (chromium, driver) else {
+            let required = ["CI", "STAUNCH_REQUIRE_BROWSER"]
+                .iter()
+                .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0"));
+            assert!(
+                !required,
+                "{test}: chromium and chromedriver are required here (CI or \
+                 STAUNCH_REQUIRE_BROWSER is set) but not installed; install them with \
+                 `apt-get install -y chromium chromium-driver` (scripts/test.sh does)"
+            );
             eprintln!("\n{}", "!".repeat(78));
             eprintln!("!! SKIPPED {test}: chromium and chromedriver are not installed.");
             eprintln!("!! Install them with `apt-get install -y chromium chromium-driver`");

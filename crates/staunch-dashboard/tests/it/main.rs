@@ -6,4 +6,5 @@ mod browser;
 mod chromium;
 mod events;
 mod metrics;
+mod security;
 mod support;

@@ -124,6 +124,95 @@ pub trait Authority: Send + Sync + fmt::Debug + 'static {
     fn on_rejected(&self, retry_in: Option<Duration>) {
         let _ = retry_in;
     }
+
+    /// Asked once before a call is admitted as a half-open probe; `false` rejects the call
+    /// instead, so an authority can bound probes across replicas. Must not block. The
+    /// default admits every probe the breaker itself allows.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use std::time::Duration;
+    /// # use staunch::{breaker::Authority, test_util::FakeClock, CircuitBreaker, CircuitState};
+    /// #[derive(Debug)] struct NoProbes;
+    /// impl Authority for NoProbes { fn admit_probe(&self) -> bool { false } }
+    /// let fake = FakeClock::new();
+    /// let b = CircuitBreaker::builder("db").failure_threshold(1).recovery_timeout(Duration::from_secs(1))
+    ///     .clock(fake.clock()).authority(Arc::new(NoProbes)).build()?;
+    /// let _ = b.call_blocking(|| Err::<(), _>("down"));
+    /// fake.advance(Duration::from_secs(2));
+    /// assert!(b.try_acquire().is_err(), "the authority holds the probe back");
+    /// assert_eq!(b.state(), CircuitState::Open);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    fn admit_probe(&self) -> bool {
+        true
+    }
+
+    /// What the authority knows of the breaker's shared state, for dashboards
+    /// ([`CircuitBreaker::authority_status`]). The default reports nothing.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use staunch::{breaker::{Authority, AuthorityStatus}, CircuitBreaker, CircuitState};
+    /// #[derive(Debug)] struct Fleet;
+    /// impl Authority for Fleet {
+    ///     fn status(&self) -> Option<AuthorityStatus> {
+    ///         Some(AuthorityStatus::new("fleet", true, Some(CircuitState::Open), 3, 7))
+    ///     }
+    /// }
+    /// let b = CircuitBreaker::builder("db").authority(Arc::new(Fleet)).build()?;
+    /// assert_eq!(b.authority_status().unwrap().members, 3);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    fn status(&self) -> Option<AuthorityStatus> {
+        None
+    }
+}
+
+/// What an [`Authority`] reports about the breaker it steers.
+///
+/// ```
+/// use staunch::{breaker::AuthorityStatus, CircuitState};
+/// let status = AuthorityStatus::new("redis", true, Some(CircuitState::Closed), 3, 12);
+/// assert_eq!((status.kind, status.connected, status.generation), ("redis", true, 12));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthorityStatus {
+    /// The kind of authority, such as `"redis"`.
+    pub kind: &'static str,
+    /// Whether the authority reached its shared store lately.
+    pub connected: bool,
+    /// The shared state, when known.
+    pub state: Option<CircuitState>,
+    /// Members sharing the state (replicas attached), this one included.
+    pub members: u64,
+    /// The shared state's generation.
+    pub generation: u64,
+}
+
+impl AuthorityStatus {
+    /// A status from its parts.
+    ///
+    /// ```
+    /// let status = staunch::breaker::AuthorityStatus::new("redis", false, None, 0, 0);
+    /// assert!(!status.connected);
+    /// ```
+    pub fn new(
+        kind: &'static str,
+        connected: bool,
+        state: Option<CircuitState>,
+        members: u64,
+        generation: u64,
+    ) -> Self {
+        Self {
+            kind,
+            connected,
+            state,
+            members,
+            generation,
+        }
+    }
 }
 
 /// One permit's outcome, as an [`Authority`] sees it.
@@ -260,6 +349,28 @@ impl AuthorityHandle {
     pub fn state(&self) -> Option<CircuitState> {
         let inner = self.inner.upgrade()?;
         Some(inner.reported_state(inner.load(), inner.clock.now()))
+    }
+
+    /// The breaker's clock reading (the time base of `open_until` in
+    /// [`apply_remote_transition`](Self::apply_remote_transition)), or `None` when the
+    /// breaker no longer exists.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use std::time::Duration;
+    /// # use staunch::{breaker::{Authority, AuthorityHandle}, test_util::FakeClock, CircuitBreaker};
+    /// # #[derive(Debug, Default)] struct Keep(Mutex<Option<AuthorityHandle>>);
+    /// # impl Authority for Keep { fn attach(&self, h: AuthorityHandle) { *self.0.lock().unwrap() = Some(h); } }
+    /// # let keep = Arc::new(Keep::default());
+    /// let fake = FakeClock::new();
+    /// # let breaker = CircuitBreaker::builder("db").clock(fake.clock()).authority(keep.clone()).build()?;
+    /// # let handle = keep.0.lock().unwrap().clone().unwrap();
+    /// fake.advance(Duration::from_secs(3));
+    /// assert_eq!(handle.now(), Some(fake.now()));
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn now(&self) -> Option<Duration> {
+        Some(self.inner.upgrade()?.clock.now())
     }
 
     /// Moves the breaker to `state`. For OPEN, `open_for` sets the open period (default:

@@ -175,11 +175,22 @@ impl Inner {
     #[cold]
     fn acquire_slow(&self, mut w: Word) -> Result<Ticket, CircuitOpen> {
         let now = self.clock.now();
+        // Whether the authority has granted this call a probe (asked at most once).
+        let mut granted = self.authority.is_none();
         loop {
             let (elapsed, retry_after) = self.open_status(w, now);
             match word::admit(w, elapsed, self.config.max_probes) {
                 Admit::Pass { generation } => {
                     return Ok(Ticket::new(generation, false, self.start()))
+                }
+                Admit::Probe { .. } if !granted => {
+                    granted = match &self.authority {
+                        Some(authority) => authority.admit_probe(),
+                        None => true,
+                    };
+                    if !granted {
+                        return Err(self.reject(retry_after));
+                    }
                 }
                 Admit::Probe { next } => match self.install(w, next) {
                     Ok(()) => {

@@ -61,20 +61,28 @@ impl Preset {
         Ok(self.policy())
     }
 
-    /// The settings from `lookup`, or the defaults with a warning when they are invalid.
+    /// The settings from `lookup`, or the defaults when they are invalid: logged at error
+    /// level and listed by [`fallbacks`](crate::settings::fallbacks).
     pub(crate) fn settings_or_defaults(
         &self,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> ResilienceSettings {
         self.settings_from(lookup).unwrap_or_else(|error| {
-            tracing::warn!(
-                target: "staunch",
-                preset = self.name(),
-                %error,
-                "invalid resilience settings for a preset; using its defaults"
-            );
+            self.fall_back(&error);
             self.defaults()
         })
+    }
+
+    /// Says, at error level and in [`fallbacks`](crate::settings::fallbacks), that this
+    /// preset runs on its defaults because of `error`.
+    fn fall_back(&self, error: &ConfigError) {
+        tracing::error!(
+            target: "staunch",
+            preset = self.name(),
+            %error,
+            "invalid resilience settings for a preset; it runs on its defaults"
+        );
+        crate::settings::record_fallback(self.name(), error);
     }
 
     /// Creates (or finds) the registered breaker, from the environment or the defaults.
@@ -86,7 +94,7 @@ impl Preset {
         registry
             .get_or_insert_with(self.name(), || self.breaker_builder(&settings).build())
             .or_else(|error| {
-                tracing::warn!(target: "staunch", preset = self.name(), %error, "invalid preset breaker; using its defaults");
+                self.fall_back(&error);
                 registry.get_or_insert_with(self.name(), || {
                     self.breaker_builder(&self.defaults()).build()
                 })
@@ -104,7 +112,8 @@ impl Preset {
         self.policy_builder(&settings, breaker.clone())
             .budget(budget.clone())
             .build()
-            .or_else(|_| {
+            .or_else(|error| {
+                self.fall_back(&error);
                 self.policy_builder(&self.defaults(), breaker.clone())
                     .budget(budget)
                     .build()

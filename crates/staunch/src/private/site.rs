@@ -21,7 +21,7 @@ pub struct Site {
     breaker: OnceLock<CircuitBreaker>,
     budget: OnceLock<RetryBudget>,
     #[cfg(feature = "metrics")]
-    metrics: OnceLock<crate::policy::events::Metrics>,
+    metrics: OnceLock<crate::engine::events::Metrics>,
 }
 
 /// The arguments with the settings filled in.
@@ -55,21 +55,17 @@ impl Site {
 
     /// A retry-only call (`#[retry_on_exception]`, `#[retry_with_jitter]`).
     pub fn retry(&'static self, clock: Option<Clock>) -> RetryCall {
-        RetryCall::new(
-            self.name(),
-            &self.resolved().retry,
-            clock.unwrap_or_default(),
-        )
+        RetryCall::new(self, clock.unwrap_or_default())
     }
 
     /// A call guarded by the function's own breaker (`#[circuit_breaker(...)]`).
     pub fn breaker(&'static self, clock: Option<Clock>) -> BreakerCall<'static> {
-        BreakerCall::new(self.own_breaker(clock))
+        BreakerCall::new(self, self.own_breaker(clock))
     }
 
     /// A call guarded by a given breaker (`#[circuit_breaker(BREAKER)]`).
-    pub fn guard<'a>(&self, breaker: &'a CircuitBreaker) -> BreakerCall<'a> {
-        BreakerCall::new(breaker)
+    pub fn guard<'a>(&'static self, breaker: &'a CircuitBreaker) -> BreakerCall<'a> {
+        BreakerCall::new(self, breaker)
     }
 
     /// A call under the combined policy, through the function's own breaker
@@ -99,9 +95,9 @@ impl Site {
     }
 
     #[cfg(feature = "metrics")]
-    pub(crate) fn metrics(&self) -> &crate::policy::events::Metrics {
+    pub(crate) fn metrics(&self) -> &crate::engine::events::Metrics {
         self.metrics
-            .get_or_init(|| crate::policy::events::Metrics::new(self.name()))
+            .get_or_init(|| crate::engine::events::Metrics::new(self.name()))
     }
 
     /// The breaker of this function: created on the first call and registered under the
@@ -120,7 +116,8 @@ impl Site {
                 builder.build()
             };
             Registry::global().get_or_insert_with(name, make).unwrap_or_else(|error| {
-                tracing::warn!(target: "staunch", name, %error, "invalid breaker; using the defaults");
+                tracing::error!(target: "staunch", name, %error, "invalid breaker; using the defaults");
+                crate::settings::record_fallback(name, &error);
                 let builder = CircuitBreaker::builder(name);
                 let builder = match clock {
                     Some(clock) => builder.clock(clock),
@@ -147,19 +144,21 @@ impl Site {
 /// The given arguments over the settings: set in code on the loader, so a variable they
 /// override is not even read. A given `wait_min` above the settings' `wait_max` (or a
 /// given `wait_max` below their `wait_min`) stretches the other bound instead of failing.
-/// Settings that don't load are reported once and replaced by the seed's defaults: the
+/// Settings that don't load are reported once (at error level, and in
+/// [`fallbacks`](crate::settings::fallbacks)) and replaced by the seed's defaults: the
 /// function still runs, with the arguments it was given.
 fn resolve(config: &Config) -> Resolved {
     let settings = loader(config)
         .load()
         .or_else(|_| loader(&Config::new(config.name)).load())
         .unwrap_or_else(|error| {
-            tracing::warn!(
+            tracing::error!(
                 target: "staunch",
                 name = config.name,
                 %error,
                 "invalid resilience settings; using the defaults"
             );
+            crate::settings::record_fallback(config.name, &error);
             ResilienceSettings::default()
         });
     merge(config, &settings, None)
@@ -233,7 +232,8 @@ fn merge(config: &Config, settings: &ResilienceSettings, preset: Option<Preset>)
         builder = builder.seed(seed);
     }
     let retry = builder.build().unwrap_or_else(|error| {
-        tracing::warn!(target: "staunch", name = config.name, %error, "invalid retry; using the defaults");
+        tracing::error!(target: "staunch", name = config.name, %error, "invalid retry; using the defaults");
+        crate::settings::record_fallback(config.name, &error);
         RetryPolicy::retry_on_exception()
     });
     Resolved {

@@ -186,6 +186,24 @@ impl<K: Eq + Hash + Clone + fmt::Display> KeyedBreakers<K> {
         self.overflowed.load(Ordering::Relaxed)
     }
 
+    /// The refusal of an open breaker when every keyed breaker is open and refusing
+    /// (none when there are none yet, or one would let a call through).
+    #[cfg(feature = "tower")]
+    pub(crate) fn all_refusing(&self) -> Option<crate::CircuitOpen> {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        let mut breakers = map.values().map(|entry| &entry.breaker);
+        let first = breakers.next()?;
+        // `state()` reports HALF_OPEN once the open period has passed: a probe may go.
+        if std::iter::once(first)
+            .chain(breakers)
+            .any(|breaker| breaker.state() != CircuitState::Open)
+        {
+            return None;
+        }
+        // The permit, if the circuit moved on meanwhile, is dropped unused: released.
+        first.try_acquire().err()
+    }
+
     /// Snapshots of every keyed breaker and the overflow breaker, by breaker name.
     ///
     /// ```

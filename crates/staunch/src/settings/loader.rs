@@ -188,8 +188,10 @@ impl SettingsLoader {
         self
     }
 
-    /// Reads `.env` from the current directory or its nearest ancestor that has one, at
-    /// each load, like [`env_file`](Self::env_file); finding none is not an error.
+    /// Reads `.env` from the current directory or its nearest ancestor that has one, up to
+    /// the project root (the nearest directory with `Cargo.toml` or `.git`; the current
+    /// directory alone without one), at each load, like [`env_file`](Self::env_file);
+    /// finding none is not an error.
     ///
     /// ```
     /// let settings = staunch::ResilienceSettings::loader()

@@ -473,6 +473,29 @@ mod dotenv {
         assert_eq!(err.field(), "env file");
         assert!(err.reason().starts_with("cannot parse line"), "{err}");
     }
+
+    #[test]
+    fn a_line_that_does_not_parse_is_named_by_number_never_echoed() {
+        let path = fixture("secret.env");
+        let err = ResilienceSettings::loader()
+            .env_file(&path)
+            .load_from(|_| None)
+            .unwrap_err();
+        assert_eq!(err.field(), "env file");
+        assert_eq!(err.value(), path.display().to_string());
+        assert_eq!(err.reason(), "cannot parse line 4");
+        assert!(!err.to_string().contains("sk-live"), "{err}");
+        assert!(!format!("{err:?}").contains("sk-live"), "{err:?}");
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_named_by_the_line_it_opens_on() {
+        let err = ResilienceSettings::loader()
+            .env_file(fixture("malformed.env"))
+            .load_from(|_| None)
+            .unwrap_err();
+        assert_eq!(err.reason(), "cannot parse line 2");
+    }
 }
 
 #[cfg(feature = "serde")]

@@ -1,0 +1,105 @@
+//! Reading the benchmarks' output files.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::Result;
+
+/// Contention figures: `(clients, scheme) -> (calls, time_ms)`.
+pub(crate) type Contention = BTreeMap<(u32, String), (f64, f64)>;
+
+/// Reads either CSV layout: the port's `clients,scheme,calls,time_ms` or the published
+/// simulator's `clients,time,calls,Algorithm`.
+pub(crate) fn contention(path: &Path) -> Result<Contention> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default().trim();
+    let published = header == "clients,time,calls,Algorithm";
+    let mut figures = Contention::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.trim().split(',').collect();
+        let bad = || format!("{}: bad row {line:?}", path.display());
+        let [clients, a, b, c] = f[..] else {
+            return Err(bad().into());
+        };
+        let num = |s: &str| s.parse::<f64>().map_err(|_| bad());
+        let clients: u32 = clients.parse().map_err(|_| bad())?;
+        let (scheme, calls, time) = if published {
+            (c, num(b)?, num(a)?)
+        } else {
+            (a, num(b)?, num(c)?)
+        };
+        figures.insert((clients, scheme.to_owned()), (calls, time));
+    }
+    Ok(figures)
+}
+
+/// The outage benchmark's JSON.
+pub(crate) fn outage(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+}
+
+/// Criterion medians in nanoseconds: group -> [(function, ns)], in directory order.
+pub(crate) type Micro = BTreeMap<String, Vec<(String, f64)>>;
+
+/// Every `new/benchmark.json` + `new/estimates.json` pair under `dir`.
+pub(crate) fn criterion(dir: &Path) -> Result<Micro> {
+    let mut micro = Micro::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.file_name().is_some_and(|n| n == "new") {
+                if let Some((group, function, ns)) = case(&path) {
+                    micro.entry(group).or_default().push((function, ns));
+                }
+            } else if path.is_dir() && path.file_name().is_some_and(|n| n != "report") {
+                stack.push(path);
+            }
+        }
+    }
+    for cases in micro.values_mut() {
+        cases.sort_by_key(|(name, _)| (rank(name), name.clone()));
+    }
+    Ok(micro)
+}
+
+/// The direct call first, then staunch's cases, then the peers.
+fn rank(name: &str) -> u8 {
+    if name.starts_with("direct") {
+        0
+    } else if name.starts_with("staunch") {
+        1
+    } else {
+        2
+    }
+}
+
+/// The chart file of a criterion group.
+pub(crate) fn micro_chart(group: &str) -> String {
+    format!("micro-{}.svg", group.replace(['/', ' '], "_"))
+}
+
+fn case(new: &Path) -> Option<(String, String, f64)> {
+    let read = |name: &str| -> Option<Value> {
+        serde_json::from_str(&std::fs::read_to_string(new.join(name)).ok()?).ok()
+    };
+    let benchmark = read("benchmark.json")?;
+    let estimates = read("estimates.json")?;
+    let group = benchmark["group_id"].as_str()?.to_owned();
+    let function = benchmark["function_id"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| benchmark["value_str"].as_str().map(str::to_owned))?;
+    let ns = estimates["median"]["point_estimate"].as_f64()?;
+    Some((group, function, ns))
+}

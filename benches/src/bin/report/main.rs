@@ -1,0 +1,112 @@
+//! Turns the benchmarks' own output into the performance report: SVG charts next to it
+//! and its tables, rewritten in place between `<!-- BEGIN name -->` and
+//! `<!-- END name -->` markers.
+//!
+//! Inputs (in `--data`, default `docs/perf`): `contention.csv` (the contention
+//! simulation's `--csv`), `aws-simulator-seed1.csv` (the published simulator's own
+//! results), `outage.json` (the outage benchmark's `--json`), `machine.txt`; and
+//! criterion's results under `--criterion` (default `target/criterion`), if any.
+//!
+//! Run: `cargo run --release -p staunch-benches --bin report -- [--data docs/perf]
+//! [--criterion target/criterion] [--doc docs/PERFORMANCE.md]`; `scripts/perf-report.sh`
+//! runs the benchmarks first.
+
+mod charts;
+mod inputs;
+mod tables;
+
+use std::path::{Path, PathBuf};
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    let at = args.iter().position(|a| a == name)?;
+    args.get(at + 1).cloned()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let data = PathBuf::from(arg(&args, "--data").unwrap_or_else(|| "docs/perf".into()));
+    let criterion =
+        PathBuf::from(arg(&args, "--criterion").unwrap_or_else(|| "target/criterion".into()));
+    let doc = PathBuf::from(arg(&args, "--doc").unwrap_or_else(|| "docs/PERFORMANCE.md".into()));
+    if let Err(error) = run(&data, &criterion, &doc) {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn run(data: &Path, criterion: &Path, doc: &Path) -> Result<()> {
+    let mut sections = Vec::new();
+
+    let port = inputs::contention(&data.join("contention.csv"))?;
+    let published = inputs::contention(&data.join("aws-simulator-seed1.csv"))?;
+    charts::contention(&data.join("contention-calls.svg"), &port, &published, false)?;
+    charts::contention(&data.join("contention-time.svg"), &port, &published, true)?;
+    sections.push(("contention", tables::contention(&port, &published)));
+
+    let outage = inputs::outage(&data.join("outage.json"))?;
+    charts::outage_load(&data.join("outage-load.svg"), &outage)?;
+    charts::outage_latency(&data.join("outage-latency.svg"), &outage)?;
+    sections.push(("outage", tables::outage(&outage)));
+
+    let micro = inputs::criterion(criterion)?;
+    if micro.is_empty() {
+        eprintln!(
+            "note: no criterion results under {}; micro-benchmark section left as it is",
+            criterion.display()
+        );
+    } else {
+        for (group, cases) in &micro {
+            charts::micro(&data.join(inputs::micro_chart(group)), group, cases)?;
+        }
+        sections.push(("micro", tables::micro(&micro)));
+    }
+
+    if let Ok(machine) = std::fs::read_to_string(data.join("machine.txt")) {
+        sections.push(("machine", format!("```\n{}\n```", machine.trim_end())));
+    }
+    rewrite(doc, &sections)
+}
+
+/// Replaces the text between each section's markers in `doc`.
+fn rewrite(doc: &Path, sections: &[(&str, String)]) -> Result<()> {
+    let mut text =
+        std::fs::read_to_string(doc).map_err(|e| format!("cannot read {}: {e}", doc.display()))?;
+    for (name, body) in sections {
+        let (begin, end) = (
+            format!("<!-- BEGIN {name} -->"),
+            format!("<!-- END {name} -->"),
+        );
+        let (Some(b), Some(e)) = (text.find(&begin), text.find(&end)) else {
+            eprintln!("note: {} has no {begin} … {end} markers", doc.display());
+            continue;
+        };
+        if e < b {
+            return Err(format!("{}: {end} comes before {begin}", doc.display()).into());
+        }
+        text.replace_range(b + begin.len()..e, &format!("\n{}\n", body.trim_end()));
+    }
+    std::fs::write(doc, text).map_err(|e| format!("cannot write {}: {e}", doc.display()).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrite_replaces_only_between_the_markers() {
+        let dir = std::env::temp_dir().join(format!("staunch-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let doc = dir.join("doc.md");
+        let before = "intro\n<!-- BEGIN t -->\nold\n<!-- END t -->\nrest\n";
+        std::fs::write(&doc, before).unwrap();
+        rewrite(&doc, &[("t", "| new |\n".into()), ("absent", "x".into())]).unwrap();
+        let after = std::fs::read_to_string(&doc).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            after,
+            "intro\n<!-- BEGIN t -->\n| new |\n<!-- END t -->\nrest\n"
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! Several replicas (each its own `Fleet`, so its own connections) on one real Redis.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use staunch::{CircuitBreaker, CircuitState};
+use staunch_redis::testing::RedisServer;
+use staunch_redis::SharedExt;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trip_at_one_replica_is_seen_by_all() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    with_timeout(async {
+        let fleets: Vec<_> = (0..3)
+            .map(|_| fleet(&server.url()).connect().unwrap())
+            .collect();
+        let breakers: Vec<_> = fleets.iter().map(|f| breaker(f, "llm")).collect();
+        eventually("all connected", || fleets.iter().all(|f| f.is_connected())).await;
+        eventually("all synced", || {
+            fleets
+                .iter()
+                .all(|f| f.status()[0].fleet_state == Some(CircuitState::Closed))
+        })
+        .await;
+        // Only replica 0 sees the outage; its own breaker would need 1000 failures.
+        calls_never_wait(&breakers[0], 10, true).await;
+        eventually("replicas 1 and 2 open", || {
+            breakers[1..].iter().all(is_open)
+        })
+        .await;
+        assert!(is_open(&breakers[0]));
+        let (admitted, _) = timed_call(&breakers[2], false).await;
+        assert!(!admitted, "an open fleet rejects at every replica");
+        assert_eq!(fleets[1].status()[0].fleet_state, Some(CircuitState::Open));
+        eventually("three replicas attached", || {
+            fleets[1].status()[0].replicas == 3
+        })
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_is_probed_once_and_a_close_at_the_prober_closes_all() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    with_timeout(async {
+        let fleets: Vec<_> = (0..3)
+            .map(|_| fleet(&server.url()).connect().unwrap())
+            .collect();
+        let breakers: Vec<_> = fleets.iter().map(|f| breaker(f, "db")).collect();
+        eventually("all synced", || {
+            fleets
+                .iter()
+                .all(|f| f.status().first().is_some_and(|s| s.fleet_state.is_some()))
+        })
+        .await;
+        calls_never_wait(&breakers[0], 10, true).await;
+        eventually("all open", || breakers.iter().all(is_open)).await;
+        // After the open period every replica keeps calling; only a lease holder probes.
+        let mut probes = 0;
+        let mut rounds = 0;
+        while !breakers.iter().all(|b| b.state() == CircuitState::Closed) {
+            rounds += 1;
+            assert!(rounds < 2_000, "the fleet never closed");
+            for b in &breakers {
+                if let Ok(permit) = b.try_acquire() {
+                    if b.state() == CircuitState::HalfOpen {
+                        probes += 1;
+                    }
+                    permit.success();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            probes, 1,
+            "one probe fleet-wide closes the circuit (max_probes 1)"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sick_replica_is_diluted_but_still_protects_itself() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    with_timeout(async {
+        let fleets: Vec<_> = (0..2)
+            .map(|_| fleet(&server.url()).min_calls(20).connect().unwrap())
+            .collect();
+        let sick = CircuitBreaker::builder("api")
+            .failure_threshold(3)
+            .shared(&fleets[0])
+            .build()
+            .unwrap();
+        let healthy = breaker(&fleets[1], "api");
+        eventually("synced", || {
+            fleets.iter().all(|f| f.status()[0].fleet_state.is_some())
+        })
+        .await;
+        for _ in 0..10 {
+            calls_never_wait(&healthy, 5, false).await;
+            calls_never_wait(&sick, 1, true).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Let the counts reach Redis: still closed, 10 failures in 60 calls.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(
+            fleets[1].status()[0].fleet_state,
+            Some(CircuitState::Closed)
+        );
+        assert_eq!(healthy.state(), CircuitState::Closed);
+        assert!(
+            is_open(&sick),
+            "the local veto keeps the sick replica's breaker open"
+        );
+        let (admitted, _) = timed_call(&healthy, false).await;
+        assert!(admitted);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_quorum_one_replica_alone_does_not_open_the_fleet() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    with_timeout(async {
+        let fleets: Vec<_> = (0..3)
+            .map(|_| {
+                fleet(&server.url())
+                    .quorum(2, Duration::from_secs(30))
+                    .connect()
+                    .unwrap()
+            })
+            .collect();
+        let breakers: Vec<_> = fleets
+            .iter()
+            .map(|f| {
+                CircuitBreaker::builder("q")
+                    .failure_threshold(3)
+                    .recovery_timeout(Duration::from_secs(30))
+                    .shared(f)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        eventually("synced", || {
+            fleets.iter().all(|f| f.status()[0].fleet_state.is_some())
+        })
+        .await;
+        calls_never_wait(&breakers[0], 3, true).await;
+        assert!(is_open(&breakers[0]));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            fleets[2].status()[0].fleet_state,
+            Some(CircuitState::Closed),
+            "one vote of two"
+        );
+        assert_eq!(breakers[2].state(), CircuitState::Closed);
+        calls_never_wait(&breakers[1], 3, true).await;
+        eventually("the third replica opens", || is_open(&breakers[2])).await;
+        assert_eq!(fleets[2].status()[0].fleet_state, Some(CircuitState::Open));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_reaches_every_replica() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    with_timeout(async {
+        let fleets: Vec<_> = (0..2)
+            .map(|_| fleet(&server.url()).connect().unwrap())
+            .collect();
+        let breakers: Vec<_> = fleets.iter().map(|f| breaker(f, "pay")).collect();
+        eventually("synced", || {
+            fleets.iter().all(|f| f.status()[0].fleet_state.is_some())
+        })
+        .await;
+        assert_eq!(
+            fleets[0]
+                .force("pay", CircuitState::ForcedOpen)
+                .await
+                .unwrap(),
+            CircuitState::ForcedOpen
+        );
+        eventually("both forced open", || {
+            breakers
+                .iter()
+                .all(|b| b.state() == CircuitState::ForcedOpen)
+        })
+        .await;
+        assert_eq!(
+            fleets[1].force("pay", CircuitState::Closed).await.unwrap(),
+            CircuitState::Closed
+        );
+        eventually("both closed", || {
+            breakers.iter().all(|b| b.state() == CircuitState::Closed)
+        })
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_breaker_outliving_its_fleet_recovers_on_its_own() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    with_timeout(async {
+        let fleets: Vec<_> = (0..2)
+            .map(|_| fleet(&server.url()).connect().unwrap())
+            .collect();
+        let orphan = breaker(&fleets[1], "orphan");
+        eventually("synced", || {
+            fleets[1]
+                .status()
+                .first()
+                .is_some_and(|s| s.fleet_state.is_some())
+        })
+        .await;
+        fleets[0].force("orphan", CircuitState::Open).await.unwrap();
+        eventually("open", || is_open(&orphan)).await;
+        drop(fleets);
+        // No fleet to lease probes from: after its open period the breaker probes alone.
+        eventually("a local probe closes it", || {
+            if let Ok(permit) = orphan.try_acquire() {
+                permit.success();
+            }
+            orphan.state() == CircuitState::Closed
+        })
+        .await;
+    })
+    .await;
+}

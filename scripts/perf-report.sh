@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Regenerates docs/PERFORMANCE.md: runs the contention simulation, the outage benchmark
+# and the criterion micro-benchmarks, then draws the charts (docs/perf/*.svg) and
+# rewrites the report's tables from their output. About 10 minutes on 2 cores;
+# SKIP_MICRO=1 leaves out the criterion benches (about 2 minutes then).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=docs/perf
+mkdir -p "$out"
+target=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+
+cargo build --release -p staunch-benches --bins
+bin="$target/release"
+
+{
+  echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "cpu:     $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) ($(nproc) cores)"
+  echo "memory:  $(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
+  echo "kernel:  $(uname -sr)"
+  echo "rustc:   $(rustc -V)"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the runs"
+} > "$out/machine.txt"
+
+echo "== contention simulation"
+"$bin/contention" --runs 100 --seed 1 --csv "$out/contention.csv" \
+  --published "$out/aws-simulator-seed1.csv" | tee "$out/contention.txt"
+
+echo "== outage benchmark"
+"$bin/outage" --seed 1 --json "$out/outage.json" | tee "$out/outage.txt"
+
+# Only this run's criterion results go into the report: none when SKIP_MICRO=1.
+criterion="$target/criterion"
+rm -rf "$criterion"
+if [ "${SKIP_MICRO:-0}" != 1 ]; then
+  echo "== micro-benchmarks"
+  cargo bench -p staunch-benches -- --warm-up-time 1 --measurement-time 3 --noplot
+fi
+
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) after the runs" >> "$out/machine.txt"
+"$bin/report" --data "$out" --criterion "$criterion" --doc docs/PERFORMANCE.md
+echo "== docs/PERFORMANCE.md and $out/*.svg regenerated"
