@@ -3,11 +3,15 @@
   // Every address is relative to the page, so the router works under any prefix.
   const base = location.pathname.endsWith("/") ? location.pathname : location.pathname + "/";
   const STRIP_MS = 120000, TIMELINE_MAX = 100, REFRESH_MS = 1000, TICK_MS = 250;
+  const BUCKET_MS = 10000, BUCKETS = 30;   // charts: the last 5 minutes in 10 s bars
+  const SVG = "http://www.w3.org/2000/svg";
+  const series = new Map();     // name -> [{ t, calls, failures, rejected }]: cumulative counts, oldest first
   const breakers = new Map();   // name -> { snap, at }: a snapshot and when it arrived
   const history = new Map();    // name -> [{ state, t }]: states entered, oldest first
   const seen = new Set();       // keys of the transitions on the timeline (at most TIMELINE_MAX)
   const cards = new Map();      // name -> card elements
   const flags = new Map();      // name -> why the breaker runs on defaults (settings_error)
+  const fleets = new Map();     // name -> the fleet's view of a shared breaker (shared)
   const grid = document.getElementById("breakers");
   const timeline = document.getElementById("timeline");
   let seeded = false;
@@ -72,13 +76,31 @@
       stat.append(values[key], el("div", "k", title));
       stats.append(stat);
     }
+    const charts = el("div", "charts");
+    const bars = {};
+    for (const [key, title] of [["calls", "calls"], ["failures", "failures"], ["rejected", "rejections"]]) {
+      const chart = el("figure", "chart");
+      chart.dataset.chart = key;
+      chart.title = title + " in the last 5 minutes, in 10 s bars" +
+        (key === "rejected" ? "" : " (counted by a metrics recorder: Dashboard::metrics_text)");
+      const svg = document.createElementNS(SVG, "svg");
+      svg.setAttribute("viewBox", "0 0 " + BUCKETS + " 20");
+      svg.setAttribute("preserveAspectRatio", "none");
+      svg.setAttribute("role", "img");
+      const caption = el("figcaption", "", title);
+      const total = el("span", "total", "–");
+      caption.append(total);
+      chart.append(svg, caption);
+      charts.append(chart);
+      bars[key] = { svg, total };
+    }
     const strip = el("div", "strip");
     const legend = el("div", "strip-legend");
     legend.append(el("span", "span"), el("span", "trips"), el("span", "", "now"));
     const flag = el("div", "flag");
     flag.hidden = true;
-    root.append(top, flag, stats, strip, legend);
-    c = { root, badge, flag, values, strip, span: legend.children[0], trips: legend.children[1] };
+    root.append(top, flag, stats, charts, strip, legend);
+    c = { root, badge, flag, values, bars, strip, span: legend.children[0], trips: legend.children[1] };
     cards.set(name, c);
     const names = [...cards.keys()].sort();
     const next = cards.get(names[names.indexOf(name) + 1]);
@@ -116,6 +138,59 @@
       : "−" + (span / 60000).toFixed(1).replace(".0", "") + " min";
   }
 
+  // Notes a breaker's cumulative counts; keeps the last BUCKETS buckets and one sample before.
+  function sample(name, snap, t) {
+    const list = series.get(name) || [];
+    const calls = snap.calls_total === undefined ? null : snap.calls_total;
+    const failures = calls === null ? null : (snap.failures_total || 0);
+    list.push({ t, calls, failures, rejected: snap.rejected_calls });
+    while (list.length > 2 && list[1].t < t - BUCKET_MS * BUCKETS) list.shift();
+    series.set(name, list);
+  }
+
+  // Per bucket, how much `key` grew: the last value in it minus the last value before it.
+  function buckets(list, key, now) {
+    const out = [];
+    const valueAt = (t) => {
+      let v = null;
+      for (const s of list) { if (s.t <= t) v = s[key]; else break; }
+      return v;
+    };
+    for (let i = BUCKETS; i > 0; i--) {
+      const start = now - i * BUCKET_MS, end = start + BUCKET_MS;
+      // The bucket of the first sample grows from that sample.
+      let a = valueAt(start);
+      const b = valueAt(end);
+      if (a === null && list.length && list[0].t < end) a = list[0][key];
+      out.push(a === null || b === null ? null : Math.max(0, b - a));
+    }
+    return out;
+  }
+
+  function drawCharts(c, name, now) {
+    const list = series.get(name) || [];
+    for (const key of ["calls", "failures", "rejected"]) {
+      const { svg, total } = c.bars[key];
+      const values = buckets(list, key, now);
+      const known = values.filter((v) => v !== null);
+      const max = Math.max(1, ...known);
+      svg.replaceChildren();
+      values.forEach((v, i) => {
+        if (v === null) return;
+        const bar = document.createElementNS(SVG, "rect");
+        const h = v === 0 ? 0.5 : Math.max(1.5, (v / max) * 20);
+        bar.setAttribute("x", String(i + 0.1));
+        bar.setAttribute("width", "0.8");
+        bar.setAttribute("y", String(20 - h));
+        bar.setAttribute("height", String(h));
+        bar.setAttribute("class", v === 0 ? "zero" : "bar");
+        svg.append(bar);
+      });
+      const last = list.length ? list[list.length - 1][key] : null;
+      total.textContent = last === null ? "–" : String(known.reduce((a, b) => a + b, 0));
+    }
+  }
+
   function render() {
     const now = performance.now();
     for (const [name, { snap, at }] of breakers) {
@@ -129,11 +204,18 @@
       c.values.rejected.textContent = snap.rejected_calls;
       c.values.in_state.textContent = dur(snap.time_in_state_ms + elapsed);
       c.values.probe.textContent = snap.retry_in_ms === null ? "–" : dur(Math.max(0, snap.retry_in_ms - elapsed));
-      c.trips.textContent = snap.consecutive_trips ? snap.consecutive_trips + " consecutive trips" : "";
+      const fleet = fleets.get(name);
+      c.trips.textContent = [
+        snap.consecutive_trips ? snap.consecutive_trips + " consecutive trips" : "",
+        fleet ? "shared · fleet " + (fleet.fleet_state ? label(fleet.fleet_state) : "unknown") + " · " +
+          fleet.replicas + (fleet.replicas === 1 ? " replica" : " replicas") +
+          (fleet.connected ? "" : " · " + fleet.kind + " unreachable, local only") : "",
+      ].filter(Boolean).join(" · ");
       const flag = flags.get(name);
       c.flag.hidden = !flag;
       c.flag.textContent = flag ? "running on defaults: " + flag : "";
       drawStrip(c, name, Date.now());
+      drawCharts(c, name, Date.now());
     }
     for (const [name, c] of cards) {
       if (!breakers.has(name)) { c.root.remove(); cards.delete(name); }
@@ -168,8 +250,12 @@
   function applySnapshot(all) {
     const now = performance.now();
     for (const name of [...breakers.keys()]) if (!(name in all)) breakers.delete(name);
+    const t = Date.now();
+    for (const name of [...series.keys()]) if (!(name in all)) series.delete(name);
     for (const [name, snap] of Object.entries(all)) {
       flags.set(name, snap.settings_error || null);
+      fleets.set(name, snap.shared || null);
+      sample(name, snap, t);
       accept(Object.assign({ name }, snap), now);
     }
     render();

@@ -14,7 +14,73 @@ use crate::state::AppState;
 /// `GET /api/v1/circuits`: `{"llm": {"state": "closed", "failure_count": 0, ...}, ...}`,
 /// with `settings_error` on a breaker whose settings did not load.
 pub(crate) async fn list(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(with_settings_errors(&state.registry().snapshot()))
+    let mut value = with_settings_errors(&state.registry().snapshot());
+    if let Some(breakers) = value.as_object_mut() {
+        for (name, breaker) in breakers.iter_mut() {
+            let shared = state.registry().get(name).and_then(|b| shared(&b));
+            if let (Some(shared), serde_json::Value::Object(breaker)) = (shared, breaker) {
+                breaker.insert("shared".to_owned(), shared);
+            }
+        }
+    }
+    if let Some(render) = state.metrics_text() {
+        add_call_counts(&mut value, &render());
+    }
+    Json(value)
+}
+
+/// `{"kind": "redis", "connected": true, "fleet_state": "open", "replicas": 3,
+/// "generation": 7}` for a breaker that shares its state (an authority reports it).
+fn shared(breaker: &staunch::CircuitBreaker) -> Option<serde_json::Value> {
+    let status = breaker.authority_status()?;
+    Some(serde_json::json!({
+        "kind": status.kind,
+        "connected": status.connected,
+        "fleet_state": status.state.map(|s| s.as_str()),
+        "replicas": status.members,
+        "generation": status.generation,
+    }))
+}
+
+/// Adds `calls_total` and `failures_total` (counted since the process started) to each
+/// breaker that a `metrics` recorder's text counts in `staunch_circuit_calls_total`: calls
+/// are the successful, failed and ignored ones, failures the failed ones. The page draws
+/// its charts from their changes.
+fn add_call_counts(value: &mut serde_json::Value, text: &str) {
+    let lines = text.lines().map(|line| Ok(line.to_owned()));
+    let Ok(scrape) = prometheus_parse::Scrape::parse(lines) else {
+        return;
+    };
+    let Some(breakers) = value.as_object_mut() else {
+        return;
+    };
+    for sample in scrape.samples {
+        if sample.metric != "staunch_circuit_calls_total" {
+            continue;
+        }
+        let prometheus_parse::Value::Counter(count) = sample.value else {
+            continue;
+        };
+        let (Some(name), Some(kind)) = (sample.labels.get("name"), sample.labels.get("kind"))
+        else {
+            continue;
+        };
+        let Some(serde_json::Value::Object(breaker)) = breakers.get_mut(name) else {
+            continue;
+        };
+        let mut add = |field: &str| {
+            let total = breaker.get(field).and_then(serde_json::Value::as_f64);
+            breaker.insert(field.to_owned(), (total.unwrap_or(0.0) + count).into());
+        };
+        match kind {
+            "successful" | "ignored" => add("calls_total"),
+            "failed" => {
+                add("calls_total");
+                add("failures_total");
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The registry's snapshot as JSON, with `"settings_error": "<message>"` added to each
@@ -51,6 +117,9 @@ pub(crate) struct Detail {
     /// Why the breaker runs on defaults, when its settings did not load.
     #[serde(skip_serializing_if = "Option::is_none")]
     settings_error: Option<String>,
+    /// The fleet's view, for a breaker that shares its state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared: Option<serde_json::Value>,
     recent_transitions: Vec<RecentTransition>,
 }
 
@@ -74,6 +143,7 @@ pub(crate) async fn one(
     let recent_transitions = with_ages(&snapshot, &transitions);
     Ok(Json(Detail {
         settings_error: settings_error(&name),
+        shared: shared(&breaker),
         snapshot,
         recent_transitions,
     }))

@@ -4,7 +4,7 @@
 //! | route | what it serves |
 //! |---|---|
 //! | `GET /` | the live page: every breaker's state, counts and rates, and a timeline of transitions; no external assets |
-//! | `GET /api/v1/circuits` | `{"llm": {"state": "closed", "failure_count": 0, ...}, ...}`: the registry's snapshot |
+//! | `GET /api/v1/circuits` | `{"llm": {"state": "closed", "failure_count": 0, ...}, ...}`: the registry's snapshot; a breaker sharing its state across replicas adds `shared` (fleet state, replicas, connected) |
 //! | `GET /api/v1/circuits/{name}` | one breaker's snapshot and `recent_transitions` (oldest first, with `ago_ms`) |
 //! | `GET /api/v1/events` | server-sent events: `snapshot` once, then `transition` as they happen |
 //! | `POST /api/v1/circuits/{name}/{reset,force-open,disable,close}` | admin actions, with [`Dashboard::admin_token`] only |

@@ -76,8 +76,10 @@ mod tests {
     #[test]
     fn the_page_is_self_contained() {
         assert!(PAGE.starts_with("<!doctype html>"));
+        // The SVG namespace is a name, not an address the page loads.
+        let page = PAGE.replace("\"http://www.w3.org/2000/svg\"", "");
         for external in ["http://", "https://", "src=\"/", "href=\"/"] {
-            assert!(!PAGE.contains(external), "page refers to {external}");
+            assert!(!page.contains(external), "page refers to {external}");
         }
         assert!(PAGE.contains("api/v1/events"));
     }

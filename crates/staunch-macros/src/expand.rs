@@ -8,7 +8,8 @@
 //!     let mut call = SITE.retry(clock);          // or .breaker(..), .guard(&B), .resilient(..)
 //!     loop {
 //!         let attempt = match call.before() { Continue(a) => a, Break(r) => return r };
-//!         let result: Result<T, E> = (|| body)();          // async: async { body }.await
+//!         let (attempt, result) = call.run_blocking(attempt, || body);
+//!         // async: call.run(attempt, async { body }).await, cut by the attempt timeout
 //!         let classifier = when(&result, predicate);       // or classify(..), all_transient(..)
 //!         match call.after_blocking(attempt, result, classifier) {   // async: after(..).await
 //!             Break(r) => return r,
@@ -19,7 +20,9 @@
 //! ```
 //!
 //! The body is re-created as a fresh closure (or async block) on every turn of the loop, so
-//! it borrows `&mut self` and the arguments only for one attempt; nothing is stored.
+//! it borrows `&mut self` and the arguments only for one attempt; nothing is stored. The
+//! loop only steps the engine's step machine (`before`, `run`, `after`): every decision,
+//! the timeout and what a panic means are the engine's, as for every other call form.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -78,9 +81,9 @@ fn expand(args: &Args, func: ItemFn) -> TokenStream {
     let before = quote_spanned!(error_span(output)=> #call.before());
     let body = typed_body(output, &block);
     let run = if sig.asyncness.is_some() {
-        quote!(async #body.await)
+        quote!(#call.run(#attempt, async #body).await)
     } else {
-        quote!((|| #body)())
+        quote!(#call.run_blocking(#attempt, || #body))
     };
     let sort = sorter(args, &result, ret_span);
     let sort_span = match &args.classifier {
@@ -108,8 +111,7 @@ fn expand(args: &Args, func: ItemFn) -> TokenStream {
                     ::core::ops::ControlFlow::Continue(#attempt) => #attempt,
                     ::core::ops::ControlFlow::Break(#returned) => return #returned,
                 };
-                #[allow(clippy::redundant_closure_call)]
-                let #result = #run;
+                let (#attempt, #result) = #run;
                 #bind_classifier
                 match #after {
                     ::core::ops::ControlFlow::Break(#returned) => return #returned,

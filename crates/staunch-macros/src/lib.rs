@@ -331,13 +331,18 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 /// use std::time::Duration;
 /// use staunch::test_util::FakeClock;
-/// use staunch::{resilient, CircuitOpen, CircuitState, Clock, Registry};
+/// use staunch::{resilient, AttemptTimeout, CircuitOpen, CircuitState, Clock, Registry};
 ///
 /// #[derive(Debug, PartialEq)]
 /// enum DbError { Timeout, Open }
 ///
 /// impl From<CircuitOpen> for DbError {
 ///     fn from(_: CircuitOpen) -> Self { DbError::Open }
+/// }
+///
+/// // Async functions: a last attempt cut by the attempt timeout returns this.
+/// impl From<AttemptTimeout> for DbError {
+///     fn from(_: AttemptTimeout) -> Self { DbError::Timeout }
 /// }
 ///
 /// #[resilient(max_attempts = 3, failure_threshold = 5, recovery_timeout = 60, name = "orders-db", clock = clock.clone())]
@@ -365,6 +370,7 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # #[derive(Debug, PartialEq)] enum DbError { Timeout, Open }
 /// # impl From<CircuitOpen> for DbError { fn from(_: CircuitOpen) -> Self { DbError::Open } }
+/// # impl From<staunch::AttemptTimeout> for DbError { fn from(_: staunch::AttemptTimeout) -> Self { DbError::Timeout } }
 /// static ATTEMPTS: AtomicU32 = AtomicU32::new(0);
 ///
 /// // One failure opens the circuit for 5 s; the retries could wait 2 × 10 s anyway.

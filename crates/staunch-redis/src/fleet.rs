@@ -458,20 +458,22 @@ impl FleetBuilder {
             tasks.push(runtime.spawn(subscriber(core.clone(), client)));
         }
         Ok(Fleet {
-            core,
-            _tasks: Arc::new(Tasks(tasks)),
+            core: core.clone(),
+            _tasks: Arc::new(Tasks(tasks, core.clone())),
         })
     }
 }
 
 #[derive(Debug)]
-struct Tasks(Vec<JoinHandle<()>>);
+struct Tasks(Vec<JoinHandle<()>>, Arc<Core>);
 
 impl Drop for Tasks {
     fn drop(&mut self) {
         for task in &self.0 {
             task.abort();
         }
+        // Nobody syncs any more: every attached breaker runs on its own.
+        self.1.healthy.store(false, Ordering::Release);
     }
 }
 

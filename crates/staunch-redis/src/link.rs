@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use staunch::breaker::{Authority, AuthorityHandle, Outcome, OutcomeKind};
+use staunch::breaker::{Authority, AuthorityHandle, AuthorityStatus, Outcome, OutcomeKind};
 use staunch::{CircuitState, Transition};
 
 use crate::fleet::Core;
@@ -261,6 +261,17 @@ impl Authority for Link {
             }
             _ => {}
         }
+    }
+
+    fn status(&self) -> Option<AuthorityStatus> {
+        self.keys.get()?;
+        Some(AuthorityStatus::new(
+            "redis",
+            self.core.healthy.load(Ordering::Acquire),
+            self.shared().map(Shared::circuit_state),
+            self.replicas.load(Ordering::Relaxed),
+            self.shared_gen.load(Ordering::Relaxed),
+        ))
     }
 
     fn admit_probe(&self) -> bool {

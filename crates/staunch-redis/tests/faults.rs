@@ -55,8 +55,10 @@ async fn kill_9_then_back_on_the_same_port() {
         synced(&fleets).await;
         server.kill();
         // Calls go on at once, locally; the syncer notices within its op timeout.
+        // (Successes only: a write queued just before the kill may still land after the
+        // restart, which is fine for counts but would make this test's trip racy.)
         calls_never_wait(&breakers[0], 50, false).await;
-        calls_never_wait(&breakers[1], 50, true).await;
+        calls_never_wait(&breakers[1], 50, false).await;
         eventually("degraded", || !fleets[0].is_connected()).await;
         calls_never_wait(&local, 3, true).await;
         assert!(

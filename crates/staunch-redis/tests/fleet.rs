@@ -210,3 +210,35 @@ async fn force_reaches_every_replica() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_breaker_outliving_its_fleet_recovers_on_its_own() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    with_timeout(async {
+        let fleets: Vec<_> = (0..2)
+            .map(|_| fleet(&server.url()).connect().unwrap())
+            .collect();
+        let orphan = breaker(&fleets[1], "orphan");
+        eventually("synced", || {
+            fleets[1]
+                .status()
+                .first()
+                .is_some_and(|s| s.fleet_state.is_some())
+        })
+        .await;
+        fleets[0].force("orphan", CircuitState::Open).await.unwrap();
+        eventually("open", || is_open(&orphan)).await;
+        drop(fleets);
+        // No fleet to lease probes from: after its open period the breaker probes alone.
+        eventually("a local probe closes it", || {
+            if let Ok(permit) = orphan.try_acquire() {
+                permit.success();
+            }
+            orphan.state() == CircuitState::Closed
+        })
+        .await;
+    })
+    .await;
+}

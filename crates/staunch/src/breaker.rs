@@ -71,8 +71,10 @@ mod transition;
 mod window;
 mod word;
 
-pub use authority::{Authority, AuthorityHandle, Outcome, OutcomeKind};
+pub use authority::{Authority, AuthorityHandle, AuthorityStatus, Outcome, OutcomeKind};
 pub use builder::CircuitBreakerBuilder;
+#[cfg(feature = "tower")]
+pub(crate) use call::finish;
 pub use error::{BreakerError, CircuitOpen};
 pub use event::{Event, ListenerId, Transition};
 pub use permit::{OwnedPermit, Permit};

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod http;
+mod into;
 pub mod io;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
@@ -25,6 +26,8 @@ pub mod rmcp;
 #[cfg(feature = "sqlx")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
 pub mod sqlx;
+
+pub use into::{ByPredicate, ByVerdict, IntoClassify};
 
 /// What a policy should do with one error.
 ///

@@ -17,6 +17,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+// The shared timer thread of the system clock without tokio (tested under every feature).
+#[cfg_attr(feature = "tokio", allow(dead_code))]
+mod timer;
+
 /// A future that completes after a delay, returned by [`Clock::sleep`].
 ///
 /// ```
@@ -34,6 +38,7 @@ pub struct Sleep {
 
 enum SleepInner {
     Ready,
+    Never,
     Boxed(Pin<Box<dyn Future<Output = ()> + Send + 'static>>),
 }
 
@@ -42,6 +47,13 @@ impl Sleep {
     pub fn ready() -> Self {
         Self {
             inner: SleepInner::Ready,
+        }
+    }
+
+    /// A sleep that never ends: the timer of an attempt that has no time bound.
+    pub(crate) fn pending() -> Self {
+        Self {
+            inner: SleepInner::Never,
         }
     }
 
@@ -59,6 +71,7 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         match &mut self.inner {
             SleepInner::Ready => Poll::Ready(()),
+            SleepInner::Never => Poll::Pending,
             SleepInner::Boxed(future) => future.as_mut().poll(cx),
         }
     }
@@ -68,7 +81,7 @@ impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.inner {
             SleepInner::Ready => "ready",
-            SleepInner::Boxed(_) => "pending",
+            SleepInner::Never | SleepInner::Boxed(_) => "pending",
         };
         f.debug_struct("Sleep").field("state", &state).finish()
     }
@@ -189,8 +202,9 @@ impl Clock {
 
     /// Completes after `duration` (tokio's timer under feature `tokio`).
     ///
-    /// Without the `tokio` feature the system clock sleeps on a helper thread; use a
-    /// custom [`TimeSource`] to integrate another runtime's timer.
+    /// Without the `tokio` feature the system clock's sleeps share one timer thread
+    /// (a dropped sleep is cancelled); use a custom [`TimeSource`] to integrate another
+    /// runtime's timer.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -263,42 +277,7 @@ mod system {
 
     #[cfg(not(feature = "tokio"))]
     pub(super) fn sleep(duration: Duration) -> Sleep {
-        Sleep::from_future(thread_timer(duration))
-    }
-
-    /// A runtime-agnostic timer: a helper thread sleeps, then wakes the task.
-    #[cfg(not(feature = "tokio"))]
-    async fn thread_timer(duration: Duration) {
-        use std::sync::{Arc, Mutex};
-        use std::task::{Poll, Waker};
-
-        struct Shared {
-            done: bool,
-            waker: Option<Waker>,
-        }
-        let shared = Arc::new(Mutex::new(Shared {
-            done: false,
-            waker: None,
-        }));
-        let remote = Arc::clone(&shared);
-        std::thread::spawn(move || {
-            std::thread::sleep(duration);
-            let mut guard = remote.lock().unwrap_or_else(|e| e.into_inner());
-            guard.done = true;
-            if let Some(waker) = guard.waker.take() {
-                waker.wake();
-            }
-        });
-        std::future::poll_fn(|cx| {
-            let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
-            if guard.done {
-                Poll::Ready(())
-            } else {
-                guard.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await;
+        Sleep::from_future(super::timer::TimerSleep::new(duration))
     }
 }
 

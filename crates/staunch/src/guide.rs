@@ -84,6 +84,40 @@
 //! A timeout always counts and is always retried; so is an attempt that returns after its
 //! timeout. Errors the classifier ignores don't move the breaker either way.
 //!
+//! # The behaviour table
+//!
+//! Every call form (a retry alone, a breaker alone, the combined policy; as a future, a
+//! blocking call, a tower service or an attribute on `fn` and `async fn`) runs on one
+//! engine, so an event means the same thing in each. A retry alone is a call without a
+//! breaker; a breaker alone is a call of one attempt, with no retry events of its own.
+//!
+//! | what happens | the breaker | the call |
+//! |---|---|---|
+//! | an attempt succeeds in time | success | returns the value |
+//! | an error the classifier calls transient | failure (if it counts) | retried after the backoff, or the error's delay hint up to `max_delay_hint`, while attempts, budget and deadline allow; then ends with the last error (`Exhausted`) |
+//! | an error that is not retryable | counted as the verdict says | ends at once (`NotRetryable`) |
+//! | an ignored error | nothing | ends at once, uncounted |
+//! | an attempt runs out of time (its attempt timeout, capped at what the deadline leaves) | failure | async: the attempt is dropped; blocking: it is measured and a late `Err` counts as the timeout, a late `Ok` is returned; retried like a transient error, else `Timeout` |
+//! | the attempt panics | failure | the panic unwinds on (no retry), sync and async alike |
+//! | the future is dropped mid-attempt | nothing; a half-open slot is given back | |
+//! | the breaker refuses an attempt | (counted as rejected) | waits exactly until the probe if that fits the retry's patience, else ends with `BreakerOpen` (attributes: at once, `E::from(CircuitOpen)`) |
+//! | a failure leaves the circuit open | | the same rule: waits for the probe or ends with `BreakerOpen`, never sleeps into a refusal |
+//! | the next wait would end at or past the deadline | | ends now with `Deadline` |
+//! | the budget is empty | | ends with `BudgetExhausted` |
+//!
+//! Events, on target `staunch::retry` for every form, with field `name`:
+//!
+//! | event | level | fields |
+//! |---|---|---|
+//! | `retrying` | debug | `attempt`, `delay_ms`, `reason` (`error`, `timeout`, `circuit open`, `ok value`, `error; waiting for the probe`), `error` |
+//! | `gave up` | warn | `attempts`, `elapsed_ms`, `reason`, `layer`, `error` |
+//! | `not retrying` | debug | the same, for an error that is not retryable |
+//! | `call succeeded after retrying` | debug | `attempts` |
+//! | `fallback used` | debug | `reason` |
+//!
+//! The integration test `policy_table` runs each scenario through every form and checks
+//! that attempts, sleeps, outcome, breaker counts and events are identical.
+//!
 //! # The order of the layers
 //!
 //! Budget → retry → breaker → attempt timeout → your call, fixed. The retry sees every
@@ -120,7 +154,7 @@
 //!
 //! # Testing
 //!
-//! Give policies a [`FakeClock`](crate::test_util::FakeClock) (feature `test-util`):
+//! Give policies a `test_util::FakeClock` (feature `test-util`):
 //! sleeps advance it at once and are recorded, so tests of waits and timeouts run in
 //! microseconds. See [`testing`].
 //!

@@ -16,6 +16,7 @@
 
 pub mod classify;
 mod clock;
+mod engine;
 mod error;
 #[allow(dead_code)]
 mod sync;
@@ -63,7 +64,7 @@ pub use settings::ResilienceSettings;
 pub mod guide;
 pub mod policy;
 pub mod presets;
-pub use policy::{Policy, PolicyBuilder, PolicyError, PolicyErrorKind};
+pub use policy::{AttemptTimeout, Policy, PolicyBuilder, PolicyError, PolicyErrorKind};
 pub use presets::{DATABASE_CIRCUIT_BREAKER, LLM_CIRCUIT_BREAKER, MCP_CIRCUIT_BREAKER};
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
@@ -77,9 +78,28 @@ pub mod tower;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+// Each attribute's page carries the table of every argument (`attributes.md`), so that
+// users of `staunch` read it where they find the attribute.
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
-pub use staunch_macros::{circuit_breaker, resilient, retry_on_exception, retry_with_jitter};
+#[doc(inline)]
+#[doc = include_str!("attributes.md")]
+pub use staunch_macros::circuit_breaker;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+#[doc = include_str!("attributes.md")]
+pub use staunch_macros::resilient;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+#[doc = include_str!("attributes.md")]
+pub use staunch_macros::retry_on_exception;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+#[doc = include_str!("attributes.md")]
+pub use staunch_macros::retry_with_jitter;
 
 // ---- end macros -----------------------------------------------------------------------
 

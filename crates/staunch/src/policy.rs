@@ -52,8 +52,9 @@
 //!   dependency. A hung dependency is the outage a breaker exists for; with the timeout
 //!   outside, the breaker would never see those failures.
 //! - **The timeout is innermost**, so that it bounds one attempt, not the whole call: the
-//!   next attempt gets its full time. A bound on the whole call is the retry's
-//!   [`deadline`](PolicyBuilder::deadline), which also trims the waits.
+//!   next attempt gets its full time, or what the retry's
+//!   [`deadline`](PolicyBuilder::deadline) leaves, if less. The deadline bounds the whole
+//!   call: no attempt runs past it, and no wait ends at it.
 //!
 //! This is the order of Resilience4j's Spring aspects and of Microsoft's standard
 //! resilience handler (retry, breaker, attempt timeout), and it is the one the seed's
@@ -96,7 +97,8 @@
 //!
 //! The async timer is started only when an attempt does not complete at once, so a call
 //! that is ready at its first poll allocates nothing. On the system clock the timer is
-//! tokio's (feature `tokio`); without it, a helper thread per timer.
+//! tokio's (feature `tokio`); without it, one timer thread shared by every sleep,
+//! which a dropped call cancels.
 //!
 //! # Budget
 //!
@@ -108,7 +110,7 @@
 //!
 //! # Observability
 //!
-//! Events on target `staunch::policy`: `retrying` (`name`, `attempt`, `delay_ms`,
+//! Events on target `staunch::retry`, the same for every call form: `retrying` (`name`, `attempt`, `delay_ms`,
 //! `reason`, `error`) at `debug`; `gave up` (`name`, `attempts`, `elapsed_ms`, `reason`,
 //! `layer`, `error`) at `warn`; `fallback used` at `debug`. The breaker adds its own
 //! transition events. With feature `metrics`, a policy records the retry counters under
@@ -130,21 +132,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-mod attempt;
 mod blocking;
 mod builder;
 mod error;
-pub(crate) mod events;
 mod fallback;
+mod form;
 mod future;
 mod handle;
-pub(crate) mod run;
+mod timeout;
 
 pub use blocking::BlockingPolicyCall;
 pub use builder::PolicyBuilder;
 pub use error::{PolicyError, PolicyErrorKind};
 pub use fallback::{Fallback, NoFallback};
 pub use future::PolicyCall;
+pub use timeout::AttemptTimeout;
 
 use crate::{CircuitBreaker, Clock, RetryBudget, RetryPolicy};
 
@@ -172,9 +174,6 @@ pub struct Policy {
 }
 
 struct Inner {
-    /// No budget, no deadline, no attempt timeout: a call that succeeds at once needs
-    /// nothing but the breaker's permit.
-    plain: bool,
     retry: RetryPolicy,
     breaker: CircuitBreaker,
     budget: Option<RetryBudget>,
@@ -182,7 +181,7 @@ struct Inner {
     max_probe_wait: Option<Duration>,
     clock: Clock,
     #[cfg(feature = "metrics")]
-    metrics: events::Metrics,
+    metrics: crate::engine::events::Metrics,
 }
 
 impl std::fmt::Debug for Policy {

@@ -17,9 +17,9 @@ mod guard;
 mod site;
 
 pub use crate::Jitter;
-pub use call::{NoPermit, RetryCall};
+pub use call::{Admitted, Attempted, NoPermit, RetryCall};
 pub use config::Config;
-pub use guard::{Admitted, BreakerCall, ResilientCall};
+pub use guard::{BreakerCall, ResilientCall};
 pub use site::Site;
 
 /// What an attributed function returns: a `Result`, whatever it is named.
@@ -64,6 +64,17 @@ impl<T, E> Outcome for Result<T, E> {
 pub trait OpenCircuitError: From<CircuitOpen> {}
 
 impl<E: From<CircuitOpen>> OpenCircuitError for E {}
+
+/// The error type of an async function under `#[resilient]`: it must hold a timeout.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't hold an attempt timeout: async `#[resilient]` functions need `{Self}: From<staunch::AttemptTimeout>`",
+    label = "the function's error type must implement `From<staunch::AttemptTimeout>`",
+    note = "a last attempt cut by its timeout returns `E::from(AttemptTimeout)` as the function's error",
+    note = "give the error type a variant for it with `impl From<staunch::AttemptTimeout>`, or return an error type that has one (`anyhow::Error`, `Box<dyn Error + Send + Sync>`)"
+)]
+pub trait TimeoutError: From<crate::AttemptTimeout> {}
+
+impl<E: From<crate::AttemptTimeout>> TimeoutError for E {}
 
 /// The clock of `clock = expr`: a [`Clock`] or anything that converts into one.
 #[inline]

@@ -37,26 +37,25 @@
 //!   types; the call site picks what to retry through the [`Classify`](crate::Classify)
 //!   seam (`.when(pred)`, `.classify(c)`; default: everything).
 //! - [`RetryState`] is the pure decision logic (next delay, stop reason, deadline
-//!   trimming, server hints, externally imposed waits). [`Retry`] (a hand-written future)
-//!   and [`BlockingRetry`] (a loop) drive it; so can any other driver.
+//!   trimming, server hints, externally imposed waits). [`Retry`] and [`BlockingRetry`]
+//!   run it on the crate's one call engine, as a call without a breaker.
 //! - Time and sleeps come from a [`Clock`](crate::Clock), so the retry runs on any
 //!   runtime, or none, and tests run instantly on a fake clock.
 //! - A first attempt that succeeds reads no clock, draws no random number, emits no
 //!   event and allocates nothing.
-//! - Each retry emits a `debug` event (`name`, `attempt`, `delay_ms`, `error`) on target
-//!   `staunch::retry`; giving up emits a `warn` event (`debug` when the error is simply
-//!   not retryable). With feature `metrics` the counters `staunch_retry_calls_total`
+//! - Each retry emits a `debug` event (`name`, `attempt`, `delay_ms`, `reason`, `error`)
+//!   on target `staunch::retry`; giving up emits a `warn` event `gave up` (`debug` when
+//!   the error is simply not retryable): the same events, with the same fields, as every
+//!   other call form (see the [behaviour table](crate::guide#the-behaviour-table)). With feature `metrics` the counters `staunch_retry_calls_total`
 //!   (`name`, `kind`) and `staunch_retry_attempts_total` (`name`) are recorded.
 
 use std::time::Duration;
 
 mod blocking;
 mod builder;
-pub(crate) mod cold_drop;
-pub(crate) mod core;
 mod error;
-pub(crate) mod events;
 mod ext;
+mod form;
 mod future;
 mod hooks;
 mod policy;
@@ -66,6 +65,8 @@ pub use blocking::BlockingRetry;
 pub use builder::RetryBuilder;
 pub use error::{RetryError, RetryErrorKind};
 pub use ext::{BlockingRetryable, Retryable};
+#[cfg(feature = "tower")]
+pub(crate) use form::retry_kind;
 pub use future::Retry;
 pub use hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
 pub use policy::RetryPolicy;

@@ -84,8 +84,8 @@
 //!
 //! # `.env` files
 //!
-//! With the `dotenv` feature, [`SettingsLoader::env_file`] reads a given file and
-//! [`SettingsLoader::dotenv`] (used by the presets, the attributes and [`check_env`])
+//! With the `dotenv` feature, `SettingsLoader::env_file` reads a given file and
+//! `SettingsLoader::dotenv` (used by the presets, the attributes and [`check_env`])
 //! looks for `.env` in the current directory and its parents, stopping at the project
 //! root: the nearest directory holding `Cargo.toml` or `.git`, or the current directory
 //! alone when there is none. A file above the project never configures it. A line that

@@ -149,11 +149,20 @@ impl Dependency {
         accept.abort();
         let _ = accept.await; // the listener is dropped: connections are refused
         tokio::time::sleep_until(self.epoch + s.outage_start() + s.refused).await;
-        let listener = match listen(self.addr) {
-            Ok(listener) => listener,
-            Err(error) => {
-                eprintln!("error: cannot listen on {} again: {error}", self.addr);
-                return;
+        // Another socket may hold the port for a moment (an outgoing connection given it
+        // as its local port): try again for up to a second.
+        let mut tries = 0;
+        let listener = loop {
+            match listen(self.addr) {
+                Ok(listener) => break listener,
+                Err(_) if tries < 100 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Err(error) => {
+                    eprintln!("error: cannot listen on {} again: {error}", self.addr);
+                    return;
+                }
             }
         };
         // Healthy from here on, for as long as calls still come: the caller aborts this

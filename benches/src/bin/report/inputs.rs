@@ -67,7 +67,26 @@ pub(crate) fn criterion(dir: &Path) -> Result<Micro> {
             }
         }
     }
+    for cases in micro.values_mut() {
+        cases.sort_by_key(|(name, _)| (rank(name), name.clone()));
+    }
     Ok(micro)
+}
+
+/// The direct call first, then staunch's cases, then the peers.
+fn rank(name: &str) -> u8 {
+    if name.starts_with("direct") {
+        0
+    } else if name.starts_with("staunch") {
+        1
+    } else {
+        2
+    }
+}
+
+/// The chart file of a criterion group.
+pub(crate) fn micro_chart(group: &str) -> String {
+    format!("micro-{}.svg", group.replace(['/', ' '], "_"))
 }
 
 fn case(new: &Path) -> Option<(String, String, f64)> {

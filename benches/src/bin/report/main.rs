@@ -58,8 +58,7 @@ fn run(data: &Path, criterion: &Path, doc: &Path) -> Result<()> {
         );
     } else {
         for (group, cases) in &micro {
-            let file = format!("micro-{}.svg", group.replace(['/', ' '], "_"));
-            charts::micro(&data.join(&file), group, cases)?;
+            charts::micro(&data.join(inputs::micro_chart(group)), group, cases)?;
         }
         sections.push(("micro", tables::micro(&micro)));
     }

@@ -235,7 +235,8 @@ pub(crate) fn micro(micro: &Micro) -> String {
                 .unwrap_or_default();
             let _ = writeln!(out, "| {name} | {} | {ratio} |", human(*ns));
         }
-        out.push('\n');
+        let chart = crate::inputs::micro_chart(group);
+        let _ = writeln!(out, "\n![{group}](perf/{chart})\n");
     }
     out
 }

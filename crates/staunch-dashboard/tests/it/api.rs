@@ -130,3 +130,37 @@ async fn a_breaker_on_defaults_because_of_a_bad_variable_is_flagged() {
     let (_, one) = server.get_json("/api/v1/circuits/database").await;
     assert_eq!(one["settings_error"], flag);
 }
+
+/// A stand-in for a fleet authority (such as `staunch-redis`) reporting its view.
+#[derive(Debug)]
+struct Fleet;
+
+impl staunch::breaker::Authority for Fleet {
+    fn status(&self) -> Option<staunch::breaker::AuthorityStatus> {
+        Some(staunch::breaker::AuthorityStatus::new(
+            "redis",
+            true,
+            Some(staunch::CircuitState::Open),
+            3,
+            7,
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_shared_breaker_shows_the_fleet_next_to_its_own_state() {
+    let server = Server::start().await;
+    let shared = staunch::CircuitBreaker::builder("fleet")
+        .clock(server.fake.clock())
+        .authority(std::sync::Arc::new(Fleet))
+        .build()
+        .unwrap();
+    server.registry.insert(shared);
+    let (_, body) = server.get_json("/api/v1/circuits").await;
+    let expected = json!({"kind": "redis", "connected": true, "fleet_state": "open", "replicas": 3, "generation": 7});
+    assert_eq!(body["fleet"]["shared"], expected);
+    assert_eq!(body["fleet"]["state"], "closed");
+    assert!(body["llm"].get("shared").is_none());
+    let (_, one) = server.get_json("/api/v1/circuits/fleet").await;
+    assert_eq!(one["shared"], expected);
+}

@@ -46,5 +46,26 @@ async fn the_page_shows_a_breaker_opening_as_it_happens() {
         .wait_for(r#"#timeline li[data-state="open"]"#, BROWSER_TIMEOUT)
         .await
         .unwrap();
+
+    // Rejected calls show as a bar on the breaker's rejections chart.
+    for _ in 0..3 {
+        assert!(server
+            .breaker("llm")
+            .call_blocking(|| Ok::<_, &str>(()))
+            .is_err());
+    }
+    browser
+        .wait_for(
+            r#"[data-breaker="llm"] [data-chart="rejected"] rect.bar"#,
+            BROWSER_TIMEOUT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        browser
+            .text(r#"[data-breaker="llm"] [data-chart="rejected"] .total"#)
+            .await,
+        "3"
+    );
     browser.close().await;
 }

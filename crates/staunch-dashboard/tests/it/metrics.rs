@@ -113,7 +113,7 @@ async fn snapshots_render_the_documented_families() {
     let transitions = &families["staunch_circuit_transitions_total"];
     assert_eq!(
         transitions,
-        &[r#"staunch_circuit_transitions_total{name="mcp",from="closed",to="open"} 1"#]
+        &[r#"staunch_circuit_transitions_total{from="closed",name="mcp",to="open"} 1"#]
     );
     let rejected = &families["staunch_circuit_not_permitted_calls_total"];
     assert!(
@@ -144,4 +144,72 @@ async fn a_recorder_adds_its_counters_and_each_family_appears_once() {
     );
     assert!(families.contains_key("staunch_circuit_state"));
     assert!(families.contains_key("staunch_circuit_transitions_total"));
+}
+
+/// Checked with a Prometheus text parser: every family has its `# HELP` and `# TYPE`, the
+/// families come sorted by name, and a second scrape of the same state is the same text.
+#[tokio::test]
+async fn every_family_has_help_and_type_in_a_stable_order() {
+    let recorder = PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let server = Server::serve(move |d| d.metrics_text(move || handle.render())).await;
+    for name in ["recorded-a", "recorded-b", "recorded-c"] {
+        let recorded = metrics::with_local_recorder(&recorder, || breaker(name, &server.fake));
+        server.registry.insert(recorded.clone());
+        let _ = recorded.call_blocking(|| Ok::<_, &str>(()));
+        trip(&recorded);
+    }
+    let text = scrape(&server).await;
+    parse(&text);
+    let lines = text.lines().map(|line| Ok(line.to_owned()));
+    let scraped = prometheus_parse::Scrape::parse(lines).unwrap();
+    let typed: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .map(|rest| rest.split(' ').next().unwrap())
+        .collect();
+    assert!(typed.len() >= 6, "{text}");
+    for family in &typed {
+        let help = scraped.docs.get(*family).map(String::as_str);
+        assert!(
+            help.is_some_and(|h| !h.is_empty()),
+            "no HELP for {family}:\n{text}"
+        );
+    }
+    for sample in &scraped.samples {
+        assert!(
+            typed.contains(&sample.metric.as_str()),
+            "untyped {}",
+            sample.metric
+        );
+    }
+    let mut sorted = typed.clone();
+    sorted.sort_unstable();
+    assert_eq!(typed, sorted, "families out of order:\n{text}");
+    for _ in 0..5 {
+        assert_eq!(
+            scrape(&server).await,
+            text,
+            "two scrapes of one state differ"
+        );
+    }
+}
+
+/// The page's charts read `calls_total` and `failures_total` from the JSON API, counted by
+/// the recorder.
+#[tokio::test]
+async fn the_api_carries_the_recorders_call_counts() {
+    let recorder = PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let server = Server::serve(move |d| d.metrics_text(move || handle.render())).await;
+    let recorded = metrics::with_local_recorder(&recorder, || breaker("counted", &server.fake));
+    server.registry.insert(recorded.clone());
+    for _ in 0..2 {
+        let _ = recorded.call_blocking(|| Ok::<_, &str>(()));
+    }
+    trip(&recorded);
+    let (_, body) = server.get_json("/api/v1/circuits").await;
+    assert_eq!(body["counted"]["calls_total"], 5.0);
+    assert_eq!(body["counted"]["failures_total"], 3.0);
+    assert!(body["llm"].get("calls_total").is_none());
 }

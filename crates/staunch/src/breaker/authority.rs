@@ -147,6 +147,72 @@ pub trait Authority: Send + Sync + fmt::Debug + 'static {
     fn admit_probe(&self) -> bool {
         true
     }
+
+    /// What the authority knows of the breaker's shared state, for dashboards
+    /// ([`CircuitBreaker::authority_status`]). The default reports nothing.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use staunch::{breaker::{Authority, AuthorityStatus}, CircuitBreaker, CircuitState};
+    /// #[derive(Debug)] struct Fleet;
+    /// impl Authority for Fleet {
+    ///     fn status(&self) -> Option<AuthorityStatus> {
+    ///         Some(AuthorityStatus::new("fleet", true, Some(CircuitState::Open), 3, 7))
+    ///     }
+    /// }
+    /// let b = CircuitBreaker::builder("db").authority(Arc::new(Fleet)).build()?;
+    /// assert_eq!(b.authority_status().unwrap().members, 3);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    fn status(&self) -> Option<AuthorityStatus> {
+        None
+    }
+}
+
+/// What an [`Authority`] reports about the breaker it steers.
+///
+/// ```
+/// use staunch::{breaker::AuthorityStatus, CircuitState};
+/// let status = AuthorityStatus::new("redis", true, Some(CircuitState::Closed), 3, 12);
+/// assert_eq!((status.kind, status.connected, status.generation), ("redis", true, 12));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthorityStatus {
+    /// The kind of authority, such as `"redis"`.
+    pub kind: &'static str,
+    /// Whether the authority reached its shared store lately.
+    pub connected: bool,
+    /// The shared state, when known.
+    pub state: Option<CircuitState>,
+    /// Members sharing the state (replicas attached), this one included.
+    pub members: u64,
+    /// The shared state's generation.
+    pub generation: u64,
+}
+
+impl AuthorityStatus {
+    /// A status from its parts.
+    ///
+    /// ```
+    /// let status = staunch::breaker::AuthorityStatus::new("redis", false, None, 0, 0);
+    /// assert!(!status.connected);
+    /// ```
+    pub fn new(
+        kind: &'static str,
+        connected: bool,
+        state: Option<CircuitState>,
+        members: u64,
+        generation: u64,
+    ) -> Self {
+        Self {
+            kind,
+            connected,
+            state,
+            members,
+            generation,
+        }
+    }
 }
 
 /// One permit's outcome, as an [`Authority`] sees it.

@@ -1,11 +1,17 @@
-//! The call wrappers, async and blocking with the same names, built on the permit.
+//! The call wrappers, async and blocking with the same names: a breaker alone, run by
+//! the engine as a call of one attempt.
 
 use std::future::Future;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
 use super::error::BreakerError;
+use super::permit::Permit;
 use super::CircuitBreaker;
 use crate::classify::{AllTransient, Classify};
+use crate::engine::form::{AsyncForm, BlockingForm, Form};
+use crate::engine::future::Drive;
+use crate::engine::step::Layers;
+use crate::engine::table::Stopped;
+use crate::{CircuitOpen, PolicyErrorKind, Verdict};
 
 impl CircuitBreaker {
     /// Runs `f` through the breaker, counting every error as a failure (the seed's
@@ -56,10 +62,12 @@ impl CircuitBreaker {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let permit = self.try_acquire()?;
-        let result = f().await;
-        permit.record_result(&result, &classifier);
-        result.map_err(BreakerError::Inner)
+        let form = BreakerForm {
+            breaker: self,
+            make: Some(f),
+            classify: classifier,
+        };
+        Drive::<_, Fut, Permit<'_>>::new(form).await
     }
 
     /// Runs blocking `f` through the breaker, counting every error as a failure.
@@ -102,18 +110,88 @@ impl CircuitBreaker {
         C: Classify<E>,
         F: FnOnce() -> Result<T, E>,
     {
-        let permit = self.try_acquire()?;
-        // The breaker's own state stays consistent across the unwind: the permit is
-        // reported before the panic resumes.
-        match catch_unwind(AssertUnwindSafe(f)) {
-            Ok(result) => {
-                permit.record_result(&result, &classifier);
-                result.map_err(BreakerError::Inner)
-            }
-            Err(panic) => {
-                permit.failure();
-                resume_unwind(panic)
-            }
-        }
+        crate::engine::blocking::run(BreakerForm {
+            breaker: self,
+            make: Some(f),
+            classify: classifier,
+        })
+    }
+}
+
+/// One call through a breaker alone: `make` makes its only attempt.
+struct BreakerForm<'b, F, C> {
+    breaker: &'b CircuitBreaker,
+    make: Option<F>,
+    classify: C,
+}
+
+impl<'b, F, C: Classify<E>, T, E> Form<T, E> for BreakerForm<'b, F, C> {
+    type Permit = Permit<'b>;
+    type Error = BreakerError<E>;
+
+    #[inline(always)]
+    fn layers(&self) -> Layers<'_> {
+        Layers::breaker_alone()
+    }
+
+    #[inline(always)]
+    fn admit(&mut self) -> Result<Permit<'b>, CircuitOpen> {
+        let breaker: &'b CircuitBreaker = self.breaker;
+        breaker.try_acquire()
+    }
+
+    #[inline]
+    fn classify(&self, error: &E) -> Verdict {
+        self.classify.classify(error)
+    }
+
+    fn debug(_: &E) -> Option<&dyn std::fmt::Debug> {
+        None
+    }
+
+    #[inline]
+    fn finish(
+        &mut self,
+        stopped: Stopped,
+        last: Option<Result<T, E>>,
+    ) -> Result<T, BreakerError<E>> {
+        finish(stopped, last)
+    }
+}
+
+/// The end of a breaker alone's call that did not succeed: the refusal, or the error.
+#[inline]
+pub(crate) fn finish<T, E>(
+    stopped: Stopped,
+    last: Option<Result<T, E>>,
+) -> Result<T, BreakerError<E>> {
+    match (stopped.kind, stopped.open, last) {
+        (PolicyErrorKind::BreakerOpen, Some(open), _) => Err(BreakerError::Open(open)),
+        (_, _, Some(result)) => result.map_err(BreakerError::Inner),
+        (_, open, None) => Err(BreakerError::Open(open.unwrap_or_else(|| {
+            unreachable!("a breaker alone stops after its attempt or a refusal")
+        }))),
+    }
+}
+
+impl<F, C, T, E, Fut> AsyncForm<T, E, Fut> for BreakerForm<'_, F, C>
+where
+    F: FnOnce() -> Fut,
+    C: Classify<E>,
+{
+    #[inline(always)]
+    fn attempt(&mut self) -> Fut {
+        (self.make.take().expect("a breaker alone makes one attempt"))()
+    }
+}
+
+impl<F, C, T, E> BlockingForm<T, E> for BreakerForm<'_, F, C>
+where
+    F: FnOnce() -> Result<T, E>,
+    C: Classify<E>,
+{
+    #[inline(always)]
+    fn attempt(&mut self) -> Result<T, E> {
+        (self.make.take().expect("a breaker alone makes one attempt"))()
     }
 }

@@ -127,6 +127,18 @@ impl CircuitBreaker {
         self.inner.failure_count_of(self.inner.load())
     }
 
+    /// What the breaker's [`Authority`] reports, such as a
+    /// fleet's shared state; `None` without an authority or when it reports nothing.
+    ///
+    /// ```
+    /// let breaker = staunch::CircuitBreaker::builder("db").build()?;
+    /// assert_eq!(breaker.authority_status(), None);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn authority_status(&self) -> Option<crate::breaker::AuthorityStatus> {
+        self.inner.authority.as_ref()?.status()
+    }
+
     /// The state and counters now.
     ///
     /// ```

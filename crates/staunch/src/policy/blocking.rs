@@ -1,14 +1,14 @@
-//! The blocking driver: the async call's twin, name for name, ended by `call()`.
+//! The blocking policy call: the async call's twin, name for name, ended by `call()`; a
+//! thin adapter over the engine's blocking driver.
 
 use std::fmt;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
 use super::fallback::{Fallback, NoFallback};
-use super::run::{Run, Step};
-use super::{events, Policy, PolicyError};
-use crate::breaker::Permit;
+use super::form::PolicyForm;
+use super::{Policy, PolicyError};
 use crate::classify::{self, When};
-use crate::{AllTransient, CircuitOpen, Classify};
+use crate::engine;
+use crate::{AllTransient, Classify};
 
 /// A blocking call under a [`Policy`]; run it with [`call`](Self::call). Made by
 /// [`Policy::blocking`].
@@ -123,144 +123,20 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     #[inline]
-    pub fn call<T, E>(mut self) -> Result<T, PolicyError<E>>
+    pub fn call<T, E>(self) -> Result<T, PolicyError<E>>
     where
         F: FnMut() -> Result<T, E>,
         C: Classify<E>,
         FB: Fallback<T, E>,
         E: fmt::Debug,
     {
-        let policy: &'p Policy = self.policy;
-        if policy.is_plain() {
-            return self.call_plain();
-        }
-        let layers = policy.layers();
-        let mut run = Run::new();
-        run.begin(&layers);
-        // The first attempt inline; everything after a refusal or a failure out of line.
-        let permit = match layers.breaker.try_acquire() {
-            Ok(permit) => permit,
-            Err(open) => return self.refused(run, open),
-        };
-        run.attempt_started(&layers);
-        let (outcome, permit) = attempt(&mut self.make, permit);
-        match outcome {
-            Ok(value) => {
-                run.succeeded(&layers, permit, run.ending(&layers));
-                Ok(value)
-            }
-            Err(error) => self.failed(run, permit, error),
-        }
+        engine::blocking::run(PolicyForm {
+            policy: self.policy,
+            make: self.make,
+            classify: self.classify,
+            fallback: Some(self.fallback),
+        })
     }
-}
-
-/// The steps of [`BlockingPolicyCall::call`], for a call that returns `Result<T, E>`.
-impl<'p, F, C, FB, T, E> BlockingPolicyCall<'p, F, C, FB>
-where
-    F: FnMut() -> Result<T, E>,
-    C: Classify<E>,
-    FB: Fallback<T, E>,
-    E: fmt::Debug,
-{
-    /// The first attempt of a plain policy: nothing to deposit, no clock to read.
-    #[inline(always)]
-    fn call_plain(mut self) -> Result<T, PolicyError<E>> {
-        let policy: &'p Policy = self.policy;
-        let breaker = policy.breaker();
-        let permit = match breaker.try_acquire() {
-            Ok(permit) => permit,
-            Err(open) => return self.refused(Run::new(), open),
-        };
-        let (outcome, permit) = attempt(&mut self.make, permit);
-        match outcome {
-            Ok(value) => {
-                permit.success();
-                events::success_first_try(&policy.layers());
-                Ok(value)
-            }
-            Err(error) => self.failed(Run::new(), permit, error),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn refused(self, mut run: Run, open: CircuitOpen) -> Result<T, PolicyError<E>> {
-        let step = run.rejected(&self.policy.layers(), open);
-        self.go_on(run, step, None)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn failed(self, mut run: Run, permit: Permit<'_>, error: E) -> Result<T, PolicyError<E>> {
-        let layers = self.policy.layers();
-        let ending = run.ending(&layers);
-        let step = run.attempt_failed(&layers, permit, ending, Some(&error), &self.classify);
-        self.go_on(run, step, Some(error))
-    }
-
-    /// The retry loop after the first step.
-    fn go_on(
-        mut self,
-        mut run: Run,
-        mut step: Step,
-        mut last_error: Option<E>,
-    ) -> Result<T, PolicyError<E>> {
-        let policy: &'p Policy = self.policy;
-        let layers = policy.layers();
-        loop {
-            match step {
-                Step::Retry(delay) => layers.clock.sleep_blocking(delay),
-                Step::Stop(stopped) => return self.give_up(stopped.into_error(last_error)),
-            }
-            let permit = match layers.breaker.try_acquire() {
-                Ok(permit) => permit,
-                Err(open) => {
-                    step = run.rejected(&layers, open);
-                    continue;
-                }
-            };
-            run.attempt_started(&layers);
-            let (outcome, permit) = attempt(&mut self.make, permit);
-            let ending = run.ending(&layers);
-            match outcome {
-                Ok(value) => {
-                    run.succeeded(&layers, permit, ending);
-                    return Ok(value);
-                }
-                Err(error) => {
-                    step =
-                        run.attempt_failed(&layers, permit, ending, Some(&error), &self.classify);
-                    last_error = Some(error);
-                }
-            }
-        }
-    }
-
-    #[cold]
-    fn give_up(self, error: PolicyError<E>) -> Result<T, PolicyError<E>> {
-        let kind = error.kind();
-        let result = self.fallback.fallback(error);
-        if result.is_ok() {
-            events::fallback(self.policy.name(), kind);
-        }
-        result
-    }
-}
-
-/// Runs one attempt under `permit`; a panicking attempt counts as a breaker failure,
-/// then unwinds on.
-#[inline(always)]
-fn attempt<'b, R>(make: &mut impl FnMut() -> R, permit: Permit<'b>) -> (R, Permit<'b>) {
-    match catch_unwind(AssertUnwindSafe(make)) {
-        Ok(outcome) => (outcome, permit),
-        Err(panic) => panicked(permit, panic),
-    }
-}
-
-#[cold]
-fn panicked(permit: Permit<'_>, panic: Box<dyn std::any::Any + Send>) -> ! {
-    permit.failure();
-    resume_unwind(panic)
 }
 
 impl<F, C: fmt::Debug, FB: fmt::Debug> fmt::Debug for BlockingPolicyCall<'_, F, C, FB> {

@@ -361,10 +361,7 @@ impl PolicyBuilder {
         Ok(Policy {
             inner: Arc::new(Inner {
                 #[cfg(feature = "metrics")]
-                metrics: super::events::Metrics::new(breaker.name()),
-                plain: self.budget.is_none()
-                    && retry.deadline().is_none()
-                    && self.attempt_timeout.is_none(),
+                metrics: crate::engine::events::Metrics::new(breaker.name()),
                 retry,
                 breaker,
                 budget: self.budget,

@@ -3,8 +3,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::attempt::Layers;
 use super::{BlockingPolicyCall, Policy, PolicyBuilder, PolicyCall, PolicyError};
+use crate::engine::step::Layers;
 use crate::{CircuitBreaker, Clock, ConfigError, RetryBudget, RetryPolicy};
 
 impl Policy {
@@ -183,25 +183,20 @@ impl Policy {
         BlockingPolicyCall::new(self, f)
     }
 
-    /// Whether the first attempt needs nothing but a permit (see `Inner::plain`).
-    #[inline(always)]
-    pub(crate) fn is_plain(&self) -> bool {
-        self.inner.plain
-    }
-
     #[inline(always)]
     pub(crate) fn layers(&self) -> Layers<'_> {
         let inner = &*self.inner;
         Layers {
             retry: &inner.retry,
-            breaker: &inner.breaker,
+            breaker: Some(&inner.breaker),
             budget: inner.budget.as_ref(),
             attempt_timeout: inner.attempt_timeout,
             max_probe_wait: inner.max_probe_wait,
             clock: &inner.clock,
             name: inner.breaker.name(),
+            quiet: false,
             #[cfg(feature = "metrics")]
-            metrics: &inner.metrics,
+            metrics: Some(&inner.metrics),
         }
     }
 }

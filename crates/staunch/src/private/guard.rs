@@ -1,35 +1,29 @@
-//! One call of a breaker attribute: admission before the body, the verdict after it.
+//! One call of a breaker attribute: `#[circuit_breaker]` is the engine's step machine of
+//! one attempt; `#[resilient]` is the combined policy's, with budget and retry outside,
+//! the breaker inside, and in async code the attempt timeout enforced.
 //!
-//! `#[circuit_breaker]` asks the breaker for a permit and reports the outcome.
-//! `#[resilient]` runs the combined policy's engine: budget and retry outside, breaker
-//! inside, every attempt judged by the breaker; a rejected attempt returns the open
-//! circuit as the function's error at once (the seed's `CircuitBreakerError` was never
-//! retried either), and a failure that opens the circuit either waits exactly for the
-//! probe (when that fits the retry's patience) or ends the retry with that failure,
-//! never sleeping into a circuit that won't let the next attempt through.
+//! A refused attempt returns the open circuit as the function's error at once (the
+//! seed's `CircuitBreakerError` was never retried either, and the loop can't sleep before
+//! an attempt); a failure that opens the circuit either waits exactly for the probe
+//! (when that fits the retry's patience) or ends the retry with that failure, never
+//! sleeping into a circuit that won't let the next attempt through.
 
+use std::future::Future;
 use std::ops::ControlFlow;
 
+use super::call::{decided, Admitted, Attempted, Kind, Stepper};
 use super::site::Site;
-use super::{OpenCircuitError, Outcome};
-use crate::breaker::Permit;
+use super::{OpenCircuitError, Outcome, TimeoutError};
 use crate::classify::Classify;
-use crate::policy::run::{Layers, Run, Step};
-use crate::{CircuitBreaker, Clock, Verdict};
-
-/// The admission of one attempt through a breaker.
-#[derive(Debug)]
-pub struct Admitted<'a>(Permit<'a>);
+use crate::{CircuitBreaker, Clock};
 
 /// A call of a function under `#[circuit_breaker]`.
 #[derive(Debug)]
-pub struct BreakerCall<'a> {
-    breaker: &'a CircuitBreaker,
-}
+pub struct BreakerCall<'a>(Stepper<'a>);
 
 impl<'a> BreakerCall<'a> {
-    pub(crate) fn new(breaker: &'a CircuitBreaker) -> Self {
-        Self { breaker }
+    pub(crate) fn new(site: &'static Site, breaker: &'a CircuitBreaker) -> Self {
+        Self(Stepper::new(site, Kind::Breaker(breaker), Clock::system()))
     }
 
     /// Admits the attempt, or returns the open circuit as the function's error.
@@ -39,7 +33,31 @@ impl<'a> BreakerCall<'a> {
         R: Outcome,
         R::Err: OpenCircuitError,
     {
-        admit(self.breaker)
+        admit(&mut self.0)
+    }
+
+    /// Runs the body of a blocking function.
+    #[inline]
+    pub fn run_blocking<R>(
+        &mut self,
+        permit: Admitted<'a>,
+        body: impl FnOnce() -> R,
+    ) -> (Admitted<'a>, R) {
+        Stepper::run_blocking(permit, body)
+    }
+
+    /// Runs the body of an async function.
+    #[inline]
+    pub async fn run<R>(
+        &mut self,
+        permit: Admitted<'a>,
+        body: impl Future<Output = R>,
+    ) -> (Admitted<'a>, R) {
+        let (permit, attempted) = self.0.run(permit, body).await;
+        match attempted {
+            Attempted::Done(result) => (permit, result),
+            Attempted::TimedOut => unreachable!("a breaker alone has no attempt timeout"),
+        }
     }
 
     /// Reports the outcome to the breaker and returns it.
@@ -54,7 +72,7 @@ impl<'a> BreakerCall<'a> {
         R: Outcome,
         C: Classify<R::Err>,
     {
-        record(permit, &result, &classifier);
+        let _ = self.0.decide(permit, result.error(), false, &classifier);
         ControlFlow::Break(result)
     }
 
@@ -75,49 +93,14 @@ impl<'a> BreakerCall<'a> {
 }
 
 /// A call of a function under `#[resilient]`: the combined [`Policy`](crate::Policy)'s
-/// engine, driven one attempt at a time by the expansion's loop.
-///
-/// Budget and retry outside, breaker inside, the attempt timeout measured: the same
-/// rules as `Policy::call_blocking`, with the function's own error type. An attempt
-/// refused by the breaker returns the open circuit as the function's error (the loop
-/// can't sleep before an attempt); a failure that opens the circuit waits for the probe
-/// when it fits the retry's patience and otherwise ends the call with that failure.
+/// step machine, driven one attempt at a time by the expansion's loop, with the
+/// function's own error type.
 #[derive(Debug)]
-pub struct ResilientCall<'a> {
-    run: Run,
-    site: &'static Site,
-    breaker: &'a CircuitBreaker,
-    clock: Clock,
-    begun: bool,
-}
+pub struct ResilientCall<'a>(Stepper<'a>);
 
 impl<'a> ResilientCall<'a> {
     pub(crate) fn new(site: &'static Site, breaker: &'a CircuitBreaker, clock: Clock) -> Self {
-        Self {
-            run: Run::new(),
-            site,
-            breaker,
-            clock,
-            begun: false,
-        }
-    }
-
-    /// The engine and the layers it decides with, borrowed apart.
-    fn parts(&mut self) -> (&mut Run, Layers<'_>) {
-        let site = self.site;
-        let resolved = site.resolved_for(self.breaker);
-        let layers = Layers {
-            retry: &resolved.retry,
-            breaker: self.breaker,
-            budget: Some(site.budget(resolved)),
-            attempt_timeout: resolved.attempt_timeout,
-            max_probe_wait: None,
-            clock: &self.clock,
-            name: site.name(),
-            #[cfg(feature = "metrics")]
-            metrics: site.metrics(),
-        };
-        (&mut self.run, layers)
+        Self(Stepper::new(site, Kind::Resilient(breaker), clock))
     }
 
     /// Admits the attempt, or returns the open circuit as the function's error.
@@ -127,22 +110,28 @@ impl<'a> ResilientCall<'a> {
         R: Outcome,
         R::Err: OpenCircuitError,
     {
-        let breaker = self.breaker;
-        let first = !std::mem::replace(&mut self.begun, true);
-        let (run, layers) = self.parts();
-        if first {
-            run.begin(&layers);
-        }
-        match breaker.try_acquire() {
-            Ok(permit) => {
-                run.attempt_started(&layers);
-                ControlFlow::Continue(Admitted(permit))
-            }
-            Err(open) => {
-                let _ = run.refused(&layers, open.clone());
-                ControlFlow::Break(R::from_error(R::Err::from(open)))
-            }
-        }
+        admit(&mut self.0)
+    }
+
+    /// Runs the body of a blocking function; its time is measured (a late result counts
+    /// as a timeout failure).
+    #[inline]
+    pub fn run_blocking<R>(
+        &mut self,
+        permit: Admitted<'a>,
+        body: impl FnOnce() -> R,
+    ) -> (Admitted<'a>, R) {
+        Stepper::run_blocking(permit, body)
+    }
+
+    /// Runs the body of an async function, cut by the attempt timeout.
+    #[inline]
+    pub async fn run<R>(
+        &mut self,
+        permit: Admitted<'a>,
+        body: impl Future<Output = R>,
+    ) -> (Admitted<'a>, Attempted<R>) {
+        self.0.run(permit, body).await
     }
 
     /// Reports the outcome to the breaker, then returns it or sleeps before a retry.
@@ -156,83 +145,49 @@ impl<'a> ResilientCall<'a> {
         R: Outcome,
         C: Classify<R::Err>,
     {
-        let delay = self.decide(permit, result, &classifier)?;
-        self.clock.sleep_blocking(delay);
+        let delay = decided(
+            self.0.decide(permit, result.error(), false, &classifier),
+            result,
+        )?;
+        self.0.clock().sleep_blocking(delay);
         ControlFlow::Continue(())
     }
 
-    /// Reports the outcome to the breaker, then returns it or sleeps before a retry.
+    /// Reports the outcome (or the timeout) to the breaker, then returns it or sleeps
+    /// before a retry. A last attempt cut by its timeout returns
+    /// `E::from(AttemptTimeout)`.
     pub async fn after<R, C>(
         &mut self,
         permit: Admitted<'a>,
-        result: R,
+        result: Attempted<R>,
         classifier: C,
     ) -> ControlFlow<R>
     where
         R: Outcome,
+        R::Err: TimeoutError,
         C: Classify<R::Err>,
     {
-        let delay = self.decide(permit, result, &classifier)?;
-        self.clock.sleep(delay).await;
-        ControlFlow::Continue(())
-    }
-
-    fn decide<R, C>(
-        &mut self,
-        permit: Admitted<'a>,
-        result: R,
-        classifier: &C,
-    ) -> ControlFlow<R, std::time::Duration>
-    where
-        R: Outcome,
-        C: Classify<R::Err>,
-    {
-        let (run, layers) = self.parts();
-        let ending = run.ending(&layers);
-        let step = match result.error() {
-            None => {
-                run.succeeded(&layers, permit.0, ending);
-                return ControlFlow::Break(result);
-            }
-            Some(error) => {
-                let verdict = classifier.classify(error);
-                run.failed(&layers, permit.0, verdict, ending, None)
-            }
+        let flow = match &result {
+            Attempted::Done(done) => self.0.decide(permit, done.error(), false, &classifier),
+            Attempted::TimedOut => self.0.decide(permit, None, true, &classifier),
         };
-        match step {
-            Step::Retry(delay) => ControlFlow::Continue(delay),
-            Step::Stop(_) => ControlFlow::Break(result),
-        }
+        let result = match result {
+            Attempted::Done(result) => result,
+            Attempted::TimedOut => R::from_error(R::Err::from(self.0.timeout())),
+        };
+        let delay = decided(flow, result)?;
+        self.0.clock().sleep(delay).await;
+        ControlFlow::Continue(())
     }
 }
 
-fn admit<'a, R>(breaker: &'a CircuitBreaker) -> ControlFlow<R, Admitted<'a>>
+fn admit<'a, R>(stepper: &mut Stepper<'a>) -> ControlFlow<R, Admitted<'a>>
 where
     R: Outcome,
     R::Err: OpenCircuitError,
 {
-    match breaker.try_acquire() {
-        Ok(permit) => ControlFlow::Continue(Admitted(permit)),
+    match stepper.admit() {
+        Ok(admitted) => ControlFlow::Continue(admitted),
         Err(open) => ControlFlow::Break(R::from_error(R::Err::from(open))),
-    }
-}
-
-/// Reports `result` through `permit`; the error's verdict, `None` for a success.
-#[inline]
-fn record<R, C>(permit: Admitted<'_>, result: &R, classifier: &C) -> Option<Verdict>
-where
-    R: Outcome,
-    C: Classify<R::Err>,
-{
-    match result.error() {
-        None => {
-            permit.0.success();
-            None
-        }
-        Some(error) => {
-            let verdict = classifier.classify(error);
-            permit.0.record(verdict);
-            Some(verdict)
-        }
     }
 }

@@ -21,7 +21,7 @@ pub struct Site {
     breaker: OnceLock<CircuitBreaker>,
     budget: OnceLock<RetryBudget>,
     #[cfg(feature = "metrics")]
-    metrics: OnceLock<crate::policy::events::Metrics>,
+    metrics: OnceLock<crate::engine::events::Metrics>,
 }
 
 /// The arguments with the settings filled in.
@@ -55,21 +55,17 @@ impl Site {
 
     /// A retry-only call (`#[retry_on_exception]`, `#[retry_with_jitter]`).
     pub fn retry(&'static self, clock: Option<Clock>) -> RetryCall {
-        RetryCall::new(
-            self.name(),
-            &self.resolved().retry,
-            clock.unwrap_or_default(),
-        )
+        RetryCall::new(self, clock.unwrap_or_default())
     }
 
     /// A call guarded by the function's own breaker (`#[circuit_breaker(...)]`).
     pub fn breaker(&'static self, clock: Option<Clock>) -> BreakerCall<'static> {
-        BreakerCall::new(self.own_breaker(clock))
+        BreakerCall::new(self, self.own_breaker(clock))
     }
 
     /// A call guarded by a given breaker (`#[circuit_breaker(BREAKER)]`).
-    pub fn guard<'a>(&self, breaker: &'a CircuitBreaker) -> BreakerCall<'a> {
-        BreakerCall::new(breaker)
+    pub fn guard<'a>(&'static self, breaker: &'a CircuitBreaker) -> BreakerCall<'a> {
+        BreakerCall::new(self, breaker)
     }
 
     /// A call under the combined policy, through the function's own breaker
@@ -99,9 +95,9 @@ impl Site {
     }
 
     #[cfg(feature = "metrics")]
-    pub(crate) fn metrics(&self) -> &crate::policy::events::Metrics {
+    pub(crate) fn metrics(&self) -> &crate::engine::events::Metrics {
         self.metrics
-            .get_or_init(|| crate::policy::events::Metrics::new(self.name()))
+            .get_or_init(|| crate::engine::events::Metrics::new(self.name()))
     }
 
     /// The breaker of this function: created on the first call and registered under the

@@ -2,10 +2,11 @@
 
 use std::fmt;
 
-use super::core::{Core, Step};
+use super::form::RetryForm;
 use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
 use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
+use crate::engine;
 use crate::{AllTransient, Classify, Clock};
 
 /// A retried blocking call; run it with [`call`](Self::call). Made by
@@ -31,15 +32,20 @@ use crate::{AllTransient, Classify, Clock};
 /// ```
 #[must_use = "a blocking retry does nothing until `call()`"]
 pub struct BlockingRetry<F, C = AllTransient, O = AcceptOk, N = NoNotify> {
-    make: F,
-    core: Core<C, O, N>,
+    form: RetryForm<F, C, O, N>,
 }
 
 impl<F> BlockingRetry<F> {
     pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
         Self {
-            make,
-            core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
+            form: RetryForm {
+                make,
+                policy,
+                clock: Clock::system(),
+                classify: AllTransient,
+                retry_ok: AcceptOk,
+                notify: NoNotify,
+            },
         }
     }
 }
@@ -63,10 +69,8 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
         F: FnMut() -> Result<T, E>,
         P: Fn(&E) -> bool,
     {
-        let Self { make, core } = self;
         BlockingRetry {
-            make,
-            core: core.classify_with(classify::when(predicate)),
+            form: self.form.classify_with(classify::when(predicate)),
         }
     }
 
@@ -82,10 +86,8 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// ```
     pub fn classify<C2>(self, classifier: C2) -> BlockingRetry<F, C2, O, N> {
-        let Self { make, core } = self;
         BlockingRetry {
-            make,
-            core: core.classify_with(classifier),
+            form: self.form.classify_with(classifier),
         }
     }
 
@@ -108,10 +110,8 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
         F: FnMut() -> Result<T, E>,
         P: FnMut(&T) -> bool,
     {
-        let Self { make, core } = self;
         BlockingRetry {
-            make,
-            core: core.retry_ok_with(predicate),
+            form: self.form.retry_ok_with(predicate),
         }
     }
 
@@ -133,10 +133,8 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
         F: FnMut() -> Result<T, E>,
         H: FnMut(&Retrying<'_, T, E>),
     {
-        let Self { make, core } = self;
         BlockingRetry {
-            make,
-            core: core.notify_with(hook),
+            form: self.form.notify_with(hook),
         }
     }
 
@@ -149,7 +147,7 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
     /// assert_eq!(fake.sleeps().len(), 4);
     /// ```
     pub fn clock(mut self, clock: Clock) -> Self {
-        self.core.clock = clock;
+        self.form.clock = clock;
         self
     }
 
@@ -161,7 +159,7 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
     /// assert_eq!(value, Ok(1));
     /// ```
     #[inline]
-    pub fn call<T, E>(mut self) -> Result<T, RetryError<E>>
+    pub fn call<T, E>(self) -> Result<T, RetryError<E>>
     where
         F: FnMut() -> Result<T, E>,
         C: Classify<E>,
@@ -169,41 +167,15 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
         N: Notify<T, E>,
         E: fmt::Debug,
     {
-        self.core.begin();
-        let outcome = (self.make)();
-        match self.core.first_outcome(outcome) {
-            Ok(done) => done,
-            Err(outcome) => self.retry_after(outcome),
-        }
-    }
-
-    /// Everything after a first attempt that did not succeed, kept out of line so the
-    /// success path stays small.
-    #[cold]
-    #[inline(never)]
-    fn retry_after<T, E>(mut self, outcome: Result<T, E>) -> Result<T, RetryError<E>>
-    where
-        F: FnMut() -> Result<T, E>,
-        C: Classify<E>,
-        O: RetryOk<T>,
-        N: Notify<T, E>,
-        E: fmt::Debug,
-    {
-        let mut outcome = outcome;
-        loop {
-            match self.core.on_outcome(outcome) {
-                Step::Done(result) => return result,
-                Step::Sleep(delay) => self.core.clock.sleep_blocking(delay),
-            }
-            outcome = (self.make)();
-        }
+        engine::blocking::run(self.form)
     }
 }
 
 impl<F, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug for BlockingRetry<F, C, O, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BlockingRetry")
-            .field("core", &self.core)
+            .field("policy", &self.form.policy)
+            .field("classify", &self.form.classify)
             .finish()
     }
 }

@@ -19,7 +19,7 @@ use super::{BlockingRetry, Retry, RetryPolicy};
 /// assert_eq!(body, "hello");
 /// # }
 /// ```
-pub trait Retryable<Fut>: Sized {
+pub trait Retryable<Fut: Future>: Sized {
     /// Retries the futures this closure returns under `policy`.
     ///
     /// ```

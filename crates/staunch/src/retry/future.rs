@@ -1,17 +1,19 @@
-//! The async retry: a hand-written future, no box, no allocation until a sleep.
+//! The async retry: a thin adapter over the engine's async driver, a call without a
+//! breaker.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::cold_drop::{ColdDrop, Timer};
-use super::core::{Core, Step};
+use super::form::RetryForm;
 use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
 use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
+use crate::engine::future::Drive;
+use crate::engine::table::NoBreaker;
 use crate::{AllTransient, Classify, Clock};
 
 pin_project! {
@@ -40,46 +42,39 @@ pin_project! {
     /// # }
     /// ```
     #[must_use = "futures do nothing unless polled"]
-    pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify> {
-        make: F,
-        // Its clock is a `Timer` that also holds the sleep between two attempts, outside
-        // the pinned phase, so that the phase has no drop glue beyond the caller's future.
-        core: Core<C, O, N, ColdDrop<Timer>>,
+    pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify>
+    where
+        Fut: Future,
+    {
         #[pin]
-        phase: Phase<Fut>,
+        drive: Drive<RetryForm<F, C, O, N>, Fut, NoBreaker>,
     }
 }
 
-pin_project! {
-    #[project = PhaseProj]
-    enum Phase<Fut> {
-        Idle,
-        Running { #[pin] future: Fut },
-        Done,
-    }
-}
-
-impl<F, Fut> Retry<F, Fut> {
+impl<F, Fut: Future> Retry<F, Fut> {
     #[inline]
     pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
         Self {
-            make,
-            core: Core::new(policy, AllTransient, AcceptOk, NoNotify),
-            phase: Phase::Idle,
+            drive: Drive::new(RetryForm {
+                make,
+                policy,
+                clock: Clock::system(),
+                classify: AllTransient,
+                retry_ok: AcceptOk,
+                notify: NoNotify,
+            }),
         }
     }
 }
 
-impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
+impl<F, Fut: Future, C, O, N> Retry<F, Fut, C, O, N> {
     #[inline]
-    fn with_core<C2, O2, N2>(
+    fn with_form<C2, O2, N2>(
         self,
-        core: impl FnOnce(Core<C, O, N, ColdDrop<Timer>>) -> Core<C2, O2, N2, ColdDrop<Timer>>,
+        refine: impl FnOnce(RetryForm<F, C, O, N>) -> RetryForm<F, C2, O2, N2>,
     ) -> Retry<F, Fut, C2, O2, N2> {
         Retry {
-            make: self.make,
-            core: core(self.core),
-            phase: Phase::Idle,
+            drive: Drive::new(refine(self.drive.into_form())),
         }
     }
 
@@ -104,7 +99,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
         Fut: Future<Output = Result<T, E>>,
         P: Fn(&E) -> bool,
     {
-        self.with_core(|c| c.classify_with(classify::when(predicate)))
+        self.classify(classify::when(predicate))
     }
 
     /// Chooses what to retry with a full classifier, which may also carry a server delay
@@ -122,7 +117,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     /// # }
     /// ```
     pub fn classify<C2>(self, classifier: C2) -> Retry<F, Fut, C2, O, N> {
-        self.with_core(|c| c.classify_with(classifier))
+        self.with_form(|f| f.classify_with(classifier))
     }
 
     /// Also retries when an `Ok` value matches `predicate`; when attempts run out the
@@ -149,7 +144,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
         Fut: Future<Output = Result<T, E>>,
         P: FnMut(&T) -> bool,
     {
-        self.with_core(|c| c.retry_ok_with(predicate))
+        self.with_form(|f| f.retry_ok_with(predicate))
     }
 
     /// Calls `hook` before each sleep with the attempt number, the delay and the outcome.
@@ -174,7 +169,7 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
         Fut: Future<Output = Result<T, E>>,
         H: FnMut(&Retrying<'_, T, E>),
     {
-        self.with_core(|c| c.notify_with(hook))
+        self.with_form(|f| f.notify_with(hook))
     }
 
     /// Reads time and sleeps on `clock` (default: [`Clock::system`]).
@@ -188,9 +183,8 @@ impl<F, Fut, C, O, N> Retry<F, Fut, C, O, N> {
     /// assert_eq!(fake.sleeps().len(), 4);
     /// # }
     /// ```
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.core.clock.clock = clock;
-        self
+    pub fn clock(self, clock: Clock) -> Self {
+        self.with_form(|f| RetryForm { clock, ..f })
     }
 }
 
@@ -205,94 +199,21 @@ where
 {
     type Output = Result<T, RetryError<E>>;
 
-    #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.as_mut().project();
-        // The fast path: the first attempt, made and polled here; everything else
-        // (a failure, a sleep, a later attempt) runs out of line.
-        if !this.core.first_attempt() {
-            return self.poll_retrying(cx, None);
-        }
-        if let PhaseProj::Idle = this.phase.as_mut().project() {
-            this.core.begin();
-            let future = (this.make)();
-            this.phase.set(Phase::Running { future });
-        }
-        let outcome = match this.phase.as_mut().project() {
-            PhaseProj::Running { future } => ready!(future.poll(cx)),
-            _ => return self.poll_retrying(cx, None),
-        };
-        match this.core.first_outcome(outcome) {
-            Ok(done) => {
-                this.phase.set(Phase::Done);
-                Poll::Ready(done)
-            }
-            Err(failed) => self.poll_retrying(cx, Some(failed)),
-        }
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().drive.poll(cx)
     }
 }
 
-impl<F, Fut, T, E, C, O, N> Retry<F, Fut, C, O, N>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-    C: Classify<E>,
-    O: RetryOk<T>,
-    N: Notify<T, E>,
-    E: fmt::Debug,
+impl<F, Fut: Future, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug
+    for Retry<F, Fut, C, O, N>
 {
-    /// Everything after a first attempt that did not succeed: classify, sleep, make the
-    /// next attempt. `outcome` is the outcome of the attempt just finished, if any.
-    #[cold]
-    #[inline(never)]
-    fn poll_retrying(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        mut outcome: Option<Result<T, E>>,
-    ) -> Poll<Result<T, RetryError<E>>> {
-        let mut this = self.project();
-        loop {
-            if let Some(outcome) = outcome.take() {
-                match this.core.on_outcome(outcome) {
-                    Step::Done(result) => {
-                        this.phase.set(Phase::Done);
-                        return Poll::Ready(result);
-                    }
-                    Step::Sleep(delay) => {
-                        this.phase.set(Phase::Idle);
-                        let timer = &mut *this.core.clock;
-                        timer.pending = Some(timer.clock.sleep(delay));
-                    }
-                }
-            }
-            if let Some(sleep) = &mut this.core.clock.pending {
-                ready!(Pin::new(sleep).poll(cx));
-                this.core.clock.pending = None;
-            }
-            match this.phase.as_mut().project() {
-                PhaseProj::Idle => {
-                    this.core.begin();
-                    let future = (this.make)();
-                    this.phase.set(Phase::Running { future });
-                }
-                PhaseProj::Running { future } => outcome = Some(ready!(future.poll(cx))),
-                PhaseProj::Done => panic!("`Retry` polled after completion"),
-            }
-        }
-    }
-}
-
-impl<F, Fut, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug for Retry<F, Fut, C, O, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let phase = match (&self.phase, self.core.clock.pending.is_some()) {
-            (_, true) => "sleeping",
-            (Phase::Idle, false) => "idle",
-            (Phase::Running { .. }, false) => "running",
-            (Phase::Done, false) => "done",
-        };
+        let form = self.drive.form();
         f.debug_struct("Retry")
-            .field("core", &self.core)
-            .field("phase", &phase)
+            .field("policy", &form.policy)
+            .field("classify", &form.classify)
+            .field("phase", &self.drive.phase())
             .finish()
     }
 }

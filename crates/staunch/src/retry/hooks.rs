@@ -162,6 +162,13 @@ impl<T, E: fmt::Debug> fmt::Debug for Retrying<'_, T, E> {
 pub trait Notify<T, E> {
     /// Called after attempt `retrying.attempt()` failed, before sleeping.
     fn notify(&mut self, retrying: &Retrying<'_, T, E>);
+
+    /// Whether the hook does anything; `false` spares the clock read its notice needs.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn is_active(&self) -> bool {
+        true
+    }
 }
 
 impl<T, E, F> Notify<T, E> for F
@@ -187,6 +194,11 @@ pub struct NoNotify;
 impl<T, E> Notify<T, E> for NoNotify {
     #[inline(always)]
     fn notify(&mut self, _: &Retrying<'_, T, E>) {}
+
+    #[inline(always)]
+    fn is_active(&self) -> bool {
+        false
+    }
 }
 
 /// Decides whether an `Ok` value still calls for a retry (an empty page, a "pending"

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
@@ -10,7 +10,11 @@ use tower_service::Service;
 
 use crate::breaker::OwnedPermit;
 use crate::classify::{self, When};
-use crate::{AllTransient, BreakerError, CircuitBreaker, CircuitOpen, Classify};
+use crate::engine::form::{AsyncForm, Form};
+use crate::engine::future::Drive;
+use crate::engine::step::Layers;
+use crate::engine::table::Stopped;
+use crate::{AllTransient, BreakerError, CircuitBreaker, CircuitOpen, Classify, Verdict};
 
 /// Guards a service with a [`CircuitBreaker`]: a request the circuit refuses fails with
 /// [`BreakerError::Open`] without reaching the service.
@@ -151,18 +155,64 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        match self.breaker.try_acquire_owned() {
-            Ok(permit) => CircuitBreakerFuture {
-                state: State::Running {
-                    future: self.inner.call(request),
-                    permit: Some(permit),
-                    classify: self.classify.clone(),
-                },
-            },
-            Err(open) => CircuitBreakerFuture {
-                state: State::Refused { open: Some(open) },
-            },
+        // Admission before the call, so a refused request never reaches the service.
+        let (admission, future) = match self.breaker.try_acquire_owned() {
+            Ok(permit) => (Ok(permit), Some(self.inner.call(request))),
+            Err(open) => (Err(open), None),
+        };
+        CircuitBreakerFuture {
+            drive: Drive::new(FutureForm {
+                admission: Some(admission),
+                future,
+                classify: self.classify.clone(),
+            }),
         }
+    }
+}
+
+/// One request through a breaker alone, admitted (or refused) when it was sent.
+struct FutureForm<F, C> {
+    admission: Option<Result<OwnedPermit, CircuitOpen>>,
+    future: Option<F>,
+    classify: C,
+}
+
+impl<F, C: Classify<E>, T, E> Form<T, E> for FutureForm<F, C> {
+    type Permit = OwnedPermit;
+    type Error = BreakerError<E>;
+
+    #[inline(always)]
+    fn layers(&self) -> Layers<'_> {
+        Layers::breaker_alone()
+    }
+
+    #[inline(always)]
+    fn admit(&mut self) -> Result<OwnedPermit, CircuitOpen> {
+        self.admission.take().expect("a breaker alone admits once")
+    }
+
+    fn classify(&self, error: &E) -> Verdict {
+        self.classify.classify(error)
+    }
+
+    fn debug(_: &E) -> Option<&dyn std::fmt::Debug> {
+        None
+    }
+
+    fn finish(
+        &mut self,
+        stopped: Stopped,
+        last: Option<Result<T, E>>,
+    ) -> Result<T, BreakerError<E>> {
+        crate::breaker::finish(stopped, last)
+    }
+}
+
+impl<F, C: Classify<E>, T, E> AsyncForm<T, E, F> for FutureForm<F, C> {
+    fn attempt(&mut self) -> F {
+        self.future
+            .take()
+            .expect("an admitted request has its future")
     }
 }
 
@@ -174,17 +224,12 @@ pin_project! {
     /// assert_future::<staunch::tower::CircuitBreakerFuture<std::future::Ready<Result<(), ()>>, staunch::AllTransient>>();
     /// ```
     #[must_use = "futures do nothing unless polled"]
-    pub struct CircuitBreakerFuture<F, C> {
+    pub struct CircuitBreakerFuture<F, C>
+    where
+        F: Future,
+    {
         #[pin]
-        state: State<F, C>,
-    }
-}
-
-pin_project! {
-    #[project = StateProj]
-    enum State<F, C> {
-        Running { #[pin] future: F, permit: Option<OwnedPermit>, classify: C },
-        Refused { open: Option<CircuitOpen> },
+        drive: Drive<FutureForm<F, C>, F, OwnedPermit>,
     }
 }
 
@@ -196,34 +241,14 @@ where
     type Output = Result<T, BreakerError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            StateProj::Running {
-                future,
-                permit,
-                classify,
-            } => {
-                let result = ready!(future.poll(cx));
-                if let Some(permit) = permit.take() {
-                    permit.record_result(&result, classify);
-                }
-                Poll::Ready(result.map_err(BreakerError::Inner))
-            }
-            StateProj::Refused { open } => {
-                let open = open.take().expect("polled after completion");
-                Poll::Ready(Err(BreakerError::Open(open)))
-            }
-        }
+        self.project().drive.poll(cx)
     }
 }
 
-impl<F, C> std::fmt::Debug for CircuitBreakerFuture<F, C> {
+impl<F: Future, C> std::fmt::Debug for CircuitBreakerFuture<F, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = match self.state {
-            State::Running { .. } => "running",
-            State::Refused { .. } => "refused",
-        };
         f.debug_struct("CircuitBreakerFuture")
-            .field("state", &state)
+            .field("phase", &self.drive.phase())
             .finish()
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
@@ -14,8 +14,11 @@ use tower_service::Service;
 use super::take_ready;
 use crate::breaker::OwnedPermit;
 use crate::classify::{self, When};
-use crate::policy::run::{poll_attempt, Run, Step};
-use crate::{AllTransient, Classify, Policy, PolicyError, PolicyErrorKind, Sleep};
+use crate::engine::form::{AsyncForm, Form};
+use crate::engine::future::Drive;
+use crate::engine::step::Layers;
+use crate::engine::table::Stopped;
+use crate::{AllTransient, CircuitOpen, Classify, Policy, PolicyError, PolicyErrorKind, Verdict};
 
 /// Runs every request under a [`Policy`]: the same engine, rules and events as
 /// [`Policy::call`]. Requests and the inner service must be `Clone`.
@@ -155,14 +158,12 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         PolicyFuture {
-            service: take_ready(&mut self.inner),
-            request,
-            policy: self.policy.clone(),
-            classify: self.classify.clone(),
-            run: Run::new(),
-            permit: None,
-            last: None,
-            phase: Phase::Start,
+            drive: Drive::new(ServiceForm {
+                service: take_ready(&mut self.inner),
+                request,
+                policy: self.policy.clone(),
+                classify: self.classify.clone(),
+            }),
         }
     }
 }
@@ -175,6 +176,66 @@ fn not_ready<E>(error: E) -> PolicyError<E> {
         0,
         Duration::ZERO,
     )
+}
+
+/// One request under a policy: each attempt sends a clone of the request.
+struct ServiceForm<S, Request, C> {
+    service: S,
+    request: Request,
+    policy: Policy,
+    classify: C,
+}
+
+impl<S, Request, C> Form<S::Response, S::Error> for ServiceForm<S, Request, C>
+where
+    S: Service<Request>,
+    S::Error: fmt::Debug,
+    C: Classify<S::Error>,
+{
+    type Permit = OwnedPermit;
+    type Error = PolicyError<S::Error>;
+
+    #[inline(always)]
+    fn layers(&self) -> Layers<'_> {
+        self.policy.layers()
+    }
+
+    #[inline(always)]
+    fn admit(&mut self) -> Result<OwnedPermit, CircuitOpen> {
+        self.policy.breaker().try_acquire_owned()
+    }
+
+    fn classify(&self, error: &S::Error) -> Verdict {
+        self.classify.classify(error)
+    }
+
+    fn debug(error: &S::Error) -> Option<&dyn fmt::Debug> {
+        Some(error)
+    }
+
+    fn finish(
+        &mut self,
+        stopped: Stopped,
+        last: Option<Result<S::Response, S::Error>>,
+    ) -> Result<S::Response, PolicyError<S::Error>> {
+        Err(stopped.into_policy_error(last.and_then(Result::err)))
+    }
+}
+
+impl<S, Request, C> AsyncForm<S::Response, S::Error, S::Future> for ServiceForm<S, Request, C>
+where
+    S: Service<Request>,
+    S::Error: fmt::Debug,
+    C: Classify<S::Error>,
+    Request: Clone,
+{
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.service.poll_ready(cx)
+    }
+
+    fn attempt(&mut self) -> S::Future {
+        self.service.call(self.request.clone())
+    }
 }
 
 pin_project! {
@@ -201,28 +262,8 @@ pin_project! {
     where
         S: Service<Request>,
     {
-        service: S,
-        request: Request,
-        policy: Policy,
-        classify: C,
-        run: Run,
-        permit: Option<OwnedPermit>,
-        last: Option<S::Error>,
         #[pin]
-        phase: Phase<S::Future>,
-    }
-}
-
-pin_project! {
-    #[project = PhaseProj]
-    enum Phase<F> {
-        Start,
-        // Waiting for the service's readiness (after a sleep), then for a permit.
-        Ready,
-        Admit,
-        Calling { #[pin] future: F, timer: Option<Sleep> },
-        Sleeping { sleep: Sleep },
-        Done,
+        drive: Drive<ServiceForm<S, Request, C>, S::Future, OwnedPermit>,
     }
 }
 
@@ -236,98 +277,17 @@ where
     type Output = Result<S::Response, PolicyError<S::Error>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        let layers = this.policy.layers();
-        loop {
-            let step = match this.phase.as_mut().project() {
-                PhaseProj::Start => {
-                    this.run.begin(&layers);
-                    this.phase.set(Phase::Admit);
-                    continue;
-                }
-                PhaseProj::Ready => {
-                    if let Err(error) = ready!(this.service.poll_ready(cx)) {
-                        this.phase.set(Phase::Done);
-                        return Poll::Ready(Err(not_ready(error)));
-                    }
-                    this.phase.set(Phase::Admit);
-                    continue;
-                }
-                PhaseProj::Admit => match layers.breaker.try_acquire_owned() {
-                    Ok(permit) => {
-                        this.run.attempt_started(&layers);
-                        *this.permit = Some(permit);
-                        let future = this.service.call(this.request.clone());
-                        this.phase.set(Phase::Calling {
-                            future,
-                            timer: None,
-                        });
-                        continue;
-                    }
-                    Err(open) => this.run.rejected(&layers, open),
-                },
-                PhaseProj::Calling { future, timer } => {
-                    let (outcome, ending) =
-                        ready!(poll_attempt(this.run, &layers, future, timer, cx));
-                    let permit = this.permit.take().expect("a call holds a permit");
-                    match outcome {
-                        Some(Ok(response)) => {
-                            this.run.succeeded(&layers, permit, ending);
-                            this.phase.set(Phase::Done);
-                            return Poll::Ready(Ok(response));
-                        }
-                        failure => {
-                            let error = failure.and_then(Result::err);
-                            let classify = &*this.classify;
-                            let step = this.run.attempt_failed(
-                                &layers,
-                                permit,
-                                ending,
-                                error.as_ref(),
-                                classify,
-                            );
-                            if let Some(error) = error {
-                                *this.last = Some(error);
-                            }
-                            step
-                        }
-                    }
-                }
-                PhaseProj::Sleeping { sleep } => {
-                    ready!(Pin::new(sleep).poll(cx));
-                    this.phase.set(Phase::Ready);
-                    continue;
-                }
-                PhaseProj::Done => panic!("`PolicyFuture` polled after completion"),
-            };
-            match step {
-                Step::Retry(delay) => {
-                    let sleep = layers.clock.sleep(delay);
-                    this.phase.set(Phase::Sleeping { sleep });
-                }
-                Step::Stop(stopped) => {
-                    this.phase.set(Phase::Done);
-                    return Poll::Ready(Err(stopped.into_error(this.last.take())));
-                }
-            }
-        }
+        self.project().drive.poll(cx)
     }
 }
 
 impl<S: Service<Request>, Request, C: fmt::Debug> fmt::Debug for PolicyFuture<S, Request, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let phase = match self.phase {
-            Phase::Start => "start",
-            Phase::Ready => "ready",
-            Phase::Admit => "admit",
-            Phase::Calling { .. } => "calling",
-            Phase::Sleeping { .. } => "sleeping",
-            Phase::Done => "done",
-        };
+        let form = self.drive.form();
         f.debug_struct("PolicyFuture")
-            .field("policy", &self.policy.name())
-            .field("classify", &self.classify)
-            .field("phase", &phase)
+            .field("policy", &form.policy.name())
+            .field("classify", &form.classify)
+            .field("phase", &self.drive.phase())
             .finish()
     }
 }

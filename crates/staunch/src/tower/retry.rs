@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
@@ -12,9 +12,14 @@ use tower_service::Service;
 
 use super::take_ready;
 use crate::classify::{self, When};
-use crate::retry::core::{Core, Step};
-use crate::retry::{AcceptOk, NoNotify};
-use crate::{AllTransient, Classify, Clock, RetryError, RetryErrorKind, RetryPolicy, Sleep};
+use crate::engine::form::{AsyncForm, Form};
+use crate::engine::future::Drive;
+use crate::engine::step::Layers;
+use crate::engine::table::{NoBreaker, Stopped};
+use crate::retry::retry_kind;
+use crate::{
+    AllTransient, CircuitOpen, Classify, Clock, RetryError, RetryErrorKind, RetryPolicy, Verdict,
+};
 
 /// Retries failed requests with a [`RetryPolicy`]. Requests and the inner service must be
 /// `Clone`: each attempt sends a clone of the request.
@@ -175,16 +180,14 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let mut service = take_ready(&mut self.inner);
-        let future = service.call(request.clone());
-        let mut core = Core::new(self.policy, self.classify.clone(), AcceptOk, NoNotify);
-        core.clock = self.clock.clone();
-        core.begin();
         RetryFuture {
-            service,
-            request,
-            core,
-            phase: Phase::Calling { future },
+            drive: Drive::new(ServiceForm {
+                service: take_ready(&mut self.inner),
+                request,
+                policy: self.policy,
+                classify: self.classify.clone(),
+                clock: self.clock.clone(),
+            }),
         }
     }
 }
@@ -217,20 +220,78 @@ pin_project! {
     where
         S: Service<Request>,
     {
-        service: S,
-        request: Request,
-        core: Core<C, AcceptOk, NoNotify>,
         #[pin]
-        phase: Phase<S::Future>,
+        drive: Drive<ServiceForm<S, Request, C>, S::Future, NoBreaker>,
     }
 }
 
-pin_project! {
-    #[project = PhaseProj]
-    enum Phase<F> {
-        Calling { #[pin] future: F },
-        Sleeping { sleep: Sleep },
-        Ready,
+/// One request under a retry: each attempt sends a clone of the request.
+struct ServiceForm<S, Request, C> {
+    service: S,
+    request: Request,
+    policy: RetryPolicy,
+    classify: C,
+    clock: Clock,
+}
+
+impl<S, Request, C> Form<S::Response, S::Error> for ServiceForm<S, Request, C>
+where
+    S: Service<Request>,
+    S::Error: fmt::Debug,
+    C: Classify<S::Error>,
+{
+    type Permit = NoBreaker;
+    type Error = RetryError<S::Error>;
+
+    #[inline(always)]
+    fn layers(&self) -> Layers<'_> {
+        Layers::retry_alone(&self.policy, &self.clock)
+    }
+
+    #[inline(always)]
+    fn admit(&mut self) -> Result<NoBreaker, CircuitOpen> {
+        Ok(NoBreaker)
+    }
+
+    fn classify(&self, error: &S::Error) -> Verdict {
+        self.classify.classify(error)
+    }
+
+    fn debug(error: &S::Error) -> Option<&dyn fmt::Debug> {
+        Some(error)
+    }
+
+    fn finish(
+        &mut self,
+        stopped: Stopped,
+        last: Option<Result<S::Response, S::Error>>,
+    ) -> Result<S::Response, RetryError<S::Error>> {
+        match last.expect("a retry alone stops after an attempt") {
+            Ok(response) => Ok(response),
+            Err(error) => Err(RetryError::new(
+                retry_kind(stopped.kind),
+                error,
+                stopped.attempts,
+                stopped.elapsed,
+                stopped.hint,
+            )),
+        }
+    }
+}
+
+impl<S, Request, C> AsyncForm<S::Response, S::Error, S::Future> for ServiceForm<S, Request, C>
+where
+    S: Service<Request>,
+    S::Error: fmt::Debug,
+    C: Classify<S::Error>,
+    Request: Clone,
+{
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.service.poll_ready(cx)
+    }
+
+    fn attempt(&mut self) -> S::Future {
+        self.service.call(self.request.clone())
     }
 }
 
@@ -244,51 +305,17 @@ where
     type Output = Result<S::Response, RetryError<S::Error>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        loop {
-            match this.phase.as_mut().project() {
-                PhaseProj::Calling { future } => {
-                    let mut outcome = ready!(future.poll(cx));
-                    if this.core.first_attempt() {
-                        match this.core.first_outcome(outcome) {
-                            Ok(done) => return Poll::Ready(done),
-                            Err(failed) => outcome = failed,
-                        }
-                    }
-                    match this.core.on_outcome(outcome) {
-                        Step::Done(result) => return Poll::Ready(result),
-                        Step::Sleep(delay) => {
-                            let sleep = this.core.clock.sleep(delay);
-                            this.phase.set(Phase::Sleeping { sleep });
-                        }
-                    }
-                }
-                PhaseProj::Sleeping { sleep } => {
-                    ready!(Pin::new(sleep).poll(cx));
-                    this.phase.set(Phase::Ready);
-                }
-                PhaseProj::Ready => {
-                    if let Err(error) = ready!(this.service.poll_ready(cx)) {
-                        return Poll::Ready(Err(not_ready(error)));
-                    }
-                    let future = this.service.call(this.request.clone());
-                    this.phase.set(Phase::Calling { future });
-                }
-            }
-        }
+        self.project().drive.poll(cx)
     }
 }
 
 impl<S: Service<Request>, Request, C: fmt::Debug> fmt::Debug for RetryFuture<S, Request, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let phase = match self.phase {
-            Phase::Calling { .. } => "calling",
-            Phase::Sleeping { .. } => "sleeping",
-            Phase::Ready => "ready",
-        };
+        let form = self.drive.form();
         f.debug_struct("RetryFuture")
-            .field("core", &self.core)
-            .field("phase", &phase)
+            .field("policy", &form.policy)
+            .field("classify", &form.classify)
+            .field("phase", &self.drive.phase())
             .finish()
     }
 }

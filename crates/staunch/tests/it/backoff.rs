@@ -287,3 +287,41 @@ proptest! {
         prop_assert!(first <= second);
     }
 }
+
+#[test]
+fn jitter_modes_have_lower_case_names() {
+    for (jitter, name) in [
+        (Jitter::None, "none"),
+        (Jitter::Full, "full"),
+        (Jitter::Equal, "equal"),
+        (Jitter::Decorrelated, "decorrelated"),
+    ] {
+        assert_eq!(jitter.as_str(), name);
+        assert_eq!(jitter.to_string(), name);
+    }
+}
+
+#[test]
+fn the_iterator_counts_the_delays_it_handed_out() {
+    let mut delays = Backoff::exponential(Duration::from_secs(1)).iter();
+    assert_eq!(delays.retries(), 0);
+    for n in 1..=5 {
+        delays.next();
+        assert_eq!(delays.retries(), n);
+    }
+}
+
+#[test]
+fn an_exponential_backoff_from_zero_stays_at_zero_whatever_the_factor() {
+    let backoff = Backoff::exponential(Duration::ZERO)
+        .with_factor(1e300)
+        .with_max_delay(Duration::from_secs(10));
+    let delays: Vec<Duration> = backoff.iter().take(4).collect();
+    assert_eq!(delays, [Duration::ZERO; 4]);
+}
+
+#[test]
+fn the_iterator_is_endless() {
+    let delays = Backoff::constant(Duration::from_secs(1)).iter();
+    assert_eq!(delays.size_hint(), (usize::MAX, None));
+}

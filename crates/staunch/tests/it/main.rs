@@ -16,9 +16,12 @@ mod clock;
 mod policy;
 mod policy_budget;
 mod policy_cancel;
+mod policy_defects;
 mod policy_fallback;
 #[cfg(feature = "macros")]
 mod policy_resilient;
+#[cfg(all(feature = "macros", feature = "tower"))]
+mod policy_table;
 mod policy_wait;
 mod presets;
 mod registry;

@@ -17,7 +17,7 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
-struct NoopWake;
+pub(crate) struct NoopWake;
 
 impl Wake for NoopWake {
     fn wake(self: Arc<Self>) {}
@@ -189,19 +189,37 @@ fn a_non_retryable_error_returns_after_one_call() {
 }
 
 #[test]
-fn deadline_trims_the_last_wait_and_stops_at_the_deadline() {
+fn deadline_stops_before_a_wait_that_would_reach_it() {
     let policy = RetryPolicy::builder()
         .max_attempts(10)
         .deadline(secs(5))
         .build()
         .unwrap();
     let run = both(policy, AllTransient, always_fails);
-    // 1 + 2, then 4 would pass the deadline: trimmed to 2; the attempt at 5 s is the last.
-    assert_eq!(run.sleeps, [secs(1), secs(2), secs(2)]);
+    // 1 + 2, then 4 would pass the deadline: an attempt at 5 s would have no time left,
+    // so the call ends at 3 s instead of sleeping to the deadline.
+    assert_eq!(run.sleeps, [secs(1), secs(2)]);
     let err = run.result.unwrap_err();
     assert_eq!(
         (err.kind(), err.attempts(), err.elapsed()),
-        (RetryErrorKind::Deadline, 4, secs(5))
+        (RetryErrorKind::Deadline, 3, secs(3))
+    );
+}
+
+#[test]
+fn a_wait_that_ends_before_the_deadline_is_kept() {
+    let policy = RetryPolicy::builder()
+        .max_attempts(10)
+        .deadline(secs(8))
+        .build()
+        .unwrap();
+    let run = both(policy, AllTransient, always_fails);
+    // 1 + 2 + 4 end at 7 s, before the deadline; the next wait (8 s) would reach it.
+    assert_eq!(run.sleeps, [secs(1), secs(2), secs(4)]);
+    let err = run.result.unwrap_err();
+    assert_eq!(
+        (err.kind(), err.attempts(), err.elapsed()),
+        (RetryErrorKind::Deadline, 4, secs(7))
     );
 }
 
@@ -216,12 +234,12 @@ fn deadline_counts_the_time_attempts_take() {
         fake.advance(secs(2)); // each attempt takes 2 s
         Err::<u32, _>("slow")
     });
-    // t=2 fail, sleep 1; t=5 fail, 1 s left: sleep 1 (trimmed); t=8 fail: past the deadline.
-    assert_eq!(run.sleeps, [secs(1), secs(1)]);
+    // t=2 fail, sleep 1; t=5 fail, 1 s left: a wait would use it all, so the call ends.
+    assert_eq!(run.sleeps, [secs(1)]);
     let err = run.result.unwrap_err();
     assert_eq!(
         (err.kind(), err.attempts(), err.elapsed()),
-        (RetryErrorKind::Deadline, 3, secs(8))
+        (RetryErrorKind::Deadline, 2, secs(5))
     );
 }
 
@@ -505,7 +523,7 @@ fn the_retry_future_stays_small() {
         "future: {} bytes",
         size_of_val(&refined)
     );
-    assert!(format!("{retry:?}").contains(r#"phase: "idle""#));
+    assert!(format!("{retry:?}").contains(r#"phase: "start""#));
 }
 
 #[test]

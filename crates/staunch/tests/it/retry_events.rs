@@ -5,7 +5,7 @@ use staunch::{BlockingRetryable, RetryPolicy};
 use tracing::Level;
 
 #[path = "../support/capture.rs"]
-mod support;
+pub(crate) mod support;
 
 use support::Captured;
 
@@ -34,11 +34,13 @@ fn each_retry_is_a_debug_event_and_giving_up_a_warning() {
         assert_eq!(field(event, "name"), "db");
         assert_eq!(field(event, "attempt"), attempt);
         assert_eq!(field(event, "delay_ms"), delay_ms);
-        assert_eq!(field(event, "error"), "\"refused\"");
+        assert_eq!(field(event, "error"), "Some(\"refused\")");
+        assert_eq!(field(event, "reason"), "error");
     }
     let last = &events[2];
     assert_eq!(last.level, Level::WARN);
-    assert_eq!(field(last, "message"), "retry gave up");
+    assert_eq!(field(last, "message"), "gave up");
+    assert_eq!(field(last, "layer"), "retry");
     assert_eq!(field(last, "attempts"), "3");
     assert_eq!(field(last, "elapsed_ms"), "3000");
     assert_eq!(field(last, "reason"), "exhausted");
@@ -75,7 +77,7 @@ fn success_after_retries_is_reported_and_a_first_success_is_silent() {
         .call();
     });
     let messages: Vec<_> = events.iter().map(|e| field(e, "message")).collect();
-    assert_eq!(messages, ["retrying", "retry succeeded"]);
+    assert_eq!(messages, ["retrying", "call succeeded after retrying"]);
     assert_eq!(field(&events[1], "attempts"), "2");
 
     let events = capture(|| {

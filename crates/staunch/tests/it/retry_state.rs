@@ -141,3 +141,22 @@ fn a_clock_that_goes_backwards_does_not_panic() {
         Decision::Retry(secs(1))
     );
 }
+
+#[test]
+fn a_minimum_wait_that_ends_exactly_at_the_deadline_fits() {
+    let mut state = RetryState::new(&policy(3, Some(10)), Duration::ZERO);
+    assert!(state.fits(secs(10), Duration::ZERO));
+    assert_eq!(
+        state.on_failure_with_min_wait(Verdict::TRANSIENT, secs(10), Duration::ZERO),
+        Decision::Retry(secs(10))
+    );
+    let mut state = RetryState::new(&policy(3, Some(10)), Duration::ZERO);
+    assert_eq!(
+        state.on_failure_with_min_wait(
+            Verdict::TRANSIENT,
+            secs(10) + Duration::from_nanos(1),
+            Duration::ZERO
+        ),
+        Decision::Stop(RetryErrorKind::Deadline)
+    );
+}

@@ -22,6 +22,13 @@ impl From<CircuitOpen> for ApiError {
     }
 }
 
+/// Async `#[resilient]` functions end a last timed-out attempt with this.
+impl From<staunch::AttemptTimeout> for ApiError {
+    fn from(_: staunch::AttemptTimeout) -> Self {
+        ApiError::Unavailable
+    }
+}
+
 fn is_unavailable(error: &ApiError) -> bool {
     matches!(error, ApiError::Unavailable)
 }

@@ -18,6 +18,12 @@ impl From<CircuitOpen> for ChatError {
     }
 }
 
+impl From<staunch::AttemptTimeout> for ChatError {
+    fn from(timeout: staunch::AttemptTimeout) -> Self {
+        ChatError::Io(io::Error::new(io::ErrorKind::TimedOut, timeout))
+    }
+}
+
 impl From<io::Error> for ChatError {
     fn from(error: io::Error) -> Self {
         ChatError::Io(error)

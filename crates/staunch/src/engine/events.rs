@@ -1,18 +1,22 @@
-//! The combined policy's `tracing` events and (feature `metrics`) counters.
+//! The `tracing` events and (feature `metrics`) counters of every call form, emitted by
+//! the step machine alone, so a retry alone, a policy, a tower service and an attribute
+//! report the same facts in the same words.
 //!
-//! Events go to target `staunch::policy` with the field `name` (the policy's, which is
-//! its breaker's): `retrying` (`attempt`, `delay_ms`, `reason`, `error`) at `debug`,
-//! `gave up` (`attempts`, `elapsed_ms`, `reason`, `layer`, `error`) at `warn` (`debug`
-//! when the error is simply not retryable), `late success` and `fallback used` at
-//! `debug`. The breaker's own transition events come from the breaker.
+//! Target `staunch::retry`, field `name` (the policy's, which is its breaker's, or the
+//! retry's): `retrying` (`attempt`, `delay_ms`, `reason`, `error`) at `debug`; `gave up`
+//! (`attempts`, `elapsed_ms`, `reason`, `layer`, `error`) at `warn`, or `not retrying`
+//! at `debug` when the error is simply not retryable; `call succeeded after retrying`
+//! (`attempts`), `late success` and `fallback used` (`reason`) at `debug`. A breaker
+//! alone emits none of these: its transitions are the breaker's own events.
 
 use std::fmt;
 use std::time::Duration;
 
-use super::run::{Layers, Stopped};
-use super::PolicyErrorKind;
+use super::step::Layers;
+use super::table::Stopped;
+use crate::PolicyErrorKind;
 
-const TARGET: &str = "staunch::policy";
+pub(crate) const TARGET: &str = "staunch::retry";
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -22,31 +26,43 @@ fn millis(d: Duration) -> u64 {
 pub(crate) fn success_first_try(l: &Layers<'_>) {
     let _ = l;
     #[cfg(feature = "metrics")]
-    l.metrics.calls(Kind::SuccessfulWithoutRetry, 1);
+    if !l.quiet {
+        calls(l, Kind::SuccessfulWithoutRetry, 1);
+    }
 }
 
-pub(super) fn success_after_retry(l: &Layers<'_>, attempts: u32) {
+pub(crate) fn success_after_retry(l: &Layers<'_>, attempts: u32) {
+    if l.quiet {
+        return;
+    }
     tracing::debug!(target: TARGET, name = l.name, attempts, "call succeeded after retrying");
     #[cfg(feature = "metrics")]
-    l.metrics.calls(Kind::SuccessfulWithRetry, attempts);
+    calls(l, Kind::SuccessfulWithRetry, attempts);
 }
 
-pub(super) fn late_success(name: &str) {
-    tracing::debug!(target: TARGET, name, "attempt succeeded after its timeout; counted as a breaker failure");
+pub(crate) fn late_success(l: &Layers<'_>) {
+    if l.quiet {
+        return;
+    }
+    tracing::debug!(target: TARGET, name = l.name, "late success; counted as a breaker failure");
 }
 
-pub(super) fn retrying(
-    name: &str,
+pub(crate) fn retrying(
+    l: &Layers<'_>,
     attempt: u32,
     delay: Duration,
     reason: &'static str,
     error: Option<&dyn fmt::Debug>,
 ) {
     let delay_ms = millis(delay);
+    let name = l.name;
     tracing::debug!(target: TARGET, name, attempt, delay_ms, reason, ?error, "retrying");
 }
 
-pub(super) fn gave_up(l: &Layers<'_>, stopped: &Stopped, error: Option<&dyn fmt::Debug>) {
+pub(crate) fn gave_up(l: &Layers<'_>, stopped: &Stopped, error: Option<&dyn fmt::Debug>) {
+    if l.quiet {
+        return;
+    }
     let (name, attempts) = (l.name, stopped.attempts);
     let elapsed_ms = millis(stopped.elapsed);
     let (reason, layer) = (stopped.kind.as_str(), stopped.kind.layer());
@@ -62,15 +78,59 @@ pub(super) fn gave_up(l: &Layers<'_>, stopped: &Stopped, error: Option<&dyn fmt:
         } else {
             Kind::FailedWithoutRetry
         };
-        l.metrics.calls(kind, attempts);
+        calls(l, kind, attempts);
     }
 }
 
-pub(super) fn fallback(name: &str, kind: PolicyErrorKind) {
-    tracing::debug!(target: TARGET, name, reason = kind.as_str(), "fallback used");
+pub(crate) fn fallback(l: &Layers<'_>, kind: PolicyErrorKind) {
+    if l.quiet {
+        return;
+    }
+    tracing::debug!(target: TARGET, name = l.name, reason = kind.as_str(), "fallback used");
 }
 
-/// The `kind` label values of `staunch_retry_calls_total`, in order.
+/// Records a call in the policy's counters, or under the name for a retry alone.
+#[cfg(feature = "metrics")]
+fn calls(l: &Layers<'_>, kind: Kind, attempts: u32) {
+    match l.metrics {
+        Some(metrics) => metrics.calls(kind, attempts),
+        None => calls_by_name(l.name, kind, attempts),
+    }
+}
+
+/// `staunch_retry_calls_total{name, kind}` and `staunch_retry_attempts_total{name}` for
+/// a retry alone. An unnamed retry uses static labels, so recording allocates nothing.
+#[cfg(feature = "metrics")]
+fn calls_by_name(name: &str, kind: Kind, attempts: u32) {
+    const CALLS: &str = "staunch_retry_calls_total";
+    const ATTEMPTS: &str = "staunch_retry_attempts_total";
+    let label = kind.label();
+    let attempts = u64::from(attempts);
+    if name.is_empty() {
+        // Literal labels only: a static key, no allocation.
+        let calls = match kind {
+            Kind::SuccessfulWithoutRetry => {
+                metrics::counter!(CALLS, "name" => "unnamed", "kind" => "successful_without_retry")
+            }
+            Kind::SuccessfulWithRetry => {
+                metrics::counter!(CALLS, "name" => "unnamed", "kind" => "successful_with_retry")
+            }
+            Kind::FailedWithoutRetry => {
+                metrics::counter!(CALLS, "name" => "unnamed", "kind" => "failed_without_retry")
+            }
+            Kind::FailedWithRetry => {
+                metrics::counter!(CALLS, "name" => "unnamed", "kind" => "failed_with_retry")
+            }
+        };
+        calls.increment(1);
+        metrics::counter!(ATTEMPTS, "name" => "unnamed").increment(attempts);
+    } else {
+        let name = name.to_owned();
+        metrics::counter!(CALLS, "name" => name.clone(), "kind" => label).increment(1);
+        metrics::counter!(ATTEMPTS, "name" => name).increment(attempts);
+    }
+}
+
 #[cfg(feature = "metrics")]
 #[derive(Clone, Copy)]
 #[allow(clippy::enum_variant_names)] // named after the label values
@@ -79,6 +139,20 @@ pub(crate) enum Kind {
     SuccessfulWithRetry,
     FailedWithoutRetry,
     FailedWithRetry,
+}
+
+#[cfg(feature = "metrics")]
+impl Kind {
+    const LABELS: [&'static str; 4] = [
+        "successful_without_retry",
+        "successful_with_retry",
+        "failed_without_retry",
+        "failed_with_retry",
+    ];
+
+    fn label(self) -> &'static str {
+        Self::LABELS[self as usize]
+    }
 }
 
 /// The retry counters of one policy, labelled with its name and registered once, so a
@@ -95,12 +169,7 @@ impl Metrics {
     pub(crate) fn new(name: &str) -> Self {
         let calls = |kind: &'static str| metrics::counter!("staunch_retry_calls_total", "name" => name.to_owned(), "kind" => kind);
         Self {
-            calls: [
-                calls("successful_without_retry"),
-                calls("successful_with_retry"),
-                calls("failed_without_retry"),
-                calls("failed_with_retry"),
-            ],
+            calls: Kind::LABELS.map(calls),
             attempts: metrics::counter!("staunch_retry_attempts_total", "name" => name.to_owned()),
         }
     }

@@ -1,0 +1,167 @@
+//! The blocking driver: the async driver's twin for every blocking call form. Sleeps with
+//! [`Clock::sleep_blocking`](crate::Clock::sleep_blocking), so no runtime is needed. A
+//! blocking attempt can't be interrupted: its time is measured, and one that returns
+//! late counts as a timeout (see [`Ending::Late`]).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::events;
+use super::form::BlockingForm;
+use super::future::panicked;
+use super::step::{Run, Step};
+use super::table::{Ending, Record};
+use crate::retry::Retrying;
+
+/// Runs a blocking call until it succeeds or the engine ends it.
+#[inline(always)]
+pub(crate) fn run<F, T, E>(mut form: F) -> Result<T, F::Error>
+where
+    F: BlockingForm<T, E>,
+{
+    let layers = form.layers();
+    if !layers.is_plain() {
+        return run_timed(form);
+    }
+    // The first attempt of a plain call: nothing to deposit, no clock to read.
+    let permit = match form.admit() {
+        Ok(permit) => permit,
+        Err(open) => {
+            let mut run = Run::new();
+            let step = run.rejected(&form.layers(), open);
+            return go_on(form, run, step, None);
+        }
+    };
+    let (outcome, permit) = attempt(&mut form, permit);
+    match outcome {
+        Ok(value) if !form.retry_ok(&value) => {
+            permit.success();
+            events::success_first_try(&form.layers());
+            Ok(value)
+        }
+        outcome => first_failed(form, Run::new(), permit, outcome, Ending::InTime),
+    }
+}
+
+/// A call with a budget, a deadline or an attempt timeout.
+#[inline(never)]
+fn run_timed<F: BlockingForm<T, E>, T, E>(mut form: F) -> Result<T, F::Error> {
+    let mut run = Run::new();
+    run.begin(&form.layers());
+    let permit = match form.admit() {
+        Ok(permit) => permit,
+        Err(open) => {
+            let step = run.rejected(&form.layers(), open);
+            return go_on(form, run, step, None);
+        }
+    };
+    run.attempt_started(&form.layers());
+    let (outcome, permit) = attempt(&mut form, permit);
+    let ending = run.ending(&form.layers());
+    match outcome {
+        Ok(value) if !form.retry_ok(&value) => {
+            run.succeeded(&form.layers(), permit, ending);
+            Ok(value)
+        }
+        outcome => first_failed(form, run, permit, outcome, ending),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn first_failed<F: BlockingForm<T, E>, T, E>(
+    mut form: F,
+    mut run: Run,
+    permit: F::Permit,
+    outcome: Result<T, E>,
+    ending: Ending,
+) -> Result<T, F::Error> {
+    let step = judge(&mut form, &mut run, permit, &outcome, ending);
+    go_on(form, run, step, Some(outcome))
+}
+
+/// The retry loop after the first step.
+fn go_on<F: BlockingForm<T, E>, T, E>(
+    mut form: F,
+    mut run: Run,
+    mut step: Step,
+    mut last: Option<Result<T, E>>,
+) -> Result<T, F::Error> {
+    loop {
+        match step {
+            Step::Retry(delay) => {
+                if form.notifies() {
+                    if let Some(outcome) = &last {
+                        let elapsed = run.elapsed(form.layers().clock.now());
+                        let attempt = run.attempts();
+                        form.notify(&Retrying {
+                            attempt,
+                            delay,
+                            elapsed,
+                            outcome,
+                        });
+                    }
+                }
+                form.layers().clock.sleep_blocking(delay);
+            }
+            Step::Stop(stopped) => {
+                let kind = stopped.kind;
+                let result = form.finish(stopped, last);
+                if result.is_ok() {
+                    events::fallback(&form.layers(), kind);
+                }
+                return result;
+            }
+        }
+        let permit = match form.admit() {
+            Ok(permit) => permit,
+            Err(open) => {
+                step = run.rejected(&form.layers(), open);
+                continue;
+            }
+        };
+        run.attempt_started(&form.layers());
+        let (outcome, permit) = attempt(&mut form, permit);
+        let ending = run.ending(&form.layers());
+        match outcome {
+            Ok(value) if !form.retry_ok(&value) => {
+                run.succeeded(&form.layers(), permit, ending);
+                return Ok(value);
+            }
+            outcome => {
+                step = judge(&mut form, &mut run, permit, &outcome, ending);
+                last = Some(outcome);
+            }
+        }
+    }
+}
+
+/// Judges a finished attempt that did not succeed: an error, or an `Ok` to retry on.
+fn judge<F: BlockingForm<T, E>, T, E>(
+    form: &mut F,
+    run: &mut Run,
+    permit: F::Permit,
+    outcome: &Result<T, E>,
+    ending: Ending,
+) -> Step {
+    let layers = form.layers();
+    match outcome {
+        Ok(_) => run.rejected_ok(&layers, permit),
+        Err(error) => {
+            let verdict = form.classify(error);
+            run.failed(&layers, permit, verdict, ending, F::debug(error))
+        }
+    }
+}
+
+/// Runs one attempt under `permit`; a panicking attempt counts as a breaker failure,
+/// then unwinds on.
+#[inline(always)]
+fn attempt<F: BlockingForm<T, E>, T, E>(
+    form: &mut F,
+    permit: F::Permit,
+) -> (Result<T, E>, F::Permit) {
+    match catch_unwind(AssertUnwindSafe(|| form.attempt())) {
+        Ok(outcome) => (outcome, permit),
+        Err(panic) => panicked(permit, panic),
+    }
+}

@@ -1,0 +1,69 @@
+//! What a call form hands the engine: its layers, its admission, its classifier, its
+//! hooks and how its final error is made. Each form (a policy call, a retry, a breaker
+//! call, a tower service) implements [`Form`] in a few lines; the drivers do the rest.
+
+use std::fmt;
+use std::task::{Context, Poll};
+
+use super::step::Layers;
+use super::table::{Record, Stopped};
+use crate::retry::Retrying;
+use crate::{CircuitOpen, Verdict};
+
+/// A call form with outcome `Result<T, E>`.
+pub(crate) trait Form<T, E> {
+    /// What admission hands out: a permit, or nothing without a breaker.
+    type Permit: Record;
+    /// The error the caller sees.
+    type Error;
+
+    /// The layers the step machine decides with.
+    fn layers(&self) -> Layers<'_>;
+
+    /// Asks the breaker for a permit.
+    fn admit(&mut self) -> Result<Self::Permit, CircuitOpen>;
+
+    /// Judges an error.
+    fn classify(&self, error: &E) -> Verdict;
+
+    /// The error as events show it; `None` when the form does not require `Debug`.
+    fn debug(error: &E) -> Option<&dyn fmt::Debug>;
+
+    /// Whether to retry on this `Ok` value (`.when_ok`).
+    #[inline(always)]
+    fn retry_ok(&mut self, _: &T) -> bool {
+        false
+    }
+
+    /// Called before each sleep with what the retry is about to do.
+    #[inline(always)]
+    fn notify(&mut self, _: &Retrying<'_, T, E>) {}
+
+    /// Whether [`notify`](Self::notify) does anything (it costs a clock read).
+    #[inline(always)]
+    fn notifies(&self) -> bool {
+        false
+    }
+
+    /// The end of a call that did not succeed: the final error, or a fallback's value.
+    /// `last` is the last outcome: an error, or an `Ok` that `.when_ok` kept rejecting.
+    fn finish(&mut self, stopped: Stopped, last: Option<Result<T, E>>) -> Result<T, Self::Error>;
+}
+
+/// An async call form: makes each attempt's future.
+pub(crate) trait AsyncForm<T, E, Fut>: Form<T, E> {
+    /// Readiness before an attempt after the first (a tower service's `poll_ready`).
+    #[inline(always)]
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), E>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// Starts an attempt.
+    fn attempt(&mut self) -> Fut;
+}
+
+/// A blocking call form: runs each attempt.
+pub(crate) trait BlockingForm<T, E>: Form<T, E> {
+    /// Runs an attempt.
+    fn attempt(&mut self) -> Result<T, E>;
+}

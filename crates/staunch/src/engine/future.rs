@@ -1,0 +1,458 @@
+//! The async driver: one hand-written future for every async call form, no box; nothing
+//! allocated unless an attempt has to wait on a timer or the retry sleeps.
+//!
+//! The first attempt runs on a fast path (a permit, the attempt, its report) inlined
+//! into the caller; everything else (a refusal, a failure, a later poll, a timer, a
+//! sleep) runs out of line from a cold state that is dropped with one branch when
+//! unused. A panic inside an attempt is reported to the breaker as a failure, then
+//! unwinds on, as in the blocking driver.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use super::cold_drop::{ColdDrop, Trivial};
+use super::events;
+use super::form::AsyncForm;
+use super::step::{Layers, Run, Step};
+use super::table::{Ending, Record};
+use crate::retry::Retrying;
+use crate::Sleep;
+
+pin_project! {
+    /// A call in progress: the form, the cold state, and the running attempt.
+    pub(crate) struct Drive<F, Fut: Future, P> {
+        form: F,
+        slow: ColdDrop<Slow<P, Fut::Output>>,
+        #[pin]
+        phase: Phase<Fut>,
+    }
+}
+
+/// The state of a call past its fast path: the progress of the retry, the permit of the
+/// running attempt, the last outcome, and the attempt's timer or the sleep before the
+/// next attempt.
+struct Slow<P, O> {
+    /// Set by the first write to any other field: the whole of [`Trivial::is_trivial`].
+    used: bool,
+    run: Run,
+    permit: Option<P>,
+    last: Option<O>,
+    sleep: Option<Sleep>,
+}
+
+impl<P, O> Default for Slow<P, O> {
+    #[inline(always)]
+    fn default() -> Self {
+        Self {
+            used: false,
+            run: Run::new(),
+            permit: None,
+            last: None,
+            sleep: None,
+        }
+    }
+}
+
+impl<P, O> Trivial for Slow<P, O> {
+    #[inline(always)]
+    fn is_trivial(&self) -> bool {
+        !self.used
+    }
+}
+
+pin_project! {
+    #[project = PhaseProj]
+    enum Phase<Fut> {
+        Start,
+        Ready,
+        Admit,
+        Running { #[pin] future: Fut },
+        Sleeping,
+        Done,
+    }
+}
+
+impl<F, Fut: Future, P> Drive<F, Fut, P> {
+    #[inline(always)]
+    pub(crate) fn new(form: F) -> Self {
+        Self {
+            form,
+            slow: ColdDrop::default(),
+            phase: Phase::Start,
+        }
+    }
+
+    /// The form, to refine it before the first poll.
+    pub(crate) fn form(&self) -> &F {
+        &self.form
+    }
+
+    /// The form, taken back to build a refined call.
+    pub(crate) fn into_form(self) -> F {
+        self.form
+    }
+
+    /// Where the call stands, for `Debug`.
+    pub(crate) fn phase(&self) -> &'static str {
+        match self.phase {
+            Phase::Start => "start",
+            Phase::Ready => "ready",
+            Phase::Admit => "admit",
+            Phase::Running { .. } => "running",
+            Phase::Sleeping => "sleeping",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// How the fast path left a call.
+enum First<T> {
+    Done(T),
+    Pending,
+    Failed(Step),
+}
+
+impl<F, Fut, T, E> Future for Drive<F, Fut, F::Permit>
+where
+    F: AsyncForm<T, E, Fut>,
+    Fut: Future<Output = Result<T, E>>,
+{
+    type Output = Result<T, F::Error>;
+
+    #[inline(always)]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let step = if matches!(self.phase, Phase::Start) {
+            match self.as_mut().poll_first(cx) {
+                First::Done(value) => return Poll::Ready(Ok(value)),
+                First::Pending => return Poll::Pending,
+                First::Failed(step) => Some(step),
+            }
+        } else {
+            None
+        };
+        self.poll_slow(cx, step)
+    }
+}
+
+impl<F, Fut, T, E> Drive<F, Fut, F::Permit>
+where
+    F: AsyncForm<T, E, Fut>,
+    Fut: Future<Output = Result<T, E>>,
+{
+    /// The first attempt: a permit, the attempt, and on success the permit's report.
+    /// A plain call (no budget, deadline or attempt timeout) has nothing to deposit and no
+    /// clock to read, and keeps to registers; the others do their bookkeeping out of line.
+    #[inline(always)]
+    fn poll_first(self: Pin<&mut Self>, cx: &mut Context<'_>) -> First<T> {
+        let mut this = self.project();
+        let plain = this.form.layers().is_plain();
+        if !plain {
+            first_begin(this.slow, &this.form.layers());
+        }
+        let permit = match this.form.admit() {
+            Ok(permit) => permit,
+            Err(open) => {
+                let slow = &mut **this.slow;
+                slow.used = true;
+                return First::Failed(slow.run.rejected(&this.form.layers(), open));
+            }
+        };
+        this.phase.set(Phase::Running {
+            future: this.form.attempt(),
+        });
+        let PhaseProj::Running { future } = this.phase.project() else {
+            unreachable!("the phase was just set to running")
+        };
+        match poll_attempt(future, cx) {
+            Poll::Ready(Ok(Ok(value))) if !this.form.retry_ok(&value) => {
+                if plain {
+                    permit.success();
+                    events::success_first_try(&this.form.layers());
+                } else {
+                    first_succeeded(this.slow, &this.form.layers(), permit);
+                }
+                // The finished attempt stays in place until the call is dropped: no drop
+                // and no write on the success path.
+                First::Done(value)
+            }
+            Poll::Ready(Ok(outcome)) => {
+                let slow = &mut **this.slow;
+                slow.used = true;
+                let ending = slow.run.ending(&this.form.layers());
+                First::Failed(judge(this.form, slow, permit, outcome, ending))
+            }
+            Poll::Ready(Err(panic)) => panicked(permit, panic),
+            Poll::Pending => {
+                let slow = &mut **this.slow;
+                slow.used = true;
+                slow.permit = Some(permit);
+                if this.form.layers().is_timed() {
+                    first_timer(this.form, slow, cx)
+                } else {
+                    First::Pending
+                }
+            }
+        }
+    }
+
+    /// Everything but the fast path, starting from `step` when the caller has just
+    /// decided one.
+    #[cold]
+    #[inline(never)]
+    fn poll_slow(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut step: Option<Step>,
+    ) -> Poll<Result<T, F::Error>> {
+        let mut this = self.project();
+        let slow = &mut **this.slow;
+        slow.used = true;
+        loop {
+            let next = match step.take() {
+                Some(next) => next,
+                None => match this.phase.as_mut().project() {
+                    PhaseProj::Start => unreachable!("a call starts on the fast path"),
+                    PhaseProj::Ready => match this.form.poll_ready(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Ok(())) => {
+                            this.phase.set(Phase::Admit);
+                            continue;
+                        }
+                        Poll::Ready(Err(error)) => {
+                            let stopped = slow.run.unready(&this.form.layers());
+                            this.phase.set(Phase::Done);
+                            return Poll::Ready(this.form.finish(stopped, Some(Err(error))));
+                        }
+                    },
+                    PhaseProj::Admit => match this.form.admit() {
+                        Ok(permit) => {
+                            slow.run.attempt_started(&this.form.layers());
+                            slow.permit = Some(permit);
+                            let future = this.form.attempt();
+                            this.phase.set(Phase::Running { future });
+                            continue;
+                        }
+                        Err(open) => slow.run.rejected(&this.form.layers(), open),
+                    },
+                    PhaseProj::Running { future } => {
+                        let (outcome, ending) = match poll_attempt(future, cx) {
+                            Poll::Ready(Ok(outcome)) => {
+                                let ending = slow.run.ending(&this.form.layers());
+                                (Some(outcome), ending)
+                            }
+                            Poll::Ready(Err(panic)) => {
+                                let permit = slow.permit.take();
+                                panicked(permit.expect("a running attempt holds a permit"), panic)
+                            }
+                            Poll::Pending => {
+                                if poll_timer(&slow.run, &this.form.layers(), &mut slow.sleep, cx)
+                                    .is_pending()
+                                {
+                                    return Poll::Pending;
+                                }
+                                (None, Ending::TimedOut)
+                            }
+                        };
+                        slow.sleep = None;
+                        let permit = slow
+                            .permit
+                            .take()
+                            .expect("a running attempt holds a permit");
+                        match outcome {
+                            Some(Ok(value)) if !this.form.retry_ok(&value) => {
+                                slow.run.succeeded(&this.form.layers(), permit, ending);
+                                this.phase.set(Phase::Done);
+                                return Poll::Ready(Ok(value));
+                            }
+                            Some(outcome) => judge(this.form, slow, permit, outcome, ending),
+                            None => {
+                                let layers = this.form.layers();
+                                slow.run.failed(
+                                    &layers,
+                                    permit,
+                                    crate::Verdict::TRANSIENT,
+                                    ending,
+                                    None,
+                                )
+                            }
+                        }
+                    }
+                    PhaseProj::Sleeping => {
+                        let sleep = slow
+                            .sleep
+                            .as_mut()
+                            .expect("a sleeping call holds its sleep");
+                        if Pin::new(sleep).poll(cx).is_pending() {
+                            return Poll::Pending;
+                        }
+                        slow.sleep = None;
+                        this.phase.set(Phase::Ready);
+                        continue;
+                    }
+                    PhaseProj::Done => panic!("a staunch call polled after completion"),
+                },
+            };
+            match next {
+                Step::Retry(delay) => {
+                    notify(this.form, &slow.run, &slow.last, delay);
+                    slow.sleep = Some(this.form.layers().clock.sleep(delay));
+                    this.phase.set(Phase::Sleeping);
+                }
+                Step::Stop(stopped) => {
+                    this.phase.set(Phase::Done);
+                    let kind = stopped.kind;
+                    let result = this.form.finish(stopped, slow.last.take());
+                    if result.is_ok() {
+                        events::fallback(&this.form.layers(), kind);
+                    }
+                    return Poll::Ready(result);
+                }
+            }
+        }
+    }
+}
+
+/// Polls an attempt, catching a panic so that the breaker hears of it.
+#[inline(always)]
+fn poll_attempt<Fut: Future>(
+    future: Pin<&mut Fut>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Fut::Output, Box<dyn std::any::Any + Send>>> {
+    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(Poll::Ready(outcome)) => Poll::Ready(Ok(outcome)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(panic) => Poll::Ready(Err(panic)),
+    }
+}
+
+/// A panicking attempt counts as a breaker failure, then unwinds on.
+#[cold]
+#[inline(never)]
+pub(crate) fn panicked(permit: impl Record, panic: Box<dyn std::any::Any + Send>) -> ! {
+    permit.failure();
+    resume_unwind(panic)
+}
+
+/// Polls the timer of an attempt that is still running, starting it on first use:
+/// ready when the attempt has run out of time, pending forever when it is not timed.
+pub(crate) fn poll_timer(
+    run: &Run,
+    l: &Layers<'_>,
+    timer: &mut Option<Sleep>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    if !l.is_timed() {
+        return Poll::Pending;
+    }
+    let timer = timer.get_or_insert_with(|| run.timer(l).unwrap_or_else(Sleep::pending));
+    Pin::new(timer).poll(cx)
+}
+
+/// Judges a finished attempt that did not succeed: an error, or an `Ok` to retry on.
+#[cold]
+#[inline(never)]
+fn judge<F, T, E, Fut, P>(
+    form: &mut F,
+    slow: &mut Slow<P, Result<T, E>>,
+    permit: P,
+    outcome: Result<T, E>,
+    ending: Ending,
+) -> Step
+where
+    F: AsyncForm<T, E, Fut, Permit = P>,
+    P: Record,
+{
+    let layers = form.layers();
+    let step = match &outcome {
+        Ok(_) => slow.run.rejected_ok(&layers, permit),
+        Err(error) => {
+            let verdict = form.classify(error);
+            slow.run
+                .failed(&layers, permit, verdict, ending, F::debug(error))
+        }
+    };
+    slow.last = Some(outcome);
+    step
+}
+
+/// Tells the form's hook about a retry.
+#[inline]
+fn notify<F, T, E, Fut>(
+    form: &mut F,
+    run: &Run,
+    last: &Option<Result<T, E>>,
+    delay: std::time::Duration,
+) where
+    F: AsyncForm<T, E, Fut>,
+{
+    if !form.notifies() {
+        return;
+    }
+    if let Some(outcome) = last {
+        let layers = form.layers();
+        let elapsed = run.elapsed(layers.clock.now());
+        let attempt = run.attempts();
+        form.notify(&Retrying {
+            attempt,
+            delay,
+            elapsed,
+            outcome,
+        });
+    }
+}
+
+/// Starts a call that is not plain: the budget's deposit, the start time.
+#[inline(never)]
+fn first_begin<P, O>(slow: &mut Slow<P, O>, layers: &Layers<'_>) {
+    slow.used = true;
+    slow.run.begin(layers);
+    slow.run.attempt_started(layers);
+}
+
+/// Reports the first attempt's success, for a call that is not plain: a success that
+/// came after its time counts as a breaker failure.
+#[inline(never)]
+fn first_succeeded<P: Record, O>(slow: &mut Slow<P, O>, layers: &Layers<'_>, permit: P) {
+    let ending = slow.run.ending(layers);
+    slow.run.succeeded(layers, permit, ending);
+}
+
+/// The first attempt is running and is timed: starts its timer and polls it once.
+#[inline(never)]
+fn first_timer<F, T, E, Fut>(
+    form: &F,
+    slow: &mut Slow<F::Permit, Result<T, E>>,
+    cx: &mut Context<'_>,
+) -> First<T>
+where
+    F: AsyncForm<T, E, Fut>,
+{
+    let layers = form.layers();
+    if poll_timer(&slow.run, &layers, &mut slow.sleep, cx).is_pending() {
+        return First::Pending;
+    }
+    slow.sleep = None;
+    let permit = slow
+        .permit
+        .take()
+        .expect("a running attempt holds a permit");
+    let verdict = crate::Verdict::TRANSIENT;
+    First::Failed(
+        slow.run
+            .failed(&layers, permit, verdict, Ending::TimedOut, None),
+    )
+}
+
+impl<F: fmt::Debug, Fut: Future, P> fmt::Debug for Drive<F, Fut, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drive")
+            .field("form", &self.form)
+            .field("phase", &self.phase())
+            .finish()
+    }
+}

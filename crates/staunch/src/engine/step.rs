@@ -1,0 +1,460 @@
+//! The one step machine: after each event of a call (admission, refusal, an attempt's
+//! end) it records what the breaker must know and says what comes next: return, or
+//! sleep this long and make the next attempt. It performs no I/O and never sleeps;
+//! the drivers ([`future`](super::future), [`blocking`](super::blocking), the tower
+//! services and the attributes' loops) do.
+//!
+//! [`Run`] holds only the progress of one call; the layers it decides with are lent to
+//! each step as [`Layers`], so a driver may own or borrow them. A retry alone is a run
+//! without a breaker; a breaker alone is a run of one attempt.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::events;
+use super::table::{Ending, Record, Stopped};
+use crate::retry::{Decision, RetryState};
+use crate::{
+    CircuitBreaker, CircuitOpen, CircuitState, Clock, PolicyErrorKind, RetryBudget, RetryPolicy,
+    Sleep, Verdict,
+};
+
+/// The retry of a breaker alone: one attempt.
+pub(crate) static ONE_ATTEMPT: RetryPolicy = crate::RetryBuilder::retry_on_exception()
+    .max_attempts(1)
+    .assume_valid();
+
+/// The clock of the calls that never read one (a breaker alone).
+pub(crate) static SYSTEM_CLOCK: Clock = Clock::system();
+
+/// The layers of one call, lent to each step.
+#[derive(Clone, Copy)]
+pub(crate) struct Layers<'a> {
+    pub(crate) retry: &'a RetryPolicy,
+    /// `None` for a retry alone.
+    pub(crate) breaker: Option<&'a CircuitBreaker>,
+    pub(crate) budget: Option<&'a RetryBudget>,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) max_probe_wait: Option<Duration>,
+    pub(crate) clock: &'a Clock,
+    /// The name in events and metric labels.
+    pub(crate) name: &'a str,
+    /// A breaker alone: one attempt, and no retry events (the breaker has its own).
+    pub(crate) quiet: bool,
+    /// The counters of a policy; `None` records under the name.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<&'a events::Metrics>,
+}
+
+impl<'a> Layers<'a> {
+    /// The layers of a breaker alone: one attempt, no events of its own. The breaker is
+    /// not needed: nothing looks ahead after the only attempt.
+    #[inline(always)]
+    pub(crate) fn breaker_alone() -> Self {
+        Layers {
+            retry: &ONE_ATTEMPT,
+            breaker: None,
+            budget: None,
+            attempt_timeout: None,
+            max_probe_wait: None,
+            clock: &SYSTEM_CLOCK,
+            name: "",
+            quiet: true,
+            #[cfg(feature = "metrics")]
+            metrics: None,
+        }
+    }
+
+    /// The layers of a retry alone.
+    #[inline(always)]
+    pub(crate) fn retry_alone(retry: &'a RetryPolicy, clock: &'a Clock) -> Self {
+        Layers {
+            retry,
+            breaker: None,
+            budget: None,
+            attempt_timeout: None,
+            max_probe_wait: None,
+            clock,
+            name: retry.name.unwrap_or(""),
+            quiet: false,
+            #[cfg(feature = "metrics")]
+            metrics: None,
+        }
+    }
+
+    /// Whether the first attempt needs a clock read or a deposit before it starts.
+    #[inline(always)]
+    pub(crate) fn is_plain(&self) -> bool {
+        self.budget.is_none() && self.attempt_timeout.is_none() && self.retry.deadline.is_none()
+    }
+
+    /// Whether an attempt can run out of time: an attempt timeout or a deadline.
+    #[inline(always)]
+    pub(crate) fn is_timed(&self) -> bool {
+        self.attempt_timeout.is_some() || self.retry.deadline.is_some()
+    }
+}
+
+/// What the driver does next.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Sleep this long, then make the next attempt.
+    Retry(Duration),
+    /// Give up for this reason.
+    Stop(Stopped),
+}
+
+/// The breaker as the retry sees it after a failure.
+#[derive(Clone, Copy, Debug)]
+enum Circuit {
+    /// The next attempt will be let through (or we can't know before asking).
+    Passing,
+    /// Open; a probe is let through after this long.
+    OpenFor(Duration),
+    /// Forced open: no probe is scheduled.
+    Shut,
+}
+
+/// The progress of one call.
+#[derive(Debug, Default)]
+pub(crate) struct Run {
+    /// Built at the first failure, so a first attempt that succeeds stays cheap; boxed,
+    /// so the drivers' futures stay small on that path.
+    state: Option<Box<RetryState>>,
+    /// The call's start, read up front only when a deadline or a timeout needs it.
+    start: Option<Duration>,
+    /// The current attempt's start, read only when the attempt is timed.
+    attempt_start: Option<Duration>,
+}
+
+impl Run {
+    pub(crate) const fn new() -> Self {
+        Self {
+            state: None,
+            start: None,
+            attempt_start: None,
+        }
+    }
+
+    /// Starts the call: one deposit in the budget; the start time when it is needed.
+    #[inline(always)]
+    pub(crate) fn begin(&mut self, l: &Layers<'_>) {
+        if let Some(budget) = l.budget {
+            budget.deposit();
+        }
+        if l.is_timed() {
+            self.start = Some(l.clock.now());
+        }
+    }
+
+    /// Marks the start of an attempt (a clock read, only when the attempt is timed).
+    #[inline(always)]
+    pub(crate) fn attempt_started(&mut self, l: &Layers<'_>) {
+        if l.is_timed() {
+            self.attempt_start = Some(match self.attempt_start {
+                // The first attempt starts when the call does.
+                None if self.state.is_none() => self.start.unwrap_or_else(|| l.clock.now()),
+                _ => l.clock.now(),
+            });
+        }
+    }
+
+    /// The time the running attempt may take from its start: its attempt timeout, capped
+    /// at what the deadline leaves. `None` when neither bounds it.
+    fn allowed(&self, l: &Layers<'_>) -> Option<Duration> {
+        let left = match (l.retry.deadline, self.start, self.attempt_start) {
+            (Some(deadline), Some(start), Some(attempt)) => {
+                Some(deadline.saturating_sub(attempt.saturating_sub(start)))
+            }
+            _ => None,
+        };
+        match (l.attempt_timeout, left) {
+            (Some(timeout), Some(left)) => Some(timeout.min(left)),
+            (timeout, left) => timeout.or(left),
+        }
+    }
+
+    /// How the attempt that just returned ended: in time or late.
+    #[inline(always)]
+    pub(crate) fn ending(&self, l: &Layers<'_>) -> Ending {
+        if !l.is_timed() {
+            return Ending::InTime;
+        }
+        self.ending_timed(l)
+    }
+
+    fn ending_timed(&self, l: &Layers<'_>) -> Ending {
+        match (self.allowed(l), self.attempt_start) {
+            (Some(allowed), Some(start)) if l.clock.now().saturating_sub(start) > allowed => {
+                Ending::Late
+            }
+            _ => Ending::InTime,
+        }
+    }
+
+    /// The timer of the running attempt: the rest of its allowed time. `None` when the
+    /// attempt is not timed.
+    pub(crate) fn timer(&self, l: &Layers<'_>) -> Option<Sleep> {
+        let allowed = self.allowed(l)?;
+        let spent = self
+            .attempt_start
+            .map_or(Duration::ZERO, |start| l.clock.now().saturating_sub(start));
+        Some(l.clock.sleep(allowed.saturating_sub(spent)))
+    }
+
+    /// Records a success: reports it through `permit` (a late one counts as a breaker
+    /// failure, and is still returned) and emits its events.
+    #[inline(always)]
+    pub(crate) fn succeeded(&mut self, l: &Layers<'_>, permit: impl Record, ending: Ending) {
+        if ending == Ending::InTime {
+            permit.success();
+        } else {
+            permit.failure();
+            events::late_success(l);
+        }
+        match &self.state {
+            None => events::success_first_try(l),
+            Some(state) => events::success_after_retry(l, state.attempts().saturating_add(1)),
+        }
+    }
+
+    /// An `Ok` value the call form retries on (`.when_ok`): the dependency answered, so
+    /// the breaker hears a success; the retry goes on as after a transient error.
+    #[cold]
+    pub(crate) fn rejected_ok(&mut self, l: &Layers<'_>, permit: impl Record) -> Step {
+        permit.success();
+        self.decide(l, Verdict::TRANSIENT, false, None, "ok value")
+    }
+
+    /// Records a failed attempt (an error, or a timeout) and decides what comes next.
+    ///
+    /// A timeout, and an error that came late, count as breaker failures whatever the
+    /// classifier says, and are retried like any transient error.
+    #[cold]
+    pub(crate) fn failed(
+        &mut self,
+        l: &Layers<'_>,
+        permit: impl Record,
+        verdict: Verdict,
+        ending: Ending,
+        error: Option<&dyn fmt::Debug>,
+    ) -> Step {
+        let timed_out = ending != Ending::InTime;
+        let verdict = if timed_out {
+            permit.failure();
+            Verdict::TRANSIENT
+        } else {
+            permit.record(verdict);
+            verdict
+        };
+        if l.quiet {
+            // A breaker alone: its one attempt is over; nothing to decide or to tell.
+            return Step::Stop(Stopped::single(verdict));
+        }
+        let reason = if timed_out { "timeout" } else { "error" };
+        self.decide(l, verdict, timed_out, error, reason)
+    }
+
+    fn decide(
+        &mut self,
+        l: &Layers<'_>,
+        verdict: Verdict,
+        timed_out: bool,
+        error: Option<&dyn fmt::Debug>,
+        reason: &'static str,
+    ) -> Step {
+        let now = l.clock.now();
+        let circuit = match l.breaker {
+            Some(breaker) if verdict.should_retry() => circuit_after_failure(breaker),
+            _ => Circuit::Passing,
+        };
+        let patience = self.patience(l, now);
+        let state = self.state(l, now);
+        let decision = match circuit {
+            Circuit::Passing => state.on_failure(verdict, now),
+            Circuit::OpenFor(wait) if wait <= patience => {
+                state.on_failure_with_min_wait(verdict, wait, now)
+            }
+            Circuit::OpenFor(_) | Circuit::Shut => match state.on_failure(verdict, now) {
+                Decision::Retry(_) => {
+                    let open = l.breaker.map(|breaker| open_circuit(breaker, circuit));
+                    let kind = PolicyErrorKind::BreakerOpen;
+                    return Step::Stop(self.stop(l, kind, open, now, error, verdict));
+                }
+                stop => stop,
+            },
+        };
+        match decision {
+            Decision::Retry(delay) => {
+                let reason = match circuit {
+                    Circuit::OpenFor(_) if !timed_out => "error; waiting for the probe",
+                    _ => reason,
+                };
+                self.retry(l, delay, now, reason, error, verdict)
+            }
+            Decision::Stop(kind) => {
+                let kind = PolicyErrorKind::from_retry(kind, timed_out);
+                Step::Stop(self.stop(l, kind, None, now, error, verdict))
+            }
+        }
+    }
+
+    /// The breaker refused an attempt: wait exactly until its probe if that fits the
+    /// retry's patience, else give up with the open circuit. Never a blind retry.
+    #[cold]
+    pub(crate) fn rejected(&mut self, l: &Layers<'_>, open: CircuitOpen) -> Step {
+        if l.quiet {
+            return Step::Stop(self.refused(l, open));
+        }
+        let now = l.clock.now();
+        let patience = self.patience(l, now);
+        let state = self.state(l, now);
+        let verdict = Verdict::RETRY_UNCOUNTED;
+        match open.retry_after() {
+            Some(wait) if wait <= patience => {
+                match state.on_failure_with_min_wait(verdict, wait, now) {
+                    Decision::Retry(_) => self.retry(l, wait, now, "circuit open", None, verdict),
+                    Decision::Stop(_) => Step::Stop(self.stop(
+                        l,
+                        PolicyErrorKind::BreakerOpen,
+                        Some(open),
+                        now,
+                        None,
+                        verdict,
+                    )),
+                }
+            }
+            _ => Step::Stop(self.refused(l, open)),
+        }
+    }
+
+    /// The breaker refused an attempt and the call can't wait for it: give up with the
+    /// open circuit (the attributes, whose loop can't sleep before an attempt; and any
+    /// refusal without a probe time in reach).
+    #[cold]
+    pub(crate) fn refused(&mut self, l: &Layers<'_>, open: CircuitOpen) -> Stopped {
+        if l.quiet {
+            let mut stopped = Stopped::single(Verdict::IGNORE);
+            (stopped.kind, stopped.open, stopped.attempts) =
+                (PolicyErrorKind::BreakerOpen, Some(open), 0);
+            return stopped;
+        }
+        let now = l.clock.now();
+        // Counts the refused attempt.
+        let _ = self.state(l, now).on_failure(Verdict::IGNORE, now);
+        let kind = PolicyErrorKind::BreakerOpen;
+        self.stop(l, kind, Some(open), now, None, Verdict::IGNORE)
+    }
+
+    /// The form could not even be made ready (a tower service's readiness error): the
+    /// call ends at once, not retryable.
+    #[cold]
+    pub(crate) fn unready(&mut self, l: &Layers<'_>) -> Stopped {
+        let now = l.clock.now();
+        let kind = PolicyErrorKind::NotRetryable;
+        self.stop(l, kind, None, now, None, Verdict::FATAL)
+    }
+
+    fn retry(
+        &mut self,
+        l: &Layers<'_>,
+        delay: Duration,
+        now: Duration,
+        reason: &'static str,
+        error: Option<&dyn fmt::Debug>,
+        verdict: Verdict,
+    ) -> Step {
+        // The deadline bounds every attempt: a wait that would end at the deadline leaves
+        // the next attempt no time at all, so the call ends now.
+        if let Some(left) = self.state.as_ref().and_then(|s| s.remaining(now)) {
+            if delay >= left {
+                let kind = PolicyErrorKind::Deadline;
+                return Step::Stop(self.stop(l, kind, None, now, error, verdict));
+            }
+        }
+        if let Some(budget) = l.budget {
+            if !budget.try_withdraw() {
+                let kind = PolicyErrorKind::BudgetExhausted;
+                return Step::Stop(self.stop(l, kind, None, now, error, verdict));
+            }
+        }
+        events::retrying(l, self.attempts(), delay, reason, error);
+        Step::Retry(delay)
+    }
+
+    fn stop(
+        &mut self,
+        l: &Layers<'_>,
+        kind: PolicyErrorKind,
+        open: Option<CircuitOpen>,
+        now: Duration,
+        error: Option<&dyn fmt::Debug>,
+        verdict: Verdict,
+    ) -> Stopped {
+        let stopped = Stopped {
+            kind,
+            open,
+            attempts: self.attempts(),
+            elapsed: self.elapsed(now),
+            hint: verdict.delay_hint(),
+        };
+        events::gave_up(l, &stopped, error);
+        stopped
+    }
+
+    /// The attempts made so far.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.state.as_ref().map_or(0, |state| state.attempts())
+    }
+
+    /// Time since the call started (zero before the first failure of an untimed call).
+    pub(crate) fn elapsed(&self, now: Duration) -> Duration {
+        self.state
+            .as_ref()
+            .map_or(Duration::ZERO, |s| s.elapsed(now))
+    }
+
+    fn state(&mut self, l: &Layers<'_>, now: Duration) -> &mut RetryState {
+        let start = self.start;
+        self.state.get_or_insert_with(|| {
+            let mut state = RetryState::unstarted(l.retry);
+            state.start(start.unwrap_or(now));
+            Box::new(state)
+        })
+    }
+
+    /// The longest the retry waits for a circuit to let a probe through: `max_probe_wait`
+    /// if set, else (without a deadline) what its own backoff could still have waited,
+    /// `wait_max` × the retries left; never past the deadline.
+    fn patience(&mut self, l: &Layers<'_>, now: Duration) -> Duration {
+        let state = self.state(l, now);
+        let left = state.remaining(now);
+        let own = l.max_probe_wait.unwrap_or_else(|| match left {
+            Some(_) => Duration::MAX,
+            None => {
+                let retries = l.retry.max_attempts.saturating_sub(state.attempts() + 1);
+                l.retry.backoff.max_delay().saturating_mul(retries)
+            }
+        });
+        left.map_or(own, |left| own.min(left))
+    }
+}
+
+/// Where the breaker stands after a failure was reported: the look-ahead that keeps the
+/// retry from sleeping into an open circuit.
+fn circuit_after_failure(breaker: &CircuitBreaker) -> Circuit {
+    match breaker.state() {
+        CircuitState::Open => Circuit::OpenFor(breaker.retry_in().unwrap_or(Duration::ZERO)),
+        CircuitState::ForcedOpen => Circuit::Shut,
+        _ => Circuit::Passing,
+    }
+}
+
+fn open_circuit(breaker: &CircuitBreaker, circuit: Circuit) -> CircuitOpen {
+    let retry_after = match circuit {
+        Circuit::OpenFor(wait) => Some(wait),
+        Circuit::Passing | Circuit::Shut => None,
+    };
+    CircuitOpen::new(Arc::from(breaker.name()), retry_after)
+}

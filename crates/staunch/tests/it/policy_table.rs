@@ -1,0 +1,457 @@
+//! The behaviour table as one parametrized suite: each scenario runs through every call
+//! form of its family (async, blocking, tower, attribute on `fn` and on `async fn`), and
+//! every form must make the same attempts, sleep the same sleeps, end with the same
+//! outcome, leave the breaker in the same state and emit the same events. A retry alone
+//! and the policy agree with each other too.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use staunch::test_util::FakeClock;
+use staunch::{
+    circuit_breaker, resilient, retry_on_exception, AttemptTimeout, BlockingRetryable,
+    CircuitBreaker, CircuitOpen, Clock, Policy, Registry, RetryPolicy, Retryable,
+};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::retry::block_on;
+use crate::retry_events::support;
+
+/// The error every form sees: `"fatal"` is not retried, anything else is transient.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Fail(&'static str);
+
+impl From<CircuitOpen> for Fail {
+    fn from(_: CircuitOpen) -> Self {
+        Fail("open")
+    }
+}
+
+impl From<AttemptTimeout> for Fail {
+    fn from(_: AttemptTimeout) -> Self {
+        Fail("timeout")
+    }
+}
+
+fn transient(error: &Fail) -> bool {
+    error.0 != "fatal"
+}
+
+thread_local! {
+    static SCRIPT: RefCell<VecDeque<Result<u32, Fail>>> = const { RefCell::new(VecDeque::new()) };
+    static CALLS: RefCell<u32> = const { RefCell::new(0) };
+}
+
+/// The next scripted outcome of the dependency.
+fn next() -> Result<u32, Fail> {
+    CALLS.with(|calls| *calls.borrow_mut() += 1);
+    SCRIPT.with(|script| script.borrow_mut().pop_front().unwrap_or(Ok(0)))
+}
+
+/// What one run of a scenario through one form showed.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    calls: u32,
+    sleeps: Vec<Duration>,
+    outcome: Result<u32, &'static str>,
+    failures: u32,
+    /// Level, message, reason, attempt(s), delay, layer: everything but the name.
+    events: Vec<String>,
+}
+
+fn observe(
+    script: &[Result<u32, Fail>],
+    run: impl FnOnce(&FakeClock) -> Result<u32, &'static str>,
+    breaker: Option<&CircuitBreaker>,
+) -> Observed {
+    let fake = FakeClock::new();
+    SCRIPT.with(|s| *s.borrow_mut() = script.iter().copied().collect());
+    CALLS.with(|c| *c.borrow_mut() = 0);
+    if let Some(breaker) = breaker {
+        breaker.reset();
+    }
+    let mut outcome = None;
+    let events = support::capture("staunch::retry", || outcome = Some(run(&fake)));
+    let events = events
+        .iter()
+        .map(|e| {
+            let fields = ["reason", "attempt", "attempts", "delay_ms", "layer"]
+                .map(|f| format!("{f}={}", e.field(f)));
+            format!("{} {} {}", e.level, e.field("message"), fields.join(" "))
+        })
+        .collect();
+    Observed {
+        calls: CALLS.with(|c| *c.borrow()),
+        sleeps: fake.sleeps(),
+        outcome: outcome.unwrap(),
+        failures: breaker.map_or(0, CircuitBreaker::failure_count),
+        events,
+    }
+}
+
+/// A dependency as a tower service.
+#[derive(Clone)]
+struct Dependency;
+
+impl Service<()> for Dependency {
+    type Response = u32;
+    type Error = Fail;
+    type Future = std::future::Ready<Result<u32, Fail>>;
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Fail>> {
+        Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, (): ()) -> Self::Future {
+        std::future::ready(next())
+    }
+}
+
+fn tower_call<S: Service<()>>(mut service: S) -> Result<S::Response, S::Error> {
+    block_on(std::future::poll_fn(|cx| service.poll_ready(cx)))?;
+    block_on(service.call(()))
+}
+
+// ---- the attribute forms, with the settings' defaults: 3 attempts, 1 s doubling, 5 failures
+
+#[retry_on_exception(name = "table-retry", when = transient, clock = clock.clone())]
+fn retry_fn(clock: &Clock) -> Result<u32, Fail> {
+    next()
+}
+
+#[retry_on_exception(name = "table-retry-async", when = transient, clock = clock.clone())]
+async fn retry_async_fn(clock: &Clock) -> Result<u32, Fail> {
+    next()
+}
+
+#[resilient(name = "table-resilient", when = transient, clock = clock.clone())]
+fn resilient_fn(clock: &Clock) -> Result<u32, Fail> {
+    next()
+}
+
+#[resilient(name = "table-resilient-async", when = transient, clock = clock.clone())]
+async fn resilient_async_fn(clock: &Clock) -> Result<u32, Fail> {
+    next()
+}
+
+#[circuit_breaker(name = "table-breaker", when = transient, clock = clock.clone())]
+fn breaker_fn(clock: &Clock) -> Result<u32, Fail> {
+    next()
+}
+
+#[circuit_breaker(name = "table-breaker-async", when = transient, clock = clock.clone())]
+async fn breaker_async_fn(clock: &Clock) -> Result<u32, Fail> {
+    next()
+}
+
+fn registered(name: &str) -> CircuitBreaker {
+    Registry::global()
+        .get(name)
+        .expect("the attribute registered its breaker")
+}
+
+const OK: Result<u32, Fail> = Ok(7);
+const DOWN: Result<u32, Fail> = Err(Fail("down"));
+const FATAL: Result<u32, Fail> = Err(Fail("fatal"));
+
+/// The scenarios of the table: a first success, a success after a retry, exhaustion, a
+/// fatal error after a transient one.
+fn scenarios() -> Vec<Vec<Result<u32, Fail>>> {
+    vec![
+        vec![OK],
+        vec![DOWN, OK],
+        vec![DOWN, DOWN, DOWN],
+        vec![DOWN, FATAL],
+    ]
+}
+
+fn retry_forms(script: &[Result<u32, Fail>]) -> Vec<(&'static str, Observed)> {
+    let policy = RetryPolicy::retry_on_exception();
+    let retry_err = |e: staunch::RetryError<Fail>| e.into_inner().0;
+    vec![
+        (
+            "Retry",
+            observe(
+                script,
+                |f| {
+                    block_on(next_async.retry(policy).when(transient).clock(f.clock()))
+                        .map_err(retry_err)
+                },
+                None,
+            ),
+        ),
+        (
+            "BlockingRetry",
+            observe(
+                script,
+                |f| {
+                    next.retry_blocking(policy)
+                        .when(transient)
+                        .clock(f.clock())
+                        .call()
+                        .map_err(retry_err)
+                },
+                None,
+            ),
+        ),
+        (
+            "RetryLayer",
+            observe(
+                script,
+                |f| {
+                    let layer = staunch::tower::RetryLayer::new(policy)
+                        .when(transient)
+                        .clock(f.clock());
+                    tower_call(layer.layer(Dependency)).map_err(retry_err)
+                },
+                None,
+            ),
+        ),
+        (
+            "#[retry_on_exception] fn",
+            observe(script, |f| retry_fn(&f.clock()).map_err(|e| e.0), None),
+        ),
+        (
+            "#[retry_on_exception] async fn",
+            observe(
+                script,
+                |f| block_on(retry_async_fn(&f.clock())).map_err(|e| e.0),
+                None,
+            ),
+        ),
+    ]
+}
+
+async fn next_async() -> Result<u32, Fail> {
+    next()
+}
+
+fn policy_err(e: staunch::PolicyError<Fail>) -> &'static str {
+    e.last_error().map_or(e.kind().as_str(), |f| f.0)
+}
+
+fn policy_forms(script: &[Result<u32, Fail>]) -> Vec<(&'static str, Observed)> {
+    let fake_for = |f: &FakeClock| {
+        Policy::builder("table-policy")
+            .clock(f.clock())
+            .build()
+            .unwrap()
+    };
+    // The attributes' breakers exist after a first call.
+    let _ = resilient_fn(&FakeClock::new().clock());
+    let _ = block_on(resilient_async_fn(&FakeClock::new().clock()));
+    let (sync, asynchronous) = (
+        registered("table-resilient"),
+        registered("table-resilient-async"),
+    );
+    let mut forms = Vec::new();
+    forms.push(("PolicyCall", {
+        let mut held = None;
+        let mut o = observe(
+            script,
+            |f| {
+                let policy = fake_for(f);
+                let out = block_on(policy.call(next_async).when(transient)).map_err(policy_err);
+                held = Some(policy);
+                out
+            },
+            None,
+        );
+        o.failures = held.unwrap().breaker().failure_count();
+        o
+    }));
+    forms.push(("BlockingPolicyCall", {
+        let mut held = None;
+        let mut o = observe(
+            script,
+            |f| {
+                let policy = fake_for(f);
+                let out = policy
+                    .blocking(next)
+                    .when(transient)
+                    .call()
+                    .map_err(policy_err);
+                held = Some(policy);
+                out
+            },
+            None,
+        );
+        o.failures = held.unwrap().breaker().failure_count();
+        o
+    }));
+    forms.push(("PolicyLayer", {
+        let mut held = None;
+        let mut o = observe(
+            script,
+            |f| {
+                let policy = fake_for(f);
+                let service = staunch::tower::PolicyLayer::new(policy.clone())
+                    .when(transient)
+                    .layer(Dependency);
+                held = Some(policy);
+                tower_call(service).map_err(policy_err)
+            },
+            None,
+        );
+        o.failures = held.unwrap().breaker().failure_count();
+        o
+    }));
+    forms.push((
+        "#[resilient] fn",
+        observe(
+            script,
+            |f| resilient_fn(&f.clock()).map_err(|e| e.0),
+            Some(&sync),
+        ),
+    ));
+    forms.push((
+        "#[resilient] async fn",
+        observe(
+            script,
+            |f| block_on(resilient_async_fn(&f.clock())).map_err(|e| e.0),
+            Some(&asynchronous),
+        ),
+    ));
+    forms
+}
+
+fn breaker_forms(script: &[Result<u32, Fail>]) -> Vec<(&'static str, Observed)> {
+    let breaker = CircuitBreaker::builder("table-breaker-value")
+        .build()
+        .unwrap();
+    let _ = breaker_fn(&FakeClock::new().clock());
+    let _ = block_on(breaker_async_fn(&FakeClock::new().clock()));
+    let (sync, asynchronous) = (
+        registered("table-breaker"),
+        registered("table-breaker-async"),
+    );
+    let classify = staunch::classify::when(transient);
+    let breaker_err = |e: staunch::BreakerError<Fail>| match e {
+        staunch::BreakerError::Inner(f) => f.0,
+        _ => "open",
+    };
+    vec![
+        (
+            "call",
+            observe(
+                script,
+                |_| block_on(breaker.call_with(classify, next_async)).map_err(breaker_err),
+                Some(&breaker),
+            ),
+        ),
+        (
+            "call_blocking",
+            observe(
+                script,
+                |_| {
+                    breaker
+                        .call_blocking_with(classify, next)
+                        .map_err(breaker_err)
+                },
+                Some(&breaker),
+            ),
+        ),
+        (
+            "CircuitBreakerLayer",
+            observe(
+                script,
+                |_| {
+                    let layer =
+                        staunch::tower::CircuitBreakerLayer::new(breaker.clone()).when(transient);
+                    tower_call(layer.layer(Dependency)).map_err(breaker_err)
+                },
+                Some(&breaker),
+            ),
+        ),
+        (
+            "#[circuit_breaker] fn",
+            observe(
+                script,
+                |f| breaker_fn(&f.clock()).map_err(|e| e.0),
+                Some(&sync),
+            ),
+        ),
+        (
+            "#[circuit_breaker] async fn",
+            observe(
+                script,
+                |f| block_on(breaker_async_fn(&f.clock())).map_err(|e| e.0),
+                Some(&asynchronous),
+            ),
+        ),
+    ]
+}
+
+/// The attributes' breakers are process-wide: one test at a time uses them.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn assert_all_alike(
+    family: &str,
+    script: &[Result<u32, Fail>],
+    forms: &[(&'static str, Observed)],
+) {
+    let (first, expected) = &forms[0];
+    for (form, observed) in &forms[1..] {
+        assert_eq!(
+            observed, expected,
+            "{family} {script:?}: {form} differs from {first}"
+        );
+    }
+}
+
+#[test]
+fn every_retry_form_behaves_alike() {
+    let _serial = serial();
+    for script in scenarios() {
+        assert_all_alike("retry", &script, &retry_forms(&script));
+    }
+}
+
+#[test]
+fn every_policy_form_behaves_alike() {
+    let _serial = serial();
+    for script in scenarios() {
+        assert_all_alike("policy", &script, &policy_forms(&script));
+    }
+}
+
+#[test]
+fn every_breaker_form_behaves_alike() {
+    let _serial = serial();
+    for script in scenarios() {
+        let forms = breaker_forms(&script);
+        assert_all_alike("breaker", &script, &forms);
+        // A breaker alone makes one attempt and emits no retry events.
+        assert_eq!((forms[0].1.calls, forms[0].1.events.len()), (1, 0));
+    }
+}
+
+#[test]
+fn a_retry_alone_and_a_policy_agree() {
+    let _serial = serial();
+    for script in scenarios() {
+        let retry = &retry_forms(&script)[0].1;
+        let policy = &policy_forms(&script)[0].1;
+        if script == [DOWN, DOWN, DOWN] {
+            // Two retries and a warning that the call gave up, after 1 s and 2 s.
+            assert_eq!(retry.events.len(), 3, "{:?}", retry.events);
+            assert_eq!(
+                retry.sleeps,
+                [Duration::from_secs(1), Duration::from_secs(2)]
+            );
+            assert_eq!(policy.failures, 3);
+        }
+        assert_eq!(
+            (retry.calls, &retry.sleeps, retry.outcome, &retry.events),
+            (policy.calls, &policy.sleeps, policy.outcome, &policy.events),
+            "{script:?}"
+        );
+    }
+}
