@@ -28,12 +28,14 @@ echo "== contention simulation"
 echo "== outage benchmark"
 "$bin/outage" --seed 1 --json "$out/outage.json" | tee "$out/outage.txt"
 
+# Only this run's criterion results go into the report: none when SKIP_MICRO=1.
+criterion="$target/criterion"
+rm -rf "$criterion"
 if [ "${SKIP_MICRO:-0}" != 1 ]; then
   echo "== micro-benchmarks"
-  rm -rf "$target/criterion"
   cargo bench -p staunch-benches -- --warm-up-time 1 --measurement-time 3 --noplot
 fi
 
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) after the runs" >> "$out/machine.txt"
-"$bin/report" --data "$out" --criterion "$target/criterion" --doc docs/PERFORMANCE.md
+"$bin/report" --data "$out" --criterion "$criterion" --doc docs/PERFORMANCE.md
 echo "== docs/PERFORMANCE.md and $out/*.svg regenerated"

@@ -11,9 +11,9 @@ use pyo3::types::{PyDict, PyTuple};
 use staunch::presets::{Preset, DATABASE, LLM, MCP};
 use staunch::{CircuitBreaker, CircuitState, OwnedPermit, Registry};
 
+use crate::call::Wrapped;
 use crate::clock::process_clock;
-use crate::errors::{circuit_open, config, seconds};
-use crate::method::{bind, exception_types};
+use crate::errors::{circuit_open, config, exception_types, seconds};
 
 /// Names of breakers made without one: `circuit-breaker-1`, `-2` …
 static UNNAMED: AtomicU64 = AtomicU64::new(1);
@@ -228,12 +228,8 @@ impl Breaker {
     }
 
     /// The native wrapper of a plain function.
-    fn _wrap(&self, py: Python<'_>, func: Py<PyAny>) -> BreakerCall {
-        BreakerCall {
-            func,
-            core: self.core.clone(),
-            expected: self.expected.clone_ref(py),
-        }
+    fn _wrap(&self, py: Python<'_>, func: Py<PyAny>) -> Wrapped {
+        Wrapped::breaker(func, self.core.clone(), self.expected.clone_ref(py))
     }
 }
 
@@ -278,48 +274,28 @@ impl Permit {
     }
 }
 
-/// A plain function behind a breaker.
-#[pyclass(module = "staunch._staunch", frozen, dict)]
-pub(crate) struct BreakerCall {
-    func: Py<PyAny>,
-    core: CircuitBreaker,
-    expected: Py<PyTuple>,
-}
-
-#[pymethods]
-impl BreakerCall {
-    #[pyo3(signature = (*args, **kwargs))]
-    fn __call__(
-        &self,
-        py: Python<'_>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Py<PyAny>> {
-        let permit = self
-            .core
-            .try_acquire()
-            .map_err(|open| circuit_open(py, &open))?;
-        match self.func.bind(py).call(args, kwargs) {
-            Ok(value) => {
-                permit.success();
-                Ok(value.unbind())
-            }
-            Err(error) => {
-                if error.is_instance(py, self.expected.bind(py).as_any()) {
-                    permit.failure();
-                } else {
-                    permit.ignore();
-                }
-                Err(error)
-            }
+/// One call of `func` through `core`: `expected` exceptions count, others pass uncounted.
+pub(crate) fn call(
+    core: &CircuitBreaker,
+    expected: &Bound<'_, PyTuple>,
+    func: &Bound<'_, PyAny>,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let py = func.py();
+    let permit = core.try_acquire().map_err(|open| circuit_open(py, &open))?;
+    match func.call(args, kwargs) {
+        Ok(value) => {
+            permit.success();
+            Ok(value.unbind())
         }
-    }
-
-    fn __get__<'py>(
-        slf: &Bound<'py, Self>,
-        obj: Option<&Bound<'py, PyAny>>,
-        _owner: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        bind(slf.as_any(), obj)
+        Err(error) => {
+            if error.is_instance(py, expected.as_any()) {
+                permit.failure();
+            } else {
+                permit.ignore();
+            }
+            Err(error)
+        }
     }
 }

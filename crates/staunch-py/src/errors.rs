@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple, PyType};
 use staunch::{CircuitOpen, ConfigError};
 
 static CIRCUIT_BREAKER_ERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -101,5 +101,28 @@ pub(crate) fn seconds(name: &str, value: f64) -> PyResult<Duration> {
     }
     Err(PyValueError::new_err(format!(
         "invalid {name} `{value}`: must be a finite, non-negative number of seconds"
+    )))
+}
+
+/// The seed's `exception_types` / `expected_exception`: one exception class or a tuple of
+/// them, returned as a tuple for `isinstance`. Anything else is a `TypeError` naming the
+/// argument.
+pub(crate) fn exception_types(argument: &str, value: &Bound<'_, PyAny>) -> PyResult<Py<PyTuple>> {
+    let py = value.py();
+    let base = py.get_type::<pyo3::exceptions::PyBaseException>();
+    let is_exception_class = |item: &Bound<'_, PyAny>| {
+        item.cast::<PyType>()
+            .is_ok_and(|class| class.is_subclass(&base).unwrap_or(false))
+    };
+    let tuple = match value.cast::<PyTuple>() {
+        Ok(tuple) => tuple.clone(),
+        Err(_) => PyTuple::new(py, [value])?,
+    };
+    if tuple.iter().all(|item| is_exception_class(&item)) {
+        return Ok(tuple.unbind());
+    }
+    let shown = value.repr().map(|r| r.to_string()).unwrap_or_default();
+    Err(PyTypeError::new_err(format!(
+        "invalid {argument} `{shown}`: must be an exception class or a tuple of exception classes"
     )))
 }

@@ -6,10 +6,10 @@
 use pyo3::prelude::*;
 
 mod breaker;
+mod call;
 mod clock;
 mod errors;
 mod listen;
-mod method;
 mod resilient;
 mod retry;
 mod settings;
@@ -20,11 +20,9 @@ mod spec;
 fn _staunch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<breaker::Breaker>()?;
     m.add_class::<breaker::Permit>()?;
-    m.add_class::<breaker::BreakerCall>()?;
+    m.add_class::<call::Wrapped>()?;
     m.add_class::<spec::RetrySpec>()?;
     m.add_class::<spec::Run>()?;
-    m.add_class::<retry::RetryCall>()?;
-    m.add_class::<resilient::ResilientCall>()?;
     m.add_class::<clock::FakeClock>()?;
     m.add_function(wrap_pyfunction!(errors::_bind, m)?)?;
     m.add_function(wrap_pyfunction!(clock::_take_wait, m)?)?;

@@ -10,8 +10,7 @@ use staunch::backoff::Delays;
 use staunch::{Backoff, CircuitOpen, Clock, Jitter, RetryPolicy};
 
 use crate::clock::process_clock;
-use crate::errors::{circuit_open, config, retry_error};
-use crate::method::exception_types;
+use crate::errors::{circuit_open, config, exception_types, retry_error};
 
 /// The retry half of a decorator: attempts, backoff and the exception classes retried.
 #[pyclass(module = "staunch._staunch", frozen)]

@@ -153,7 +153,7 @@ async def _wait(seconds: float) -> None:
 def _retrying(spec: "_staunch.RetrySpec") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         if not _is_async(func):
-            return functools.update_wrapper(_staunch.RetryCall(func, spec), func)
+            return functools.update_wrapper(_staunch.Wrapped.retry(func, spec), func)
 
         @functools.wraps(func)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -285,7 +285,8 @@ def resilient(
         name = f"{getattr(func, '__module__', None) or '?'}.{getattr(func, '__qualname__', repr(func))}"
         breaker = CircuitBreaker(failure_threshold, recovery_timeout, exception_types, name=name)
         if not _is_async(func):
-            wrapper = functools.update_wrapper(_staunch.ResilientCall(func, spec, breaker), func)
+            wrapper = functools.update_wrapper(_staunch.Wrapped.resilient(func, spec, breaker), func)
+            wrapper.breaker = breaker
             return wrapper
         acquire = breaker._acquire
 
