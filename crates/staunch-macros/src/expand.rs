@@ -221,13 +221,16 @@ fn typed_body(output: &Type, block: &syn::Block) -> TokenStream {
         return block.to_token_stream();
     }
     let fake = format_ident!("__staunch_fake", span = Span::mixed_site());
+    // The body's statements, not its block: `{ { Ok(1) } }` would warn `unused_braces`
+    // on every one-line body.
+    let block = &block.stmts;
     quote! {{
         #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop, clippy::needless_return)]
         if false {
             let #fake: #output = loop {};
             return #fake;
         }
-        #block
+        #(#block)*
     }}
 }
 

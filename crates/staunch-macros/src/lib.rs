@@ -56,7 +56,8 @@
 //! (the environment, and `.env` with the feature `dotenv`), read once per function, on its
 //! first call; given arguments win. A given `wait_min` above the settings' `wait_max`
 //! raises that cap to it (and the other way round). Settings that don't parse are
-//! reported once as a `tracing` warning and replaced by the defaults. Given a preset's
+//! reported once as a `tracing` error, listed by `staunch::settings::fallbacks()` and
+//! replaced by the defaults (`staunch::settings::check_env()` refuses them at start-up). Given a preset's
 //! breaker (`#[resilient(LLM_CIRCUIT_BREAKER)]`), `#[resilient]` retries like the
 //! preset's policy (`Policy::llm()`): with the settings it was
 //! [installed](https://docs.rs/staunch/latest/staunch/presets/struct.Preset.html#method.install)
@@ -149,7 +150,7 @@ use attr::Kind;
 ///
 /// Attempts in total: `max_attempts`. Waits: `wait_min`, doubling, capped at `wait_max`
 /// (1, 2, 4, 8, 10, 10 … s for 1 s and 10 s). `when = predicate` picks the errors to
-/// retry; the others are returned at once. See the [crate docs](crate) for every argument.
+/// retry; the others are returned at once. Every argument is in the table under **Arguments** (on this page in `staunch`, on the crate page in `staunch-macros`).
 ///
 /// ```
 /// use std::io;
@@ -214,7 +215,7 @@ pub fn retry_on_exception(args: TokenStream, item: TokenStream) -> TokenStream {
 /// (full jitter, the default; `jitter = "equal"`, `"decorrelated"` or `false` choose
 /// another). A jittered wait never exceeds `max_wait` and stays random once waits reach
 /// it, so many clients failing together spread out. `seed = n` makes the draws
-/// reproducible. See the [crate docs](crate) for every argument.
+/// reproducible. Every argument is in the table under **Arguments** (on this page in `staunch`, on the crate page in `staunch-macros`).
 ///
 /// ```
 /// use std::io;
@@ -250,7 +251,7 @@ pub fn retry_with_jitter(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// `when`/`classify` decide which errors count as failures; the others pass through
 /// uncounted. A call refused by the open circuit returns `E::from(CircuitOpen)`, so `E`
-/// must implement `From<staunch::CircuitOpen>`. See the [crate docs](crate).
+/// must implement `From<staunch::CircuitOpen>`. Every argument is in the table under **Arguments** (on this page in `staunch`, on the crate page in `staunch-macros`).
 ///
 /// ```
 /// use std::time::Duration;

@@ -6,7 +6,7 @@ use std::future::Future;
 use super::error::BreakerError;
 use super::permit::Permit;
 use super::CircuitBreaker;
-use crate::classify::{AllTransient, Classify};
+use crate::classify::{AllTransient, Classify, IntoClassify};
 use crate::engine::form::{AsyncForm, BlockingForm, Form};
 use crate::engine::future::Drive;
 use crate::engine::step::Layers;
@@ -38,7 +38,9 @@ impl CircuitBreaker {
     }
 
     /// Runs `f` through the breaker, asking `classifier` which errors count as failures;
-    /// errors that don't count pass through uncounted.
+    /// errors that don't count pass through uncounted. Like `.when(...)` and
+    /// `.classify(...)` on a retry or a policy, `classifier` is a `bool` predicate (`true`
+    /// counts) or a classifier returning a [`Verdict`]: see [`IntoClassify`].
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), staunch::ConfigError> {
@@ -52,20 +54,20 @@ impl CircuitBreaker {
     /// assert_eq!(breaker.failure_count(), 0);
     /// # Ok(()) }
     /// ```
-    pub async fn call_with<T, E, C, F, Fut>(
+    pub async fn call_with<T, E, C, M, F, Fut>(
         &self,
         classifier: C,
         f: F,
     ) -> Result<T, BreakerError<E>>
     where
-        C: Classify<E>,
+        C: IntoClassify<E, M>,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
         let form = BreakerForm {
             breaker: self,
             make: Some(f),
-            classify: classifier,
+            classify: classifier.into_classify(),
         };
         Drive::<_, Fut, Permit<'_>>::new(form).await
     }
@@ -105,15 +107,19 @@ impl CircuitBreaker {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     #[inline]
-    pub fn call_blocking_with<T, E, C, F>(&self, classifier: C, f: F) -> Result<T, BreakerError<E>>
+    pub fn call_blocking_with<T, E, C, M, F>(
+        &self,
+        classifier: C,
+        f: F,
+    ) -> Result<T, BreakerError<E>>
     where
-        C: Classify<E>,
+        C: IntoClassify<E, M>,
         F: FnOnce() -> Result<T, E>,
     {
         crate::engine::blocking::run(BreakerForm {
             breaker: self,
             make: Some(f),
-            classify: classifier,
+            classify: classifier.into_classify(),
         })
     }
 }

@@ -223,3 +223,20 @@ fn a_delay_hint_holds_the_circuit_open_when_asked_and_is_capped() {
         "never shorter than the open period"
     );
 }
+
+#[test]
+fn call_with_takes_a_bool_predicate_like_when() {
+    let fake = staunch::test_util::FakeClock::new();
+    let breaker = staunch::CircuitBreaker::builder("predicate")
+        .failure_threshold(1)
+        .clock(fake.clock())
+        .build()
+        .unwrap();
+    let timeouts = |e: &std::io::Error| e.kind() == std::io::ErrorKind::TimedOut;
+    let not_found = || Err::<(), _>(std::io::Error::from(std::io::ErrorKind::NotFound));
+    assert!(breaker.call_blocking_with(timeouts, not_found).is_err());
+    assert_eq!(breaker.failure_count(), 0, "false passes through uncounted");
+    let timed_out = || Err::<(), _>(std::io::Error::from(std::io::ErrorKind::TimedOut));
+    assert!(breaker.call_blocking_with(timeouts, timed_out).is_err());
+    assert_eq!(breaker.state().as_str(), "open", "true counts");
+}
