@@ -4,9 +4,9 @@
 //! attempt with its timeout. Errors are [`CallError`]s, which carry only what the policy
 //! needs: the kind of failure and the server's delay hint.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use staunch::classify::http::{parse_retry_after, parse_retry_after_ms, status_verdict};
+use staunch::classify::http::status_verdict;
 use staunch::Verdict;
 
 pub(crate) mod database;
@@ -66,14 +66,6 @@ impl std::fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
-/// The server's delay hint: `retry-after-ms` if present, else `Retry-After`.
-pub(crate) fn delay_hint(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    text("retry-after-ms")
-        .and_then(parse_retry_after_ms)
-        .or_else(|| text("retry-after").and_then(|v| parse_retry_after(v, SystemTime::now())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,14 +88,5 @@ mod tests {
         );
         assert_eq!(CallError::Rpc { code: -32601 }.verdict(), Verdict::IGNORE);
         assert_eq!(CallError::Protocol.verdict(), Verdict::FATAL);
-    }
-
-    #[test]
-    fn prefers_the_millisecond_hint() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("retry-after", "2".parse().unwrap());
-        assert_eq!(delay_hint(&headers), Some(Duration::from_secs(2)));
-        headers.insert("retry-after-ms", "250".parse().unwrap());
-        assert_eq!(delay_hint(&headers), Some(Duration::from_millis(250)));
     }
 }

@@ -107,7 +107,10 @@ impl fmt::Debug for CircuitBreaker {
         let w = self.inner.load();
         f.debug_struct("CircuitBreaker")
             .field("name", &&*self.inner.name)
-            .field("state", &w.state())
+            .field(
+                "state",
+                &self.inner.reported_state(w, self.inner.clock.now()),
+            )
             .field("failure_count", &self.inner.failure_count_of(w))
             .finish()
     }

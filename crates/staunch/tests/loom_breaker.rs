@@ -12,8 +12,15 @@ use staunch::test_util::FakeClock;
 use staunch::{CircuitBreaker, CircuitState, Event};
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
+    bounded(3, f);
+}
+
+/// Explores every interleaving with at most `preemptions` preemptions. The races of a
+/// late publication need one (the thread is preempted between its CAS and its
+/// publication, and resumes when the other is done); one keeps those models to seconds.
+fn bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
+    builder.preemption_bound = Some(preemptions);
     builder.check(f);
 }
 
@@ -167,5 +174,135 @@ fn count_window_counters_stay_consistent() {
         assert_eq!(snap.calls_in_window, 2);
         assert!(snap.failure_count <= 1);
         assert_eq!(snap.state, CircuitState::Closed);
+    });
+}
+
+/// Keeps the handle an authority is given, so a model can move the breaker through it.
+#[derive(Debug, Default)]
+struct Remote(Mutex<Option<staunch::breaker::AuthorityHandle>>);
+
+impl staunch::breaker::Authority for Remote {
+    fn attach(&self, handle: staunch::breaker::AuthorityHandle) {
+        *self.0.lock().unwrap() = Some(handle);
+    }
+}
+
+/// After every thread is done and the longest open period has passed, the circuit lets
+/// a call through: nothing can leave it open for good.
+fn assert_recovers(breaker: &CircuitBreaker, fake: &FakeClock) {
+    fake.advance(Duration::from_secs(600));
+    let state = breaker.state();
+    match breaker.try_acquire() {
+        Ok(permit) => permit.success(),
+        Err(open) => panic!("stuck in {state:?}: rejected with {open:?}"),
+    }
+}
+
+/// A trip whose thread is preempted between its compare-and-swap and publishing the open
+/// period races a reset and a second trip: the late publication must not overwrite the
+/// newer open period's end (it used to, leaving the circuit open forever).
+#[test]
+fn a_late_open_period_never_overwrites_a_newer_one() {
+    bounded(1, || {
+        let fake = FakeClock::new();
+        let breaker = CircuitBreaker::builder("m")
+            .failure_threshold(1)
+            .clock(fake.clock())
+            .build()
+            .unwrap();
+        let permit = breaker.try_acquire_owned().unwrap();
+        let t1 = thread::spawn(move || permit.failure());
+        let b2 = breaker.clone();
+        let t2 = thread::spawn(move || {
+            b2.reset();
+            if let Ok(permit) = b2.try_acquire() {
+                permit.failure();
+            }
+        });
+        t1.join().unwrap();
+        t2.join().unwrap();
+        assert_recovers(&breaker, &fake);
+    });
+}
+
+/// The same race against manual and remote moves: a trip against `force_open` followed
+/// by an authority's move to OPEN with its own open period.
+#[test]
+fn a_late_open_period_never_overwrites_a_remote_one() {
+    bounded(1, || {
+        let fake = FakeClock::new();
+        let remote = Arc::new(Remote::default());
+        let breaker = CircuitBreaker::builder("m")
+            .failure_threshold(1)
+            .clock(fake.clock())
+            .authority(remote.clone())
+            .build()
+            .unwrap();
+        let handle = remote.0.lock().unwrap().clone().unwrap();
+        let permit = breaker.try_acquire_owned().unwrap();
+        let t1 = thread::spawn(move || permit.failure());
+        let b2 = breaker.clone();
+        let t2 = thread::spawn(move || {
+            b2.force_open();
+            handle.force_state(CircuitState::Open, Some(Duration::from_secs(5)));
+        });
+        t1.join().unwrap();
+        t2.join().unwrap();
+        assert_recovers(&breaker, &fake);
+    });
+}
+
+/// Two probes of one half-open period: the thread that entered HALF_OPEN is preempted
+/// before publishing the half-open deadline, the other probe fails and reopens the
+/// circuit. The late half-open deadline must not hide the new open period's end.
+#[test]
+fn a_late_half_open_deadline_never_overwrites_an_open_period() {
+    bounded(1, || {
+        let fake = FakeClock::new();
+        let breaker = CircuitBreaker::builder("m")
+            .failure_threshold(1)
+            .half_open_probes(2)
+            .half_open_timeout(Duration::from_secs(10))
+            .clock(fake.clock())
+            .build()
+            .unwrap();
+        breaker.try_acquire().unwrap().failure();
+        fake.advance(Duration::from_secs(60));
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let breaker = breaker.clone();
+                thread::spawn(move || {
+                    if let Ok(permit) = breaker.try_acquire() {
+                        permit.failure();
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_recovers(&breaker, &fake);
+    });
+}
+
+/// A trip and a reset race: whatever the order their threads publish in, the state watch
+/// ends at the state the breaker is in (it used to keep the state sent last, which could
+/// be the older one).
+#[test]
+fn the_watch_ends_where_the_breaker_is() {
+    bounded(1, || {
+        let breaker = CircuitBreaker::builder("m")
+            .failure_threshold(1)
+            .clock(FakeClock::new().clock())
+            .build()
+            .unwrap();
+        let states = breaker.watch();
+        let permit = breaker.try_acquire_owned().unwrap();
+        let t1 = thread::spawn(move || permit.failure());
+        let b2 = breaker.clone();
+        let t2 = thread::spawn(move || b2.reset());
+        t1.join().unwrap();
+        t2.join().unwrap();
+        assert_eq!(*states.borrow(), breaker.state());
     });
 }

@@ -55,8 +55,11 @@ async fn complete(State(requests): State<Arc<Requests>>, Json(request): Json<Val
     }
     let prompt = request["messages"][0]["content"].as_str().unwrap_or("");
     let answer = json!({
+        "id": "chatcmpl-demo",
         "object": "chat.completion",
-        "choices": [{ "index": 0, "message": { "role": "assistant",
+        "created": 1_700_000_000,
+        "model": "demo-1",
+        "choices": [{ "index": 0, "finish_reason": "stop", "message": { "role": "assistant",
             "content": format!("{} characters received", prompt.len()) } }],
     });
     Json(answer).into_response()

@@ -33,6 +33,7 @@ LLM_RETRY_WAIT_MAX=20ms
 enum ChatError {
     Http(classify::reqwest::Error),
     Open(CircuitOpen),
+    Timeout(staunch::AttemptTimeout),
 }
 
 impl ChatError {
@@ -40,6 +41,7 @@ impl ChatError {
         match self {
             ChatError::Http(e) => e.verdict(),
             ChatError::Open(_) => Verdict::IGNORE,
+            ChatError::Timeout(_) => Verdict::TRANSIENT,
         }
     }
 }
@@ -53,6 +55,12 @@ impl From<classify::reqwest::Error> for ChatError {
 impl From<reqwest::Error> for ChatError {
     fn from(e: reqwest::Error) -> Self {
         ChatError::Http(e.into())
+    }
+}
+
+impl From<staunch::AttemptTimeout> for ChatError {
+    fn from(e: staunch::AttemptTimeout) -> Self {
+        ChatError::Timeout(e)
     }
 }
 
@@ -99,6 +107,7 @@ impl ChatService {
                 }
             }
             Err(ChatError::Http(e)) => format!("failed: {e}"),
+            Err(ChatError::Timeout(e)) => format!("failed: {e}"),
         }
     }
 }

@@ -332,7 +332,8 @@ impl AuthorityHandle {
         self.inner.upgrade().map(CircuitBreaker::from_inner)
     }
 
-    /// The breaker's state, or `None` when it no longer exists.
+    /// The breaker's state as [`CircuitBreaker::state`] reports it, or `None` when it no
+    /// longer exists.
     ///
     /// ```
     /// # use std::sync::{Arc, Mutex};
@@ -346,7 +347,8 @@ impl AuthorityHandle {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn state(&self) -> Option<CircuitState> {
-        Some(self.inner.upgrade()?.load().state())
+        let inner = self.inner.upgrade()?;
+        Some(inner.reported_state(inner.load(), inner.clock.now()))
     }
 
     /// The breaker's clock reading (the time base of `open_until` in

@@ -161,7 +161,7 @@ impl CircuitBreakerBuilder {
     }
 
     /// How many recent transitions [`CircuitBreaker::recent_transitions`] keeps
-    /// (default 32).
+    /// (default 32; at most 4096, 0 keeps none).
     ///
     /// ```
     /// # use staunch::{test_util::FakeClock, CircuitBreaker};

@@ -32,7 +32,7 @@ pub(crate) struct Config {
     /// `slow_threshold.is_some()`, as one byte for the admission path.
     pub(crate) slow_detection: bool,
     /// How long HALF_OPEN may wait for its probes before reopening.
-    pub(crate) half_open_timeout: Option<Duration>,
+    pub(crate) half_open_timeout: Duration,
     pub(crate) open: OpenPeriod,
     /// True when a success needs more than the word compare: a window, slow-call
     /// detection, an authority or metrics.
@@ -80,11 +80,15 @@ pub(crate) fn nanos(d: Duration) -> u64 {
 pub(crate) struct Inner {
     /// The packed state word ([`Word`]).
     pub(crate) word: AtomicU64,
-    /// The current open period's end: `generation << 43 | end in ms (rounded up)`.
-    /// Published by the opening thread right after its CAS; until then readers see an
-    /// older generation and keep the circuit shut. In HALF_OPEN with a half-open timeout,
-    /// the end of that timeout.
+    /// The end of the current open period (in OPEN) or half-open timeout (in HALF_OPEN),
+    /// in two words tagged with the generation they belong to: `generation << 43 |` the
+    /// end in ns `>> 20` here, its low 20 bits in `deadline_low`. Published by the thread
+    /// whose CAS entered that generation, with [`publish_deadline`](Inner::publish_deadline),
+    /// which never overwrites the deadline of a later generation; until it is published,
+    /// readers see another generation and keep the circuit shut.
     pub(crate) deadline: AtomicU64,
+    /// The low bits of the deadline in ns (see `deadline`).
+    pub(crate) deadline_low: AtomicU64,
     /// Rejected calls. Relaxed: a statistic.
     pub(crate) rejected: AtomicU64,
     /// Clock time of the last transition, in ns. Relaxed: a statistic.
@@ -102,17 +106,33 @@ pub(crate) struct Inner {
     pub(crate) authority: Option<Arc<dyn Authority>>,
     #[cfg(feature = "tokio")]
     pub(crate) watch: tokio::sync::watch::Sender<CircuitState>,
+    /// Orders the watch's updates (see `transitioned`); through the shim, so loom sees it.
+    #[cfg(feature = "tokio")]
+    pub(crate) watch_lock: crate::sync::Mutex<()>,
     #[cfg(feature = "metrics")]
     pub(crate) metrics: super::metrics::Metrics,
 }
 
+/// Where a deadline word keeps its generation.
 const DEADLINE_SHIFT: u32 = 43;
-const DEADLINE_MS_MASK: u64 = (1 << DEADLINE_SHIFT) - 1;
+const DEADLINE_MASK: u64 = (1 << DEADLINE_SHIFT) - 1;
+/// Bits of the deadline in ns kept by `deadline_low`; `deadline` keeps the rest, so a
+/// deadline is exact to the nanosecond up to about 292 years of clock time.
+const LOW_BITS: u32 = 20;
+const LOW_MASK: u64 = (1 << LOW_BITS) - 1;
 
-pub(crate) fn pack_deadline(generation: u32, until: Duration) -> u64 {
-    let nanos = until.as_nanos();
-    let ms = u64::try_from(nanos.div_ceil(1_000_000)).unwrap_or(u64::MAX);
-    u64::from(generation) << DEADLINE_SHIFT | ms.min(DEADLINE_MS_MASK)
+/// The two deadline words of `until` for `generation`: (high, low).
+fn pack_deadline(generation: u32, until: Duration) -> (u64, u64) {
+    let ns = nanos(until);
+    let tag = u64::from(generation) << DEADLINE_SHIFT;
+    (
+        tag | (ns >> LOW_BITS).min(DEADLINE_MASK),
+        tag | (ns & LOW_MASK),
+    )
+}
+
+fn generation_of(deadline: u64) -> u32 {
+    (deadline >> DEADLINE_SHIFT) as u32
 }
 
 impl Inner {
@@ -198,15 +218,12 @@ impl Inner {
         }
     }
 
-    /// Whether `w` is HALF_OPEN past its half-open timeout (never without one).
+    /// Whether `w` is HALF_OPEN past its half-open timeout.
     fn half_open_expired(&self, w: Word, now: Duration) -> bool {
-        if w.state() != CircuitState::HalfOpen || self.config.half_open_timeout.is_none() {
-            return false;
-        }
-        // Acquire: pairs with the release store made on entering HALF_OPEN.
-        let d = self.deadline.load(Ordering::Acquire);
-        (d >> DEADLINE_SHIFT) as u32 == w.generation()
-            && now >= Duration::from_millis(d & DEADLINE_MS_MASK)
+        w.state() == CircuitState::HalfOpen
+            && self
+                .deadline(w.generation())
+                .is_some_and(|until| now >= until)
     }
 
     /// For an OPEN word: whether its period has passed, and how long remains.
@@ -215,14 +232,81 @@ impl Inner {
         if w.state() != CircuitState::Open {
             return (false, None);
         }
-        // Acquire: pairs with the opening thread's release store of the deadline.
-        let d = self.deadline.load(Ordering::Acquire);
-        if (d >> DEADLINE_SHIFT) as u32 != w.generation() {
+        match self.deadline(w.generation()) {
+            Some(until) => (now >= until, Some(until.saturating_sub(now))),
             // Opened a moment ago; the period is being published.
-            return (false, Some(self.config.open.base));
+            None => (false, Some(self.config.open.base)),
         }
-        let until = Duration::from_millis(d & DEADLINE_MS_MASK);
-        (now >= until, Some(until.saturating_sub(now)))
+    }
+
+    /// The state as reported: an OPEN word whose period has passed reads HALF_OPEN, as the
+    /// next call will make it (the move itself stays lazy: reading changes nothing).
+    pub(crate) fn reported_state(&self, w: Word, now: Duration) -> CircuitState {
+        match w.state() {
+            CircuitState::Open if self.open_status(w, now).0 => CircuitState::HalfOpen,
+            state => state,
+        }
+    }
+
+    /// While the reported state is OPEN, the rest of the open period.
+    pub(crate) fn retry_in(&self, w: Word, now: Duration) -> Option<Duration> {
+        match self.open_status(w, now) {
+            (false, remaining) => remaining,
+            (true, _) => None,
+        }
+    }
+
+    /// The deadline published for `generation`, if it has been.
+    fn deadline(&self, generation: u32) -> Option<Duration> {
+        // Acquire: pairs with the AcqRel publication in `publish`, so the low word read
+        // next is the one published with this high word, or a later generation's.
+        let high = self.deadline.load(Ordering::Acquire);
+        if generation_of(high) != generation {
+            return None;
+        }
+        // Acquire: as above.
+        let low = self.deadline_low.load(Ordering::Acquire);
+        let low = if generation_of(low) == generation {
+            low & LOW_MASK
+        } else {
+            // A later generation's low word: round up, never admit early.
+            LOW_MASK
+        };
+        Some(Duration::from_nanos(
+            (high & DEADLINE_MASK) << LOW_BITS | low,
+        ))
+    }
+
+    /// Publishes the deadline of `generation` (its open period's end, or its half-open
+    /// timeout) unless a later transition has been installed meanwhile.
+    pub(crate) fn publish_deadline(&self, generation: u32, until: Duration) {
+        let (high, low) = pack_deadline(generation, until);
+        // The low word first: a reader that sees the high word of a generation sees its
+        // low word too (or a later one, which it does not trust).
+        self.publish(&self.deadline_low, low, generation);
+        self.publish(&self.deadline, high, generation);
+    }
+
+    /// Installs `value` in `cell` while the state word is still at `generation`.
+    ///
+    /// A plain store here could land after a later transition published its own deadline
+    /// (this thread preempted between its CAS and its store) and pin the circuit open.
+    /// The compare-and-swap cannot: it succeeds only on the value read before the last
+    /// check of the word. If a later generation's publisher wrote the cell after that
+    /// read, the CAS fails, and the value it then reads (acquire) carries that publisher's
+    /// transition, so the next check sees the word has moved on and gives up. Every
+    /// publisher reads and writes with acquire/release, so a later publisher's write read
+    /// through an intermediate one synchronises too (a release sequence of RMWs).
+    fn publish(&self, cell: &AtomicU64, value: u64, generation: u32) {
+        // Acquire: see above.
+        let mut seen = cell.load(Ordering::Acquire);
+        while self.load().generation() == generation {
+            // AcqRel: release our value to readers; acquire the value we fail on.
+            match cell.compare_exchange_weak(seen, value, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return,
+                Err(actual) => seen = actual,
+            }
+        }
     }
 
     #[cold]

@@ -179,7 +179,8 @@ impl History {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            ring: Mutex::new(VecDeque::with_capacity(capacity)),
+            // Grown as transitions come: most breakers see few.
+            ring: Mutex::new(VecDeque::with_capacity(capacity.min(32))),
         }
     }
 

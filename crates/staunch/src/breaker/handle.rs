@@ -42,6 +42,7 @@ impl CircuitBreaker {
         let inner = Arc::new(Inner {
             word: AtomicU64::new(Word::INITIAL.0),
             deadline: AtomicU64::new(0),
+            deadline_low: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             since: AtomicU64::new(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX)),
             hint_until: AtomicU64::new(0),
@@ -55,6 +56,8 @@ impl CircuitBreaker {
             authority,
             #[cfg(feature = "tokio")]
             watch: tokio::sync::watch::Sender::new(CircuitState::Closed),
+            #[cfg(feature = "tokio")]
+            watch_lock: crate::sync::Mutex::new(()),
             #[cfg(feature = "metrics")]
             metrics: super::metrics::Metrics::new(&builder.name),
         });
@@ -78,23 +81,32 @@ impl CircuitBreaker {
         &self.inner.name
     }
 
-    /// The state now. Side-effect free: it never moves OPEN to HALF_OPEN and never takes
-    /// a probe slot (the next call does that), so an OPEN breaker whose period has passed
-    /// still reports OPEN, with [`Snapshot::retry_in`] at zero.
+    /// The state now. Side-effect free: it never takes a probe slot. Once the open
+    /// period has passed it reads HALF_OPEN, as the seed's `state` does, although the
+    /// move itself happens on the next call (no timer thread): that call is the probe.
     ///
     /// ```
+    /// use std::time::Duration;
     /// use staunch::{test_util::FakeClock, CircuitBreaker, CircuitState};
-    /// let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// let fake = FakeClock::new();
+    /// let breaker = CircuitBreaker::builder("db").failure_threshold(1).clock(fake.clock()).build()?;
     /// assert_eq!(breaker.state(), CircuitState::Closed);
-    /// # Ok::<(), staunch::ConfigError>(())
+    /// breaker.try_acquire()?.failure();
+    /// assert_eq!(breaker.state(), CircuitState::Open);
+    /// fake.advance(Duration::from_secs(60));
+    /// assert_eq!(breaker.state(), CircuitState::HalfOpen); // a probe is due
+    /// assert!(breaker.try_acquire()?.is_probe());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn state(&self) -> CircuitState {
-        self.inner.load().state()
+        self.inner
+            .reported_state(self.inner.load(), self.inner.clock.now())
     }
 
-    /// While OPEN, the rest of the open period (zero once it has passed: the next call
-    /// will probe); `None` in every other state. The same as [`Snapshot::retry_in`]
-    /// without building a snapshot: no allocation, no side effect.
+    /// While [`state`](Self::state) reads OPEN, the rest of the open period; `None` in
+    /// every other state, including once the period has passed (the state then reads
+    /// HALF_OPEN and the next call probes). The same as [`Snapshot::retry_in`] without
+    /// building a snapshot: no allocation, no side effect.
     ///
     /// ```
     /// use std::time::Duration;
@@ -105,12 +117,13 @@ impl CircuitBreaker {
     /// breaker.try_acquire()?.failure();
     /// fake.advance(Duration::from_secs(45));
     /// assert_eq!(breaker.retry_in(), Some(Duration::from_secs(15)));
+    /// fake.advance(Duration::from_secs(15));
+    /// assert_eq!(breaker.retry_in(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn retry_in(&self) -> Option<Duration> {
-        let w = self.inner.load();
-        let (_, remaining) = self.inner.open_status(w, self.inner.clock.now());
-        remaining.filter(|_| w.state() == CircuitState::Open)
+        self.inner
+            .retry_in(self.inner.load(), self.inner.clock.now())
     }
 
     /// Consecutive counted failures (the seed's `failure_count`), or the failures in the

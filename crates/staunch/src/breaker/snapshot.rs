@@ -32,7 +32,8 @@ use crate::sync::Ordering;
 pub struct Snapshot {
     /// The breaker's name.
     pub name: String,
-    /// Its state.
+    /// Its state, as [`CircuitBreaker::state`](crate::CircuitBreaker::state) reports it:
+    /// HALF_OPEN once the open period has passed.
     pub state: CircuitState,
     /// Consecutive counted failures (consecutive mode), or failures in the window.
     pub failure_count: u32,
@@ -48,8 +49,8 @@ pub struct Snapshot {
     pub rejected_calls: u64,
     /// Time since the last change of state (or since the breaker was built).
     pub time_in_state: Duration,
-    /// While OPEN: the rest of the open period (zero once it has passed and the next call
-    /// will probe). `None` in every other state.
+    /// While `state` is OPEN: the rest of the open period. `None` in every other state
+    /// (once the period has passed, `state` reads HALF_OPEN).
     pub retry_in: Option<Duration>,
     /// Trips since the circuit was last closed; sizes a growing open period.
     pub consecutive_trips: u32,
@@ -69,7 +70,7 @@ impl Inner {
         let since = Duration::from_nanos(self.since.load(Ordering::Relaxed));
         Snapshot {
             name: self.name.to_string(),
-            state: w.state(),
+            state: self.reported_state(w, now),
             failure_count: if windowed {
                 counts.failures
             } else {
@@ -85,10 +86,7 @@ impl Inner {
             calls_in_window: counts.calls,
             rejected_calls: self.rejected.load(Ordering::Relaxed),
             time_in_state: now.saturating_sub(since),
-            retry_in: self
-                .open_status(w, now)
-                .1
-                .filter(|_| w.state() == CircuitState::Open),
+            retry_in: self.retry_in(w, now),
             consecutive_trips: w.trips(),
         }
     }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::core::{pack_deadline, Inner};
+use super::core::{nanos, Inner};
 use super::event::{Event, Transition};
 use super::state::CircuitState;
 use super::word::Word;
@@ -21,9 +21,7 @@ impl Inner {
         let state = to.state();
         if state == CircuitState::Open {
             let until = open_until.unwrap_or_else(|| self.open_until(to, now));
-            // Release: pairs with the acquire load in `open_status`.
-            self.deadline
-                .store(pack_deadline(to.generation(), until), Ordering::Release);
+            self.publish_deadline(to.generation(), until);
         }
         if state == CircuitState::HalfOpen {
             // The window belongs to one closed period; probes don't use it, so this is
@@ -31,15 +29,11 @@ impl Inner {
             if let Some(window) = &self.window {
                 window.reset();
             }
-            if let Some(timeout) = self.config.half_open_timeout {
-                let until = now.saturating_add(timeout);
-                // Release: pairs with the acquire load in `half_open_expired`.
-                self.deadline
-                    .store(pack_deadline(to.generation(), until), Ordering::Release);
-            }
+            let until = now.saturating_add(self.config.half_open_timeout);
+            self.publish_deadline(to.generation(), until);
         }
-        let nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
-        self.since.store(nanos, Ordering::Relaxed);
+        // Relaxed: a statistic; `fetch_max` keeps a late thread from winding it back.
+        self.since.fetch_max(nanos(now), Ordering::Relaxed);
         let transition = Transition {
             name: self.name.to_string(),
             from: from.state(),
@@ -50,8 +44,18 @@ impl Inner {
         self.history.push(to.generation(), transition.clone());
         #[cfg(feature = "metrics")]
         self.metrics.transition(transition.from, state);
+        // Transitions made by different threads reach this point in any order: publish
+        // the state the word holds now, read under a lock, rather than `state`. The lock
+        // orders these reads after every transition whose thread came here before, and
+        // the thread of the last transition reads the final state, so the channel always
+        // ends where the breaker is.
         #[cfg(feature = "tokio")]
-        self.watch.send_replace(state);
+        {
+            let _publishing = self.watch_lock.lock().unwrap_or_else(|e| e.into_inner());
+            let latest = self.load().state();
+            self.watch
+                .send_if_modified(|seen| std::mem::replace(seen, latest) != latest);
+        }
         if let Some(authority) = &self.authority {
             authority.on_transition(&transition);
         }

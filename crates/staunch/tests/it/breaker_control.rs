@@ -63,7 +63,7 @@ fn state_is_side_effect_free() {
     fail(&b).unwrap_err();
     fake.advance(S(60));
     for _ in 0..100 {
-        assert_eq!(b.state(), CircuitState::Open);
+        assert_eq!(b.state(), CircuitState::HalfOpen);
         let _ = b.snapshot();
         let _ = b.failure_count();
     }

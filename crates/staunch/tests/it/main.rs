@@ -8,6 +8,7 @@ mod breaker_control;
 #[cfg(feature = "metrics")]
 mod breaker_metrics;
 mod breaker_model;
+mod breaker_recovery;
 mod breaker_stress;
 mod breaker_window;
 mod budget;

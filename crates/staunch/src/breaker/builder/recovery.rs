@@ -64,8 +64,10 @@ impl CircuitBreakerBuilder {
         self
     }
 
-    /// Shortens each open period by a random fraction up to `fraction` (`0..=1`), so
-    /// breakers that tripped together don't probe together. Never exceeds the cap.
+    /// Shortens each open period by a random fraction up to `fraction` (`0..=0.5`), so
+    /// breakers that tripped together don't probe together. Never exceeds the cap, and
+    /// never takes off more than half: an open period is never shorter than half the
+    /// recovery timeout.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -86,7 +88,7 @@ impl CircuitBreakerBuilder {
     /// ```
     /// # use staunch::{test_util::FakeClock, CircuitBreaker};
     /// let open_for = || -> Result<_, Box<dyn std::error::Error>> {
-    ///     let b = CircuitBreaker::builder("db").failure_threshold(1).open_jitter(1.0).seed(42).clock(FakeClock::new().clock()).build()?;
+    ///     let b = CircuitBreaker::builder("db").failure_threshold(1).open_jitter(0.5).seed(42).clock(FakeClock::new().clock()).build()?;
     ///     b.try_acquire()?.failure();
     ///     Ok(b.try_acquire().unwrap_err().retry_after())
     /// };
@@ -102,7 +104,10 @@ impl CircuitBreakerBuilder {
     /// that hangs (never reports, never drops its permit) would otherwise hold its slot
     /// forever. The first call after the timeout that finds no free slot reopens the
     /// circuit for another open period; the hung probes' late reports are then ignored.
-    /// Off by default; set it above the protected call's own timeout.
+    ///
+    /// Defaults to the [recovery timeout](Self::recovery_timeout), so a hung probe never
+    /// holds the circuit longer than one more open period. Set it above the protected
+    /// call's own timeout, so that a slow probe is not cut short. Must be greater than zero.
     ///
     /// ```
     /// # use std::time::Duration;

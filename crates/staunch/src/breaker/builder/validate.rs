@@ -11,11 +11,20 @@ use crate::breaker::window::{count, Thresholds};
 use crate::breaker::word::{Rules, MAX_FAILURE_THRESHOLD, MAX_PROBES};
 use crate::error::ConfigError;
 
+/// The largest [`open_jitter`](CircuitBreakerBuilder::open_jitter).
+pub(crate) const MAX_OPEN_JITTER: f64 = 0.5;
+/// The longest [`transition_history`](CircuitBreakerBuilder::transition_history).
+pub(crate) const MAX_HISTORY: usize = 4096;
+
 impl CircuitBreakerBuilder {
     pub(super) fn config(&self) -> Result<Config, ConfigError> {
         let bad = |field: &'static str, value: &dyn fmt::Display, reason: String| {
             Err(ConfigError::new(field, value, reason))
         };
+        if self.history > MAX_HISTORY {
+            let reason = format!("must be at most {MAX_HISTORY}");
+            return bad("transition_history", &self.history, reason);
+        }
         if self.name.is_empty() {
             return bad("name", &"", "must not be empty".into());
         }
@@ -67,7 +76,7 @@ impl CircuitBreakerBuilder {
             thresholds,
             slow_threshold: self.slow.map(|(d, _)| d),
             slow_detection: self.slow.is_some(),
-            half_open_timeout: self.half_open_timeout,
+            half_open_timeout: self.half_open_timeout.unwrap_or(self.recovery_timeout),
             open,
             observed: self.window.is_some()
                 || self.slow.is_some()
@@ -178,11 +187,13 @@ impl CircuitBreakerBuilder {
             );
             return Err(ConfigError::new("open_backoff", format!("{max:?}"), reason));
         }
-        if !(0.0..=1.0).contains(&self.open_jitter) {
+        // At most half the period is taken off, so an open period is never shorter than
+        // half the recovery timeout (a jitter of 1 could make it about zero).
+        if !(0.0..=MAX_OPEN_JITTER).contains(&self.open_jitter) {
             return Err(ConfigError::new(
                 "open_jitter",
                 self.open_jitter,
-                "must be in [0, 1]",
+                format!("must be in [0, {MAX_OPEN_JITTER}]"),
             ));
         }
         if self.half_open_timeout.is_some_and(|t| t.is_zero()) {

@@ -6,8 +6,11 @@
 //! A bucket keeps its first 65,535 outcomes; past that it stops counting and the rates
 //! are estimated from that sample. Summing reads B words, a constant of the configuration.
 //!
-//! When a call arrives after the whole window has gone by without calls, it clears the
-//! stale slots first, so a tag that wrapped around can never resurrect old outcomes.
+//! The call that first reaches a bucket clears the slots of every bucket it passes,
+//! keeping those that a call of the very bucket has already claimed (after an idle spell
+//! of 2¹⁵ buckets or more, it clears them all). So every slot holds a bucket of the last window or
+//! nothing, and a tag that wrapped around can never resurrect old outcomes, even in a
+//! slot that no call has touched for 2¹⁶ bucket periods.
 
 use std::time::Duration;
 
@@ -23,8 +26,8 @@ const FIELD_MASK: u64 = 0xFFFF;
 pub(crate) struct TimeWindow {
     bucket_nanos: u64,
     slots: Box<[AtomicU64]>,
-    /// One more than the newest bucket number recorded (0: none yet). Relaxed: a hint for
-    /// clearing after idleness.
+    /// One more than the newest bucket number reached (0: none yet). Relaxed: its
+    /// `fetch_max` hands each bucket to exactly one caller to clear.
     newest: AtomicU64,
 }
 
@@ -63,7 +66,7 @@ impl TimeWindow {
 
     pub(crate) fn record(&self, now: Duration, kind: Kind) -> Option<Counts> {
         let b = self.bucket(now);
-        self.clear_if_idle(b);
+        self.advance(b);
         let n = self.slots.len() as u64;
         let slot = &self.slots[(b % n) as usize];
         let t = b as u16;
@@ -95,16 +98,45 @@ impl TimeWindow {
         }
     }
 
-    /// Clears every slot when `b` comes a whole window after the newest recorded bucket.
-    /// (A call racing the clearing at that very moment may lose its outcome.)
-    fn clear_if_idle(&self, b: u64) {
+    /// Moves the newest bucket up to `b`, clearing the slots of the buckets passed.
+    fn advance(&self, b: u64) {
         let mark = b.saturating_add(1);
         if mark <= self.newest.load(Ordering::Relaxed) {
             return;
         }
         let before = self.newest.fetch_max(mark, Ordering::Relaxed);
-        if before != 0 && mark > before && mark - before >= self.slots.len() as u64 {
+        if before == 0 || mark <= before {
+            // The first call ever (every slot is empty), or another caller passed `b`.
+            return;
+        }
+        if mark - before >= 1 << 15 {
+            // After so long a gap old tags can equal new ones: clear every slot. (A call
+            // of bucket `b` racing this very moment may lose its outcome.)
             self.reset();
+            return;
+        }
+        // Buckets `before ..= b` are this caller's to clear; a slot only matters for the
+        // last window's worth of them.
+        let n = self.slots.len() as u64;
+        for k in before.max(mark.saturating_sub(n))..mark {
+            self.clear(k);
+        }
+    }
+
+    /// Empties bucket `k`'s slot unless it already holds bucket `k`.
+    fn clear(&self, k: u64) {
+        let slot = &self.slots[(k % self.slots.len() as u64) as usize];
+        let t = k as u16;
+        let mut current = slot.load(Ordering::Relaxed);
+        // Every slot held a bucket of the window before `k`'s, less than 2¹⁵ buckets back,
+        // or nothing (buckets are cleared as they are passed), so a tag equal to `k`'s is
+        // bucket `k`, claimed by a call of that bucket.
+        while unpack(current).calls != 0 && tag(current) != t {
+            // Release: as a record's CAS. Relaxed on failure: the loop re-examines it.
+            match slot.compare_exchange_weak(current, 0, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => return,
+                Err(seen) => current = seen,
+            }
         }
     }
 
