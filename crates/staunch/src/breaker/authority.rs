@@ -141,7 +141,9 @@ pub trait Authority: Send + Sync + fmt::Debug + 'static {
     /// let _ = b.call_blocking(|| Err::<(), _>("down"));
     /// fake.advance(Duration::from_secs(2));
     /// assert!(b.try_acquire().is_err(), "the authority holds the probe back");
-    /// assert_eq!(b.state(), CircuitState::Open);
+    /// // The open period has passed, so the breaker reports that a probe is due; the
+    /// // authority decides when one is let through.
+    /// assert_eq!(b.state(), CircuitState::HalfOpen);
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     fn admit_probe(&self) -> bool {
