@@ -797,38 +797,12 @@ impl Core {
         name: &str,
         op: Op,
     ) -> Result<Reply, Failed> {
-        let p = &self.config.params;
-        let mut inv = script.prepare_invoke();
-        for key in keys.all() {
-            inv.key(key);
-        }
-        inv.arg(op.name());
-        for n in [
-            p.bucket_ms,
-            p.buckets,
-            p.min_calls,
-            p.rate_pct,
-            p.open_base_ms,
-            p.open_max_ms,
-            p.max_probes,
-            p.half_open_successes,
-            p.ttl_ms,
-            p.lease_ms,
-            p.quorum,
-            p.vote_window_ms,
-            p.replica_window_ms,
-        ] {
-            inv.arg(n);
-        }
-        inv.arg(if self.config.pubsub {
+        let channel = if self.config.pubsub {
             self.channel.as_str()
         } else {
             ""
-        });
-        inv.arg(name);
-        for a in op.args() {
-            inv.arg(a);
-        }
+        };
+        let inv = script::invocation(script, keys, &op, &self.config.params, channel, name);
         let result = tokio::time::timeout(self.config.op_timeout, inv.invoke_async(conn)).await;
         let raw = match result {
             Ok(Ok(raw)) => raw,

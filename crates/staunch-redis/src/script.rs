@@ -175,6 +175,46 @@ impl Keys {
     }
 }
 
+/// One call of the script: its keys, then the operation, the fleet's parameters, the
+/// pub/sub channel (empty: no publish), the breaker's name and the operation's arguments,
+/// in the order `fleet.lua` reads them.
+pub(crate) fn invocation<'a>(
+    script: &'a redis::Script,
+    keys: &Keys,
+    op: &Op,
+    p: &Params,
+    channel: &str,
+    name: &str,
+) -> redis::ScriptInvocation<'a> {
+    let mut inv = script.prepare_invoke();
+    for key in keys.all() {
+        inv.key(key);
+    }
+    inv.arg(op.name());
+    for n in [
+        p.bucket_ms,
+        p.buckets,
+        p.min_calls,
+        p.rate_pct,
+        p.open_base_ms,
+        p.open_max_ms,
+        p.max_probes,
+        p.half_open_successes,
+        p.ttl_ms,
+        p.lease_ms,
+        p.quorum,
+        p.vote_window_ms,
+        p.replica_window_ms,
+    ] {
+        inv.arg(n);
+    }
+    inv.arg(channel).arg(name);
+    for a in op.args() {
+        inv.arg(a);
+    }
+    inv
+}
+
 /// Whether `name` may name a shared breaker: 1 to 128 of `A-Z a-z 0-9 . _ : -`.
 pub(crate) fn valid_name(name: &str) -> bool {
     (1..=128).contains(&name.len())

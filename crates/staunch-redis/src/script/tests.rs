@@ -67,32 +67,7 @@ impl Server {
         } else {
             &self.real
         };
-        let mut inv = script.prepare_invoke();
-        for k in keys.all() {
-            inv.key(k);
-        }
-        inv.arg(op.name());
-        for n in [
-            p.bucket_ms,
-            p.buckets,
-            p.min_calls,
-            p.rate_pct,
-            p.open_base_ms,
-            p.open_max_ms,
-            p.max_probes,
-            p.half_open_successes,
-            p.ttl_ms,
-            p.lease_ms,
-            p.quorum,
-            p.vote_window_ms,
-            p.replica_window_ms,
-        ] {
-            inv.arg(n);
-        }
-        inv.arg(channel).arg(name);
-        for a in op.args() {
-            inv.arg(a);
-        }
+        let mut inv = invocation(script, &keys, op, p, channel, name);
         if let Some(now) = now {
             inv.arg(now);
         }
