@@ -19,7 +19,7 @@ use failsafe::CircuitBreaker as _;
 use layered::{Execute, Service as _, Stack};
 use tower::Service;
 
-const HOUR: Duration = Duration::from_secs(3600);
+use staunch_benches::peers::{failsafe, recloser, HOUR};
 /// Failures per measured iteration in the failure group (a fresh breaker per iteration,
 /// so none of them trips).
 const FAILURES: u64 = 1000;
@@ -50,22 +50,6 @@ fn staunch_window(len: u32) -> staunch::CircuitBreaker {
         .recovery_timeout(HOUR)
         .build()
         .unwrap()
-}
-
-fn failsafe(threshold: u32) -> impl failsafe::CircuitBreaker {
-    let policy = failsafe::failure_policy::consecutive_failures(
-        threshold,
-        failsafe::backoff::constant(HOUR),
-    );
-    failsafe::Config::new().failure_policy(policy).build()
-}
-
-fn recloser(len: usize) -> recloser::Recloser {
-    recloser::Recloser::custom()
-        .error_rate(0.5)
-        .closed_len(len)
-        .open_wait(HOUR)
-        .build()
 }
 
 type Tower = tower_resilience_circuitbreaker::CircuitBreaker<

@@ -13,7 +13,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use failsafe::CircuitBreaker as _;
 
-const HOUR: Duration = Duration::from_secs(3600);
+use staunch_benches::peers::{failsafe, recloser, HOUR};
 
 /// `Ok(x + 1)` (or an error when `fail`), by way of a branch the optimizer cannot decide.
 #[inline(never)]
@@ -48,22 +48,6 @@ fn staunch_breaker(threshold: u32) -> staunch::CircuitBreaker {
         .recovery_timeout(HOUR)
         .build()
         .unwrap()
-}
-
-fn failsafe(threshold: u32) -> impl failsafe::CircuitBreaker {
-    let policy = failsafe::failure_policy::consecutive_failures(
-        threshold,
-        failsafe::backoff::constant(HOUR),
-    );
-    failsafe::Config::new().failure_policy(policy).build()
-}
-
-fn recloser(len: usize) -> recloser::Recloser {
-    recloser::Recloser::custom()
-        .error_rate(0.5)
-        .closed_len(len)
-        .open_wait(HOUR)
-        .build()
 }
 
 /// Success paths: a direct call, a retry whose first attempt succeeds, a closed breaker,
