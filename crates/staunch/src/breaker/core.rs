@@ -335,19 +335,24 @@ impl Inner {
             word::Manual::Reset => CircuitState::Closed,
             word::Manual::To(state) => state,
         };
-        if to.is_passing() {
-            if let Some(window) = &self.window {
+        // After the install (and before anyone hears of it): an outcome of the old period
+        // that checked the word before the install read the window's epoch before this
+        // reset, so the window drops it.
+        let reset_window = || {
+            if let (true, Some(window)) = (to.is_passing(), &self.window) {
                 window.reset();
             }
-        }
+        };
         let now = self.clock.now();
         let mut w = self.load();
         loop {
             let Some(next) = word::manual(w, action) else {
+                reset_window();
                 return false;
             };
             match self.install(w, next) {
                 Ok(()) => {
+                    reset_window();
                     if next.generation() != w.generation() {
                         self.transitioned(w, next, now, open_until);
                     }

@@ -96,11 +96,16 @@ impl Inner {
         }
         let mut trips = false;
         if let (Some(window), false) = (&self.window, ticket.probe()) {
+            // The epoch before the check: a reset after it (the circuit moved on and came
+            // back) makes the window drop the outcome instead of counting it in the new
+            // closed period. Every reset follows the install of its new state.
+            let epoch = window.epoch();
             let w = self.load();
             if w.generation() != ticket.generation() || !w.state().is_passing() {
                 return;
             }
-            let counts = window.record(|| *now.get_or_insert_with(|| self.clock.now()), kind);
+            let at = || *now.get_or_insert_with(|| self.clock.now());
+            let counts = window.record(epoch, at, kind);
             if let Some(counts) = counts {
                 trips = self.config.thresholds.trips(counts);
                 #[cfg(feature = "metrics")]
