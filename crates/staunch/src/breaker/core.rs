@@ -34,8 +34,8 @@ pub(crate) struct Config {
     /// How long HALF_OPEN may wait for its probes before reopening.
     pub(crate) half_open_timeout: Duration,
     pub(crate) open: OpenPeriod,
-    /// True when a success needs more than the word compare: a window, slow-call
-    /// detection, an authority or metrics.
+    /// True when a success needs more than the word compare (and, with an authority, a
+    /// count): a window, slow-call detection or metrics.
     pub(crate) observed: bool,
 }
 
@@ -104,6 +104,8 @@ pub(crate) struct Inner {
     pub(crate) listeners: Listeners,
     pub(crate) history: History,
     pub(crate) authority: Option<Arc<dyn Authority>>,
+    /// Plain successes, with an authority (see [`AuthorityHandle::successes`](super::AuthorityHandle::successes)).
+    pub(crate) tally: Option<super::authority::Tally>,
     #[cfg(feature = "tokio")]
     pub(crate) watch: tokio::sync::watch::Sender<CircuitState>,
     /// Orders the watch's updates (see `transitioned`); through the shim, so loom sees it.
