@@ -255,7 +255,8 @@ impl fmt::Display for StartError {
             }
             StartError::Bind { port, .. } => write!(f, "cannot listen on 127.0.0.1:{port}"),
             StartError::Services(_) => f.write_str("cannot start the local services"),
-            StartError::Config(err) => write!(f, "invalid setting: {err}"),
+            // The setting's own message is the source, printed after this one.
+            StartError::Config(_) => f.write_str("invalid setting"),
         }
     }
 }
