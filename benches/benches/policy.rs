@@ -63,7 +63,7 @@ fn subjects() -> Subjects {
 }
 
 fn sync_success(c: &mut Criterion) {
-    let mut group = c.benchmark_group("policy_sync_closed_first_attempt_ok");
+    let mut group = c.benchmark_group("blocking/policy");
     let s = subjects();
 
     group.bench_function("direct", |b| b.iter(|| op(black_box(1)).ok()));
