@@ -43,6 +43,7 @@ mod traffic;
 pub use options::Options;
 pub use summary::{BreakerSummary, Summary};
 
+use clients::Clients;
 use script::Script;
 use services::Services;
 use stats::Stats;
@@ -105,7 +106,16 @@ impl Demo {
         let services = Services::start(&script)
             .await
             .map_err(StartError::Services)?;
-        let traffic = traffic::start(Arc::new(services), Arc::clone(&stats), clock, options.rate);
+        let clients = Clients::connect(&services)
+            .await
+            .map_err(StartError::Services)?;
+        let traffic = traffic::start(
+            Arc::new(services),
+            Arc::new(clients),
+            Arc::clone(&stats),
+            clock,
+            options.rate,
+        );
         let app = dashboard(registry, metrics, options.admin_token.clone())
             .map_err(StartError::Config)?;
         let server = tokio::spawn(async move {
@@ -227,7 +237,7 @@ pub enum StartError {
         /// Why binding failed.
         source: io::Error,
     },
-    /// A local service could not start.
+    /// A local service could not start, or its client could not connect.
     Services(io::Error),
     /// A preset or the dashboard refused its settings, or the presets were in use before
     /// the demo could set them.
@@ -245,7 +255,8 @@ impl fmt::Display for StartError {
             }
             StartError::Bind { port, .. } => write!(f, "cannot listen on 127.0.0.1:{port}"),
             StartError::Services(_) => f.write_str("cannot start the local services"),
-            StartError::Config(err) => write!(f, "invalid setting: {err}"),
+            // The setting's own message is the source, printed after this one.
+            StartError::Config(_) => f.write_str("invalid setting"),
         }
     }
 }

@@ -13,7 +13,14 @@ async fn main() -> ExitCode {
     let demo = match Demo::start(options).await {
         Ok(demo) => demo,
         Err(err) => {
-            eprintln!("staunch-demo: {err}");
+            // The error, then its causes: "cannot listen on 127.0.0.1:80: Permission denied".
+            let mut text = err.to_string();
+            let mut cause = std::error::Error::source(&err);
+            while let Some(err) = cause {
+                text = format!("{text}: {err}");
+                cause = err.source();
+            }
+            eprintln!("staunch-demo: {text}");
             return ExitCode::FAILURE;
         }
     };

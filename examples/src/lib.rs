@@ -2,6 +2,7 @@
 //! transitions, printed as they happen and summed up at the end in one line that the
 //! tests of this package assert.
 
+use std::error::Error;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -114,17 +115,47 @@ impl Log {
     }
 }
 
-/// How a call failed, in one line: the kind, the policy's message and the last error.
+/// How a call failed, in one line: the kind, then the error and all its causes.
 ///
 /// ```
 /// let policy = staunch::Policy::builder("doc").max_attempts(1).build()?;
-/// let error = policy.call_blocking(|| Err::<(), _>("refused")).unwrap_err();
-/// assert!(staunch_examples::failure(&error).starts_with("exhausted: "));
+/// let refused = || std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+/// let error = policy.call_blocking(|| Err::<(), _>(refused())).unwrap_err();
+/// let line = staunch_examples::failure(&error);
+/// assert!(line.starts_with("exhausted: gave up after 1 attempt in "), "{line}");
+/// assert!(line.ends_with(": retries exhausted: refused"), "{line}");
 /// # Ok::<(), staunch::ConfigError>(())
 /// ```
-pub fn failure<E: std::fmt::Display>(error: &PolicyError<E>) -> String {
-    match error.last_error() {
-        Some(last) => format!("{}: {error}; last error: {last}", error.kind().as_str()),
-        None => format!("{}: {error}", error.kind().as_str()),
+pub fn failure<E: Error + 'static>(error: &PolicyError<E>) -> String {
+    format!("{}: {}", error.kind().as_str(), report(error))
+}
+
+/// An error and its causes, outermost first, joined by `: ` as anyhow's `{:#}` prints
+/// them. A staunch error's message is its own layer's only ("protected call failed",
+/// "gave up after 3 attempts …"); the error that caused it is its `source()`. Some
+/// errors also repeat their cause in their own message (sqlx's "error returned from
+/// database: …"); a cause the text already ends with is not printed twice.
+///
+/// ```
+/// let breaker = staunch::CircuitBreaker::builder("files").build()?;
+/// let error = breaker
+///     .call_blocking(|| std::fs::read_to_string("/no/such/file"))
+///     .unwrap_err();
+/// assert_eq!(error.to_string(), "protected call failed");
+/// let report = staunch_examples::report(&error);
+/// assert!(report.starts_with("protected call failed: No such file or directory"), "{report}");
+/// # Ok::<(), staunch::ConfigError>(())
+/// ```
+pub fn report(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let message = error.to_string();
+        if !text.ends_with(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        cause = error.source();
     }
+    text
 }

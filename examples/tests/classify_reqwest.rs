@@ -105,6 +105,45 @@ async fn request_errors_of_the_real_client() {
 /// The lowest and highest hint expected.
 type HintRange = (Duration, Duration);
 
+/// Whether some error of the chain from `error` repeats its cause's message in its own.
+fn repeats_a_cause(error: &dyn std::error::Error) -> bool {
+    let mut current = error;
+    while let Some(cause) = current.source() {
+        if current.to_string().ends_with(&cause.to_string()) {
+            return true;
+        }
+        current = cause;
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_printed_chain_says_each_cause_once() {
+    let base = server().await;
+    let response = reqwest::get(format!("{base}/status/503"))
+        .await
+        .expect("an answer");
+    let error = classify::reqwest::error_for_status(response).expect_err("503");
+    assert!(!repeats_a_cause(&error), "{error:?}");
+    let report = staunch_examples::report(&error);
+    assert_eq!(
+        report.matches("503 Service Unavailable").count(),
+        1,
+        "{report}"
+    );
+
+    let refused: classify::reqwest::Error = reqwest::get("http://127.0.0.1:1/")
+        .await
+        .expect_err("nothing listens on port 1")
+        .into();
+    assert!(!repeats_a_cause(&refused), "{refused:?}");
+    let report = staunch_examples::report(&refused);
+    assert!(
+        report.starts_with("request failed: error sending request"),
+        "{report}"
+    );
+}
+
 #[tokio::test]
 async fn error_for_status_keeps_the_servers_delay_hint() {
     let base = server().await;

@@ -62,6 +62,11 @@ fn openai_chat_retries_rate_limits_and_5xx_trips_and_recovers() {
         "waited {wait}"
     );
     assert!(out.contains("401 Unauthorized"), "{out}");
+    // The policy's message, then its cause: the client's error.
+    assert!(
+        out.contains("error is not retryable: 401 Unauthorized"),
+        "{out}"
+    );
     assert!(out.contains("breaker_open: cached answer #7"), "{out}");
 }
 
@@ -78,6 +83,10 @@ fn mcp_tool_call_times_out_hangs_trips_and_recovers() {
         ],
     );
     assert!(out.contains("-32602: no city \"Atlantis\""), "{out}");
+    assert!(
+        out.contains("error is not retryable: Mcp error: -32602: no city"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -123,6 +132,11 @@ fn cached_fallback_answers_from_the_cache_when_open() {
         out.contains("round 1: gave up after 2 attempts in "),
         "{out}"
     );
+    // The policy's message, then its cause: the model's own error.
+    assert!(
+        out.contains(": retries exhausted: the model is unavailable"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -159,6 +173,13 @@ fn tower_stack_sheds_load_while_open_and_recovers() {
         out.contains("502 Bad Gateway exhausted: gave up after 3 attempts"),
         "{out}"
     );
+    // The policy's message, then its cause, once: the inventory's answer.
+    let failed = out
+        .lines()
+        .find(|l| l.contains("502 Bad Gateway exhausted"))
+        .expect("a 502 line");
+    assert!(failed.contains("retries exhausted: http://"), "{failed}");
+    assert_eq!(failed.matches("answered 503").count(), 1, "{failed}");
 }
 
 #[test]

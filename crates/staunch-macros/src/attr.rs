@@ -14,7 +14,7 @@ use syn::{Error, Expr, Ident, LitStr, Result, Token};
 
 mod value;
 
-pub(crate) use value::Jitter;
+pub(crate) use value::{Arg, Jitter};
 
 /// The four attributes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,14 @@ impl Kind {
             Kind::RetryWithJitter => "retry_with_jitter",
             Kind::CircuitBreaker => "circuit_breaker",
             Kind::Resilient => "resilient",
+        }
+    }
+
+    /// What this attribute calls the first wait and the cap of every wait.
+    pub(crate) fn wait_names(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::RetryWithJitter => ("base_wait", "max_wait"),
+            _ => ("wait_min", "wait_max"),
         }
     }
 
@@ -98,15 +106,15 @@ pub(crate) enum Classifier {
 /// The validated arguments of one attribute.
 pub(crate) struct Args {
     pub(crate) kind: Kind,
-    pub(crate) max_attempts: Option<u32>,
+    pub(crate) max_attempts: Option<Arg<u32>>,
     /// `wait_min`, or `base_wait` for `#[retry_with_jitter]`.
-    pub(crate) wait_min: Option<Duration>,
+    pub(crate) wait_min: Option<Arg<Duration>>,
     /// `wait_max`, or `max_wait` for `#[retry_with_jitter]`.
-    pub(crate) wait_max: Option<Duration>,
-    pub(crate) jitter: Option<Jitter>,
-    pub(crate) seed: Option<u64>,
-    pub(crate) failure_threshold: Option<u32>,
-    pub(crate) recovery_timeout: Option<Duration>,
+    pub(crate) wait_max: Option<Arg<Duration>>,
+    pub(crate) jitter: Option<Arg<Jitter>>,
+    pub(crate) seed: Option<Arg<u64>>,
+    pub(crate) failure_threshold: Option<Arg<u32>>,
+    pub(crate) recovery_timeout: Option<Arg<Duration>>,
     pub(crate) classifier: Option<Classifier>,
     pub(crate) breaker: Option<Expr>,
     pub(crate) clock: Option<Expr>,
@@ -201,20 +209,33 @@ impl Args {
             return Err(self.unknown(key));
         }
         match text.as_str() {
-            "max_attempts" => self.max_attempts = Some(value::integer(&text, &value, 1)?),
-            "wait_min" | "base_wait" => self.wait_min = Some(value::duration(&text, &value)?),
-            "wait_max" | "max_wait" => self.wait_max = Some(value::duration(&text, &value)?),
-            "jitter" => self.jitter = Some(value::jitter(&value)?),
-            "seed" => self.seed = Some(value::integer(&text, &value, 0)?),
-            "failure_threshold" => self.failure_threshold = Some(value::integer(&text, &value, 1)?),
+            "max_attempts" => {
+                self.max_attempts =
+                    Some(value::arg(&text, value, |v| value::integer(&text, v, 1))?);
+            }
+            "wait_min" | "base_wait" => {
+                self.wait_min = Some(value::arg(&text, value, |v| value::duration(&text, v))?);
+            }
+            "wait_max" | "max_wait" => {
+                self.wait_max = Some(value::arg(&text, value, |v| value::duration(&text, v))?);
+            }
+            "jitter" => self.jitter = Some(value::arg(&text, value, value::jitter)?),
+            "seed" => self.seed = Some(value::arg(&text, value, |v| value::integer(&text, v, 0))?),
+            "failure_threshold" => {
+                let n = value::arg(&text, value, |v| value::integer(&text, v, 1))?;
+                self.failure_threshold = Some(n);
+            }
             "recovery_timeout" => {
-                let timeout = value::duration(&text, &value)?;
-                if timeout.is_zero() {
-                    return Err(Error::new_spanned(
-                        &value,
-                        "`recovery_timeout` must be greater than zero",
-                    ));
-                }
+                let timeout = value::arg(&text, value, |v| {
+                    let timeout = value::duration(&text, v)?;
+                    if timeout.is_zero() {
+                        return Err(Error::new_spanned(
+                            v,
+                            "`recovery_timeout` must be greater than zero",
+                        ));
+                    }
+                    Ok(timeout)
+                })?;
                 self.recovery_timeout = Some(timeout);
             }
             "when" | "classify" => {
@@ -241,12 +262,10 @@ impl Args {
     fn check(&self, seen: &[Ident]) -> Vec<Error> {
         let mut errors = Vec::new();
         let find = |name: &str| seen.iter().find(|key| *key == name);
-        if let (Some(min), Some(max)) = (self.wait_min, self.wait_max) {
+        let literal = |arg: &Option<Arg<Duration>>| arg.as_ref().and_then(Arg::literal);
+        if let (Some(min), Some(max)) = (literal(&self.wait_min), literal(&self.wait_max)) {
             if min > max {
-                let (lo, hi) = match self.kind {
-                    Kind::RetryWithJitter => ("base_wait", "max_wait"),
-                    _ => ("wait_min", "wait_max"),
-                };
+                let (lo, hi) = self.kind.wait_names();
                 let at = find(lo).map_or_else(Span::call_site, Ident::span);
                 errors.push(Error::new(
                     at,

@@ -28,7 +28,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::{Expr, ItemFn, ReturnType, Type};
 
-use crate::attr::{Args, Classifier, Errors, Kind};
+use crate::attr::{Arg, Args, Classifier, Errors, Kind};
 use crate::item;
 
 /// The entry point every attribute shares.
@@ -123,6 +123,18 @@ fn expand(args: &Args, func: ItemFn) -> TokenStream {
 }
 
 /// `Config::new(name).max_attempts(3)...`: the given arguments, as constants.
+///
+/// Arguments written as constant expressions are bound first, each with its type, and
+/// checked as the macro checks literals; the `static` they feed is evaluated by the
+/// compiler, so a constant out of range is a compile error pointing at it:
+///
+/// ```text
+/// Site::new({
+///     let max_attempts: u32 = MAX_ATTEMPTS;
+///     if max_attempts < 1 { panic!("`max_attempts` must be at least 1, found `MAX_ATTEMPTS` = 0") }
+///     Config::new("app::fetch").max_attempts(max_attempts)
+/// })
+/// ```
 fn config(args: &Args, ident: &syn::Ident) -> TokenStream {
     let name = match &args.name {
         Some(name) => name.to_token_stream(),
@@ -131,38 +143,157 @@ fn config(args: &Args, ident: &syn::Ident) -> TokenStream {
             quote!(::core::concat!(::core::module_path!(), "::", #ident))
         }
     };
+    let mut checks = TokenStream::new();
     let mut config = quote!(::staunch::__private::Config::new(#name));
     let mut set = |method: &str, value: TokenStream| {
         let method = format_ident!("{method}");
         config.extend(quote!(.#method(#value)));
     };
-    if let Some(n) = args.max_attempts {
-        set("max_attempts", quote!(#n));
+    let (min_name, max_name) = args.kind.wait_names();
+    let u32_type = quote!(u32);
+    if let Some(n) = &args.max_attempts {
+        let value = constant(&mut checks, "max_attempts", n, &u32_type, |n| quote!(#n));
+        set("max_attempts", value);
     }
-    if let Some(d) = args.wait_min {
-        set("wait_min", duration(d));
+    let duration_type = quote!(::core::time::Duration);
+    if let Some(d) = &args.wait_min {
+        set(
+            "wait_min",
+            constant(&mut checks, min_name, d, &duration_type, duration),
+        );
     }
-    if let Some(d) = args.wait_max {
-        set("wait_max", duration(d));
+    if let Some(d) = &args.wait_max {
+        set(
+            "wait_max",
+            constant(&mut checks, max_name, d, &duration_type, duration),
+        );
     }
-    if let Some(jitter) = args.jitter {
-        let mode = format_ident!("{}", format!("{jitter:?}"));
-        set("jitter", quote!(::staunch::__private::Jitter::#mode));
+    if let (Some(min), Some(max)) = (&args.wait_min, &args.wait_max) {
+        checks.extend(ordered(min_name, min, max_name, max));
     }
-    if let Some(seed) = args.seed {
-        set("seed", quote!(#seed));
+    if let Some(jitter) = &args.jitter {
+        let jitter_type = quote!(::staunch::__private::Jitter);
+        set(
+            "jitter",
+            constant(&mut checks, "jitter", jitter, &jitter_type, |jitter| {
+                let mode = format_ident!("{}", format!("{jitter:?}"));
+                quote!(::staunch::__private::Jitter::#mode)
+            }),
+        );
     }
-    if let Some(n) = args.failure_threshold {
-        set("failure_threshold", quote!(#n));
+    if let Some(seed) = &args.seed {
+        set(
+            "seed",
+            constant(&mut checks, "seed", seed, &quote!(u64), |n| quote!(#n)),
+        );
     }
-    if let Some(d) = args.recovery_timeout {
-        set("recovery_timeout", duration(d));
+    if let Some(n) = &args.failure_threshold {
+        let value = constant(
+            &mut checks,
+            "failure_threshold",
+            n,
+            &u32_type,
+            |n| quote!(#n),
+        );
+        set("failure_threshold", value);
+    }
+    if let Some(d) = &args.recovery_timeout {
+        let value = constant(&mut checks, "recovery_timeout", d, &duration_type, duration);
+        set("recovery_timeout", value);
     }
     if args.kind == Kind::RetryWithJitter && args.jitter.is_none() {
         // The seed's `retry_with_jitter` jitters unless told otherwise.
         set("jitter", quote!(::staunch::__private::Jitter::Full));
     }
-    config
+    if checks.is_empty() {
+        config
+    } else {
+        quote!({ #checks #config })
+    }
+}
+
+/// The hygienic local a constant argument is bound to.
+fn local(field: &str) -> syn::Ident {
+    format_ident!("__staunch_{}", field, span = Span::mixed_site())
+}
+
+/// A literal's tokens, or, for a constant expression, its local (bound and checked in
+/// `checks`).
+fn constant<T: Copy>(
+    checks: &mut TokenStream,
+    field: &str,
+    arg: &Arg<T>,
+    ty: &TokenStream,
+    literal: impl FnOnce(T) -> TokenStream,
+) -> TokenStream {
+    let expr = match arg {
+        Arg::Literal(value) => return literal(*value),
+        Arg::Constant(expr) => expr,
+    };
+    let span = syn::spanned::Spanned::span(expr);
+    let local = local(field);
+    checks.extend(quote_spanned!(span=> let #local: #ty = #expr;));
+    let found = written(expr);
+    let check = match field {
+        "max_attempts" | "failure_threshold" => {
+            let message = format!("`{field}` must be at least 1, found `{found}` = 0");
+            Some(quote_spanned!(span=> if #local < 1 { ::core::panic!("{}", #message) }))
+        }
+        "recovery_timeout" => {
+            let message = format!("`{field}` must be greater than zero, found `{found}` = 0s");
+            Some(quote_spanned!(span=> if #local.is_zero() { ::core::panic!("{}", #message) }))
+        }
+        _ => None,
+    };
+    checks.extend(check);
+    local.into_token_stream()
+}
+
+/// `wait_min <= wait_max` when either is a constant expression (two literals are
+/// compared by the macro itself).
+fn ordered(
+    min_name: &str,
+    min: &Arg<std::time::Duration>,
+    max_name: &str,
+    max: &Arg<std::time::Duration>,
+) -> Option<TokenStream> {
+    let shown = |arg: &Arg<std::time::Duration>| match arg {
+        Arg::Literal(d) => humantime::format_duration(*d).to_string(),
+        Arg::Constant(expr) => format!("`{}`", written(expr)),
+    };
+    let span = match (min, max) {
+        (Arg::Literal(_), Arg::Literal(_)) => return None,
+        (Arg::Constant(expr), _) | (_, Arg::Constant(expr)) => syn::spanned::Spanned::span(expr),
+    };
+    let value = |name: &str, arg: &Arg<std::time::Duration>| match arg {
+        Arg::Literal(d) => duration(*d),
+        Arg::Constant(_) => local(name).into_token_stream(),
+    };
+    let (lo, hi) = (value(min_name, min), value(max_name, max));
+    let message = format!(
+        "`{min_name}` ({}) must not exceed `{max_name}` ({})",
+        shown(min),
+        shown(max)
+    );
+    Some(quote_spanned!(span=>
+        if #lo.as_nanos() > #hi.as_nanos() { ::core::panic!("{}", #message) }
+    ))
+}
+
+/// An expression as the user wrote it, near enough: `Duration::from_secs(30)`.
+fn written(expr: &Expr) -> String {
+    let text = expr.to_token_stream().to_string();
+    [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" .", "."),
+        (" ,", ","),
+    ]
+    .iter()
+    .fold(text, |text, (from, to)| text.replace(from, to))
 }
 
 /// The call's constructor for this attribute.

@@ -34,13 +34,13 @@
 //!
 //! | argument | accepted by | value | not given |
 //! |---|---|---|---|
-//! | `max_attempts` | retries, `resilient` | whole number ≥ 1, attempts in total | `RETRY_MAX_ATTEMPTS` (3) |
-//! | `wait_min` / `base_wait` | retries, `resilient` | duration: first wait, floor of every wait | `RETRY_WAIT_MIN` (1 s) |
-//! | `wait_max` / `max_wait` | retries, `resilient` | duration: cap of every wait | `RETRY_WAIT_MAX` (10 s) |
-//! | `jitter` | `retry_with_jitter`, `resilient` | `true` (full), `false`, `"full"`, `"equal"`, `"decorrelated"`, `"none"` | full for `retry_with_jitter`, none for `resilient` |
-//! | `seed` | `retry_with_jitter`, `resilient` | whole number: reproducible jitter | random |
-//! | `failure_threshold` | `circuit_breaker`, `resilient` | whole number ≥ 1 | `CIRCUIT_BREAKER_FAILURE_THRESHOLD` (10) |
-//! | `recovery_timeout` | `circuit_breaker`, `resilient` | duration > 0 | `CIRCUIT_BREAKER_RECOVERY_TIMEOUT` (60 s) |
+//! | `max_attempts` | retries, `resilient` | whole number ≥ 1, attempts in total; or a `u32` constant | `RETRY_MAX_ATTEMPTS` (3) |
+//! | `wait_min` / `base_wait` | retries, `resilient` | duration: first wait, floor of every wait; or a `Duration` constant | `RETRY_WAIT_MIN` (1 s) |
+//! | `wait_max` / `max_wait` | retries, `resilient` | duration: cap of every wait; or a `Duration` constant | `RETRY_WAIT_MAX` (10 s) |
+//! | `jitter` | `retry_with_jitter`, `resilient` | `true` (full), `false`, `"full"`, `"equal"`, `"decorrelated"`, `"none"`; or a `Jitter` constant | full for `retry_with_jitter`, none for `resilient` |
+//! | `seed` | `retry_with_jitter`, `resilient` | whole number: reproducible jitter; or a `u64` constant | random |
+//! | `failure_threshold` | `circuit_breaker`, `resilient` | whole number ≥ 1; or a `u32` constant | `CIRCUIT_BREAKER_FAILURE_THRESHOLD` (10) |
+//! | `recovery_timeout` | `circuit_breaker`, `resilient` | duration > 0; or a `Duration` constant | `CIRCUIT_BREAKER_RECOVERY_TIMEOUT` (60 s) |
 //! | `breaker`, or a first bare argument | `circuit_breaker`, `resilient` | an expression that derefs to `CircuitBreaker` (a `static LazyLock<CircuitBreaker>`, a preset, `self.breaker`) | a breaker of its own |
 //! | `when` | all | a predicate `Fn(&E) -> bool` | every error is transient |
 //! | `classify` | all | a classifier `Fn(&E) -> Verdict` | every error is transient |
@@ -51,6 +51,19 @@
 //! `"1h 30m"`). Every value is checked at compile time: a negative duration, a zero
 //! attempt count, `wait_min` above `wait_max`, an unknown or repeated argument is an
 //! error pointing at the token.
+//!
+//! Instead of a literal, the numbers, durations and the jitter mode take a constant
+//! expression of the type in the table: `max_attempts = MAX_ATTEMPTS`,
+//! `recovery_timeout = Duration::from_secs(30)`, `wait_min = config::WAIT_MIN`,
+//! `jitter = Jitter::Equal`, `seed = Tuning::SEED`. The attribute evaluates it in a
+//! `static` inside the function, so it can be anything the compiler evaluates there: a
+//! `const`, an associated constant named by its type (not `Self::…`), a `const fn` call.
+//! It is checked as strictly as a literal, at compile time too: a constant `max_attempts`
+//! of 0, a zero `recovery_timeout` or a `wait_min` above `wait_max` fails the build with
+//! the argument, the expression and the rule (`` `max_attempts` must be at least 1, found
+//! `MAX_ATTEMPTS` = 0 ``), so a bad constant never reaches run time. A value known only at
+//! run time (read from a file, computed by a plain `fn`) is refused by the compiler; pass
+//! it through the settings, or build a `Policy` or `CircuitBreaker` with it instead.
 //!
 //! Arguments not given come from [`ResilienceSettings`](https://docs.rs/staunch/latest/staunch/settings/)
 //! (the environment, and `.env` with the feature `dotenv`), read once per function, on its
@@ -176,6 +189,27 @@ use attr::Kind;
 /// assert_eq!(fetch(&fake.clock(), &mut attempts).unwrap(), "payload");
 /// assert_eq!(attempts, 3);
 /// assert_eq!(fake.sleeps(), [Duration::from_secs(1), Duration::from_secs(2)]);
+/// ```
+///
+/// Numbers and durations can be constants, checked at compile time like literals:
+///
+/// ```
+/// use std::io;
+/// use std::time::Duration;
+/// use staunch::test_util::FakeClock;
+/// use staunch::{retry_on_exception, Clock};
+///
+/// const ATTEMPTS: u32 = 4;
+/// const FIRST_WAIT: Duration = Duration::from_millis(100);
+///
+/// #[retry_on_exception(max_attempts = ATTEMPTS, wait_min = FIRST_WAIT, wait_max = Duration::from_secs(1), clock = clock.clone())]
+/// fn ping(clock: &Clock) -> Result<(), io::Error> {
+///     Err(io::ErrorKind::TimedOut.into())
+/// }
+///
+/// let fake = FakeClock::new();
+/// assert!(ping(&fake.clock()).is_err());
+/// assert_eq!(fake.total_slept(), Duration::from_millis(100 + 200 + 400));
 /// ```
 ///
 /// Async functions and methods take the same arguments:

@@ -62,7 +62,8 @@ pub(crate) struct Link {
     pub(crate) handle: OnceLock<AuthorityHandle>,
     pub(crate) name: OnceLock<String>,
     pub(crate) keys: OnceLock<Keys>,
-    pub(crate) pending_ok: AtomicU64,
+    /// The breaker's success total (`AuthorityHandle::successes`) at the last flush.
+    pub(crate) flushed_ok: AtomicU64,
     pub(crate) pending_failed: AtomicU64,
     /// The local breaker opened on its own outcomes (a quorum vote, a local veto).
     pub(crate) local_trip: AtomicBool,
@@ -86,7 +87,7 @@ impl Link {
             handle: OnceLock::new(),
             name: OnceLock::new(),
             keys: OnceLock::new(),
-            pending_ok: AtomicU64::new(0),
+            flushed_ok: AtomicU64::new(0),
             pending_failed: AtomicU64::new(0),
             local_trip: AtomicBool::new(false),
             vote: AtomicBool::new(false),
@@ -112,10 +113,16 @@ impl Link {
         self.view.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes the outcome deltas gathered since the last flush.
+    /// Takes the outcome deltas gathered since the last flush: the successes the breaker
+    /// counted meanwhile (it counts them itself, so a success costs the call no more than
+    /// a store) and the failures reported here.
     pub(crate) fn take_pending(&self) -> (u64, u64) {
+        let total = self.handle.get().map_or(0, AuthorityHandle::successes);
+        // Relaxed `fetch_max`: each success is taken by one caller only, and a total that
+        // reads lower for a moment (see `successes`) takes nothing.
+        let flushed = self.flushed_ok.fetch_max(total, Ordering::Relaxed);
         (
-            self.pending_ok.swap(0, Ordering::Relaxed),
+            total.saturating_sub(flushed),
             self.pending_failed.swap(0, Ordering::Relaxed),
         )
     }
@@ -232,10 +239,8 @@ impl Authority for Link {
             self.probe_done(outcome.kind);
             return;
         }
+        // Plain successes never come here: the breaker counts them (`take_pending`).
         match outcome.kind {
-            OutcomeKind::Success => {
-                self.pending_ok.fetch_add(1, Ordering::Relaxed);
-            }
             OutcomeKind::Failure | OutcomeKind::SlowSuccess => {
                 let failed = self.pending_failed.fetch_add(1, Ordering::Relaxed) + 1;
                 if failed == self.core.config.flush_failures {

@@ -25,8 +25,8 @@
 //! so a ratio of 0.7 allowed one retry per call and 0.3 one per three calls; here a retry
 //! costs a million units and a call deposits `ratio × 1 000 000` of them (rounded down), so
 //! 100 calls at 0.3 allow exactly 30 retries. And no call takes a lock: a deposit is a clock
-//! read and one atomic add, a withdrawal one compare-exchange on a single slot, so two
-//! callers can never both spend the last retry.
+//! read and two atomic adds, a withdrawal one compare-exchange on the running balance and
+//! one add, so two callers can never both spend the last retry.
 //!
 //! Ratios hold per client even in a fleet: each replica's retries stay within the ratio of
 //! its own traffic, so the fleet's stay within the ratio of the fleet's.
@@ -163,7 +163,7 @@ impl RetryBudget {
     }
 
     /// Credits one call: `retry_ratio` of a retry, for `ttl`. Call it once per original
-    /// call, not per attempt. Costs a clock read and one atomic add (nothing at ratio 0).
+    /// call, not per attempt. Costs a clock read and two atomic adds (nothing at ratio 0).
     ///
     /// ```
     /// use staunch::RetryBudget;

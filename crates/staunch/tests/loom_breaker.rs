@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use loom::sync::atomic::AtomicUsize as LoomUsize;
 use loom::thread;
+use staunch::breaker::CircuitBreakerBuilder as BreakerBuilder;
 use staunch::test_util::FakeClock;
 use staunch::{CircuitBreaker, CircuitState, Event};
 
@@ -305,4 +306,41 @@ fn the_watch_ends_where_the_breaker_is() {
         t2.join().unwrap();
         assert_eq!(*states.borrow(), breaker.state());
     });
+}
+
+/// A permit of one closed period reports its failure while another thread opens the
+/// circuit and closes it again: the failure belongs to the old period and must not show
+/// in the new period's window, whichever window the breaker counts in.
+fn a_late_outcome_stays_out_of_the_next_window(window: fn(BreakerBuilder) -> BreakerBuilder) {
+    bounded(2, move || {
+        let fake = FakeClock::new();
+        let breaker = window(CircuitBreaker::builder("m"))
+            .failure_rate_threshold(1.0)
+            .minimum_calls(1)
+            .clock(fake.clock())
+            .build()
+            .unwrap();
+        let permit = breaker.try_acquire_owned().unwrap();
+        let late = thread::spawn(move || permit.failure());
+        breaker.force_open();
+        breaker.reset();
+        late.join().unwrap();
+        let snap = breaker.snapshot();
+        assert_eq!(snap.state, CircuitState::Closed);
+        assert_eq!(
+            (snap.calls_in_window, snap.failure_count),
+            (0, 0),
+            "the old period's failure landed in the new window"
+        );
+    });
+}
+
+#[test]
+fn a_late_outcome_stays_out_of_the_next_count_window() {
+    a_late_outcome_stays_out_of_the_next_window(|b| b.count_window(4));
+}
+
+#[test]
+fn a_late_outcome_stays_out_of_the_next_time_window() {
+    a_late_outcome_stays_out_of_the_next_window(|b| b.time_window(Duration::from_secs(4), 4));
 }

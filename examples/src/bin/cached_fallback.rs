@@ -13,6 +13,14 @@ use staunch::{CircuitBreaker, Policy, PolicyError};
 #[derive(Debug)]
 struct ModelError;
 
+impl std::fmt::Display for ModelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the model is unavailable")
+    }
+}
+
+impl std::error::Error for ModelError {}
+
 struct Assistant {
     policy: Policy,
     cache: Mutex<HashMap<String, String>>,
@@ -63,7 +71,8 @@ async fn main() {
     for round in 1..=2 {
         match assistant.answer("weather?").await {
             Ok(answer) => println!("round {round}: {answer}"),
-            Err(err) => println!("round {round}: {err}"),
+            // The policy's message, then its cause: the model's own error.
+            Err(err) => println!("round {round}: {}", staunch_examples::report(&err)),
         }
     }
     println!("circuit: {}", assistant.policy.breaker().state());

@@ -22,6 +22,24 @@ enum ChatError {
     Io(std::io::Error),
 }
 
+impl std::fmt::Display for ChatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChatError::Status { code, .. } => write!(f, "the chat API answered {code}"),
+            ChatError::Io(_) => f.write_str("the chat API could not be reached"),
+        }
+    }
+}
+
+impl std::error::Error for ChatError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ChatError::Status { .. } => None,
+            ChatError::Io(e) => Some(e),
+        }
+    }
+}
+
 impl ChatError {
     /// The classifier: HTTP status verdicts, with the server's `Retry-After` as a hint.
     fn verdict(&self) -> Verdict {
@@ -138,7 +156,8 @@ fn main() {
     println!("asking the chat API (429 with Retry-After: 1, then 500, then 200):");
     match chat.reply("hi") {
         Ok(reply) => println!("reply: {reply}"),
-        Err(err) => println!("failed: {err}"),
+        // The policy's message, then its causes down to the transport's error.
+        Err(err) => println!("failed: {}", staunch_examples::report(&err)),
     }
     let breaker = chat.policy.breaker();
     println!(

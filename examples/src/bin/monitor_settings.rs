@@ -106,8 +106,8 @@ impl ChatService {
                     None => format!("unavailable: {open}"),
                 }
             }
-            Err(ChatError::Http(e)) => format!("failed: {e}"),
-            Err(ChatError::Timeout(e)) => format!("failed: {e}"),
+            Err(ChatError::Http(e)) => format!("failed: {}", staunch_examples::report(&e)),
+            Err(ChatError::Timeout(e)) => format!("failed: {}", staunch_examples::report(&e)),
         }
     }
 }

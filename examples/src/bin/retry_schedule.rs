@@ -41,7 +41,8 @@ fn run(title: &str, policy: RetryPolicy, failures: u32) {
     let took = (clock.now() - started).as_millis();
     match result {
         Ok(value) => println!("  attempt {calls} succeeded: {value} (after {took} ms)"),
-        Err(err) => println!("  {err}: {} (after {took} ms)", err.last_error()),
+        // The retry's message, then its cause: the last attempt's error.
+        Err(err) => println!("  {} (after {took} ms)", staunch_examples::report(&err)),
     }
 }
 

@@ -55,6 +55,16 @@ impl std::fmt::Display for DbError {
     }
 }
 
+/// Transparent: the message is the inner error's, and so are the causes.
+impl std::error::Error for DbError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DbError::Sql(e) => e.source(),
+            DbError::Open(e) => e.source(),
+        }
+    }
+}
+
 struct DatabaseService {
     pool: SqlitePool,
     log: Log,
@@ -141,7 +151,7 @@ async fn main() {
         async move {
             match service.add_user(email).await {
                 Ok(id) => log.outcome(format!("ok: {email} is user {id}")),
-                Err(e) => log.outcome(format!("error: {e}")),
+                Err(e) => log.outcome(format!("error: {}", staunch_examples::report(&e))),
             }
         }
     };

@@ -1,7 +1,13 @@
 //! Argument values: integers, durations, jitter modes and names, checked at compile time.
+//!
+//! A literal is read and checked here. Any other expression is a constant expression
+//! (`MAX_ATTEMPTS`, `Duration::from_secs(30)`, `config::ATTEMPTS + 1`): it is kept as
+//! written and checked by the compiler, which evaluates it in the function's `static`
+//! (see `expand::constants`).
 
 use std::time::Duration;
 
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Error, Expr, ExprLit, ExprUnary, Lit, LitStr, Result, UnOp};
 
@@ -12,6 +18,51 @@ pub(crate) enum Jitter {
     Full,
     Equal,
     Decorrelated,
+}
+
+/// An argument's value: read from a literal, or a constant expression left to the compiler.
+#[derive(Clone)]
+pub(crate) enum Arg<T> {
+    Literal(T),
+    Constant(Expr),
+}
+
+impl<T: Copy> Arg<T> {
+    /// The value, when it was written as a literal.
+    pub(crate) fn literal(&self) -> Option<T> {
+        match self {
+            Arg::Literal(value) => Some(*value),
+            Arg::Constant(_) => None,
+        }
+    }
+}
+
+/// `value` read by `read` when it is a literal, else kept as a constant expression.
+/// `Self` can't be named there: the expression is evaluated in a `static` inside the
+/// function, where the impl's `Self` is out of scope.
+pub(crate) fn arg<T>(
+    field: &str,
+    value: Expr,
+    read: impl FnOnce(&Expr) -> Result<T>,
+) -> Result<Arg<T>> {
+    if literal(&value).is_some() || is_negative(&value) {
+        return read(&value).map(Arg::Literal);
+    }
+    if let Some(at) = self_type(value.to_token_stream()) {
+        return Err(Error::new(
+            at,
+            format!("`{field}` is a constant evaluated in a `static`, where `Self` is not in scope; name the type instead (`MyType::CONST`)"),
+        ));
+    }
+    Ok(Arg::Constant(value))
+}
+
+fn self_type(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::Span> {
+    tokens.into_iter().find_map(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) if ident == "Self" => Some(ident.span()),
+        proc_macro2::TokenTree::Group(group) => self_type(group.stream()),
+        _ => None,
+    })
 }
 
 const DURATION_HELP: &str =
@@ -178,6 +229,22 @@ mod tests {
         assert!(n("-2").unwrap_err().contains("a negative number"));
         assert!(n("\"3\"").unwrap_err().contains("found a string"));
         assert!(n("99999999999").is_err());
+    }
+
+    #[test]
+    fn literals_are_read_and_other_expressions_kept() {
+        let read = |text| {
+            arg("max_attempts", expr(text), |v| {
+                integer::<u32>("max_attempts", v, 1)
+            })
+        };
+        assert!(matches!(read("3"), Ok(Arg::Literal(3))));
+        assert!(matches!(read("MAX_ATTEMPTS"), Ok(Arg::Constant(_))));
+        assert!(matches!(read("config::ATTEMPTS + 1"), Ok(Arg::Constant(_))));
+        assert!(read("0").is_err());
+        assert!(read("-1").is_err());
+        let error = read("Self::ATTEMPTS").err().unwrap().to_string();
+        assert!(error.contains("`Self` is not in scope"), "{error}");
     }
 
     #[test]

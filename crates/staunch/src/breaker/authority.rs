@@ -9,10 +9,15 @@
 //! elsewhere). Callbacks run on the caller's thread, outside every lock.
 //!
 //! A breaker without an authority pays nothing for the seam: whether one is set is part
-//! of the build-time flags that the hot path reads anyway.
+//! of the build-time flags that the hot path reads anyway. A breaker with one pays little:
+//! a plain success outside HALF_OPEN, the common call, is not reported to
+//! [`Authority::on_outcome`] but added to a per-thread counter that the authority reads
+//! when it likes ([`AuthorityHandle::successes`]): no call through the trait object and no
+//! atomic read-modify-write on the call path.
 
+use std::cell::Cell;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -43,10 +48,13 @@ use super::CircuitBreaker;
 ///     .authority(fleet.clone())
 ///     .build()?;
 /// breaker.call_blocking(|| Ok::<_, ()>(1)).unwrap();
+/// let _ = breaker.call_blocking(|| Err::<(), _>("down"));
+/// // The failure is reported; plain successes are counted, read through the handle.
 /// assert_eq!(fleet.outcomes.lock().unwrap().len(), 1);
+/// let handle = fleet.handle.lock().unwrap().clone().unwrap();
+/// assert_eq!(handle.successes(), 1);
 ///
 /// // The fleet decided to open every replica's breaker.
-/// let handle = fleet.handle.lock().unwrap().clone().unwrap();
 /// assert!(handle.apply_remote_transition(7, CircuitState::ForcedOpen, None));
 /// assert_eq!(breaker.state(), CircuitState::ForcedOpen);
 /// assert!(!handle.apply_remote_transition(6, CircuitState::Closed, None), "older news");
@@ -70,7 +78,9 @@ pub trait Authority: Send + Sync + fmt::Debug + 'static {
         let _ = handle;
     }
 
-    /// A permit reported its outcome (or was dropped without one).
+    /// A permit reported its outcome (or was dropped without one). Every outcome but a
+    /// plain [`Success`](OutcomeKind::Success) of an ordinary (non-probe) permit: those are
+    /// only counted, in [`AuthorityHandle::successes`], to keep the common call cheap.
     ///
     /// ```
     /// # use std::sync::atomic::{AtomicUsize, Ordering};
@@ -82,6 +92,8 @@ pub trait Authority: Send + Sync + fmt::Debug + 'static {
     /// let b = CircuitBreaker::builder("db").authority(count.clone()).clock(FakeClock::new().clock()).build()?;
     /// drop(b.try_acquire());
     /// assert_eq!(count.0.load(Ordering::Relaxed), 1); // abandoned
+    /// b.try_acquire().unwrap().success();
+    /// assert_eq!(count.0.load(Ordering::Relaxed), 1); // counted, not reported
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     fn on_outcome(&self, outcome: Outcome) {
@@ -375,6 +387,33 @@ impl AuthorityHandle {
         Some(self.inner.upgrade()?.clock.now())
     }
 
+    /// Plain successes of ordinary (non-probe) permits since the breaker was built: a
+    /// running total, which [`Authority::on_outcome`] does not see one by one. Read it in
+    /// the background and take the difference from the last reading. Exact while at most
+    /// 16 threads record at once; beyond that, successes recorded at the same instant may
+    /// be lost (never counted twice). 0 once the breaker no longer exists.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use staunch::{breaker::{Authority, AuthorityHandle}, test_util::FakeClock, CircuitBreaker};
+    /// # #[derive(Debug, Default)] struct Keep(Mutex<Option<AuthorityHandle>>);
+    /// # impl Authority for Keep { fn attach(&self, h: AuthorityHandle) { *self.0.lock().unwrap() = Some(h); } }
+    /// # let keep = Arc::new(Keep::default());
+    /// # let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).authority(keep.clone()).build()?;
+    /// # let handle = keep.0.lock().unwrap().clone().unwrap();
+    /// for _ in 0..3 {
+    ///     breaker.call_blocking(|| Ok::<_, ()>(())).unwrap();
+    /// }
+    /// assert_eq!(handle.successes(), 3);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn successes(&self) -> u64 {
+        self.inner
+            .upgrade()
+            .and_then(|inner| inner.tally.as_ref().map(|tally| tally.total()))
+            .unwrap_or(0)
+    }
+
     /// Moves the breaker to `state`. For OPEN, `open_for` sets the open period (default:
     /// the breaker's own). Returns whether anything changed.
     ///
@@ -432,5 +471,104 @@ impl AuthorityHandle {
         }
         inner.manual(Manual::To(state), open_until);
         true
+    }
+}
+
+/// Stripes of the success counter; a thread counts on its own while no more threads than
+/// this record at once.
+const STRIPES: usize = 16;
+
+/// One stripe, on its own cache lines so that threads don't share one.
+#[derive(Debug)]
+#[repr(align(128))]
+struct Stripe(crate::sync::AtomicU64);
+
+/// The running count of plain successes behind [`AuthorityHandle::successes`].
+///
+/// A success is a relaxed load and store on the calling thread's stripe: no
+/// read-modify-write, whose lock prefix would cost more than the rest of the call. Two
+/// threads that share a stripe (more than [`STRIPES`] threads) may lose a count when they
+/// write at the same instant, and the stripe may then read lower for a moment; readers
+/// keep the highest total they saw, so nothing is counted twice.
+#[derive(Debug)]
+pub(crate) struct Tally {
+    stripes: Box<[Stripe]>,
+}
+
+impl Tally {
+    pub(crate) fn new() -> Self {
+        Tally {
+            stripes: (0..STRIPES)
+                .map(|_| Stripe(crate::sync::AtomicU64::new(0)))
+                .collect(),
+        }
+    }
+
+    /// Counts one success.
+    #[inline]
+    pub(crate) fn add(&self) {
+        let stripe = &self.stripes[stripe_index() % STRIPES].0;
+        // Relaxed: a statistic; the stripe belongs to this thread (see above).
+        stripe.store(
+            stripe.load(crate::sync::Ordering::Relaxed).wrapping_add(1),
+            crate::sync::Ordering::Relaxed,
+        );
+    }
+
+    fn total(&self) -> u64 {
+        self.stripes.iter().fold(0u64, |sum, stripe| {
+            // Relaxed: a statistic.
+            sum.wrapping_add(stripe.0.load(crate::sync::Ordering::Relaxed))
+        })
+    }
+}
+
+/// This thread's stripe, given out in turn at its first success.
+#[inline]
+fn stripe_index() -> usize {
+    thread_local! {
+        static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    INDEX.with(|index| match index.get() {
+        usize::MAX => {
+            // Relaxed: only distinctness matters.
+            let mine = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+            index.set(mine);
+            mine
+        }
+        mine => mine,
+    })
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn successes_from_threads_with_stripes_of_their_own_are_all_counted() {
+        let tally = Arc::new(Tally::new());
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let tally = Arc::clone(&tally);
+                std::thread::spawn(move || {
+                    for _ in 0..10_000 {
+                        tally.add();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(tally.total(), 80_000);
+    }
+
+    #[test]
+    fn a_thread_keeps_its_stripe() {
+        let first = stripe_index();
+        assert_eq!(stripe_index(), first);
+        let other = std::thread::spawn(stripe_index).join().unwrap();
+        assert_ne!(other, first);
     }
 }

@@ -34,8 +34,8 @@ pub(crate) struct Config {
     /// How long HALF_OPEN may wait for its probes before reopening.
     pub(crate) half_open_timeout: Duration,
     pub(crate) open: OpenPeriod,
-    /// True when a success needs more than the word compare: a window, slow-call
-    /// detection, an authority or metrics.
+    /// True when a success needs more than the word compare (and, with an authority, a
+    /// count): a window, slow-call detection or metrics.
     pub(crate) observed: bool,
 }
 
@@ -104,6 +104,8 @@ pub(crate) struct Inner {
     pub(crate) listeners: Listeners,
     pub(crate) history: History,
     pub(crate) authority: Option<Arc<dyn Authority>>,
+    /// Plain successes, with an authority (see [`AuthorityHandle::successes`](super::AuthorityHandle::successes)).
+    pub(crate) tally: Option<super::authority::Tally>,
     #[cfg(feature = "tokio")]
     pub(crate) watch: tokio::sync::watch::Sender<CircuitState>,
     /// Orders the watch's updates (see `transitioned`); through the shim, so loom sees it.
@@ -336,19 +338,24 @@ impl Inner {
             word::Manual::Reset => CircuitState::Closed,
             word::Manual::To(state) => state,
         };
-        if to.is_passing() {
-            if let Some(window) = &self.window {
+        // After the install (and before anyone hears of it): an outcome of the old period
+        // that checked the word before the install read the window's epoch before this
+        // reset, so the window drops it.
+        let reset_window = || {
+            if let (true, Some(window)) = (to.is_passing(), &self.window) {
                 window.reset();
             }
-        }
+        };
         let now = self.clock.now();
         let mut w = self.load();
         loop {
             let Some(next) = word::manual(w, action) else {
+                reset_window();
                 return false;
             };
             match self.install(w, next) {
                 Ok(()) => {
+                    reset_window();
                     if next.generation() != w.generation() {
                         self.transitioned(w, next, now, open_until);
                     }

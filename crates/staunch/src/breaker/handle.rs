@@ -53,6 +53,7 @@ impl CircuitBreaker {
             window,
             listeners: Listeners::new(),
             history: History::new(history),
+            tally: authority.as_ref().map(|_| super::authority::Tally::new()),
             authority,
             #[cfg(feature = "tokio")]
             watch: tokio::sync::watch::Sender::new(CircuitState::Closed),

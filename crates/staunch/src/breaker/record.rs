@@ -10,7 +10,8 @@ use crate::sync::Ordering;
 
 impl Inner {
     /// Records a success. The fast path: a plain breaker whose word is the clean closed
-    /// word of the permit's generation has nothing to do.
+    /// word of the permit's generation has nothing to do but count it for its authority,
+    /// if it has one.
     #[inline]
     pub(crate) fn succeed(&self, ticket: Ticket) {
         // Relaxed: if the word is the clean closed word of our generation there is
@@ -20,6 +21,9 @@ impl Inner {
             && self.word.load(Ordering::Relaxed) == Word::clean_closed(ticket.generation()).0
             && !ticket.probe()
         {
+            if let Some(tally) = &self.tally {
+                tally.add();
+            }
             return;
         }
         self.succeed_slow(ticket);
@@ -48,7 +52,7 @@ impl Inner {
     /// do for an ordinary permit of an unobserved breaker.
     #[inline]
     pub(crate) fn release(&self, ticket: Ticket, abandoned: bool) {
-        if self.config.observed || ticket.probe() {
+        if self.config.observed || ticket.probe() || self.authority.is_some() {
             self.release_slow(ticket, abandoned);
         }
     }
@@ -74,7 +78,11 @@ impl Inner {
 
     fn finish(&self, ticket: Ticket, kind: Kind, hint: Option<Duration>) {
         if let Some(authority) = &self.authority {
-            authority.on_outcome(Outcome::new(ticket, OutcomeKind::from(kind)));
+            match &self.tally {
+                // Plain successes are counted, not reported (see `AuthorityHandle::successes`).
+                Some(tally) if kind == Kind::Success && !ticket.probe() => tally.add(),
+                _ => authority.on_outcome(Outcome::new(ticket, OutcomeKind::from(kind))),
+            }
         }
         #[cfg(feature = "metrics")]
         self.metrics.count(kind);
@@ -88,11 +96,16 @@ impl Inner {
         }
         let mut trips = false;
         if let (Some(window), false) = (&self.window, ticket.probe()) {
+            // The epoch before the check: a reset after it (the circuit moved on and came
+            // back) makes the window drop the outcome instead of counting it in the new
+            // closed period. Every reset follows the install of its new state.
+            let epoch = window.epoch();
             let w = self.load();
             if w.generation() != ticket.generation() || !w.state().is_passing() {
                 return;
             }
-            let counts = window.record(|| *now.get_or_insert_with(|| self.clock.now()), kind);
+            let at = || *now.get_or_insert_with(|| self.clock.now());
+            let counts = window.record(epoch, at, kind);
             if let Some(counts) = counts {
                 trips = self.config.thresholds.trips(counts);
                 #[cfg(feature = "metrics")]

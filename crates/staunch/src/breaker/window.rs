@@ -69,14 +69,30 @@ pub(crate) enum Window {
 }
 
 impl Window {
-    /// Adds one outcome (`now` is read only by the time window) and returns the counts
-    /// with it, or `None` when the outcome was not counted (it raced a reset, or its bucket
-    /// has already passed).
+    /// The window's epoch, which every reset changes. Read it before checking that an
+    /// outcome is current, and pass it to [`record`](Self::record): an outcome that
+    /// races a reset is then dropped, never counted in the next closed period.
     #[inline]
-    pub(crate) fn record(&self, now: impl FnOnce() -> Duration, kind: Kind) -> Option<Counts> {
+    pub(crate) fn epoch(&self) -> u32 {
         match self {
-            Window::Count(w) => w.record(kind),
-            Window::Time(w) => w.record(now(), kind),
+            Window::Count(w) => w.epoch(),
+            Window::Time(w) => w.epoch(),
+        }
+    }
+
+    /// Adds one outcome in `epoch` (`now` is read only by the time window) and returns
+    /// the counts with it, or `None` when the outcome was not counted (a reset came after
+    /// `epoch` was read, or its bucket has already passed).
+    #[inline]
+    pub(crate) fn record(
+        &self,
+        epoch: u32,
+        now: impl FnOnce() -> Duration,
+        kind: Kind,
+    ) -> Option<Counts> {
+        match self {
+            Window::Count(w) => w.record(epoch, kind),
+            Window::Time(w) => w.record(epoch, now(), kind),
         }
     }
 

@@ -2,10 +2,17 @@
 //! ten slots that together span the time-to-live.
 //!
 //! Time is cut into epochs of `ttl / 10`. Deposits and withdrawals of epoch `e` go into
-//! slot `e % 10`; the balance is the sum of the slots plus a constant reserve. When the
-//! epoch advances, one caller wins a flag in the epoch word, clears the slots that fell
-//! out of the window and publishes the new epoch; everyone else carries on with the slot
-//! the epoch word names. No call blocks.
+//! slot `e % 10`, and into one running total, the sum of the slots; the balance is that
+//! total plus a constant reserve. When the epoch advances, one caller wins a flag in the
+//! epoch word, clears the slots that fell out of the window (taking them out of the
+//! total) and publishes the new epoch; everyone else carries on with the slot the epoch
+//! word names. No call blocks.
+//!
+//! A withdrawal checks and takes the balance in one compare-exchange on the total, so
+//! withdrawals serialize on it: two callers can never both spend the last retry, even
+//! when one of them writes the old epoch's slot and the other the new one's during a
+//! rotation. (Checking the sum of the other slots and then exchanging on one's own slot
+//! let exactly those two both through.)
 //!
 //! Clearing subtracts the value it read instead of storing zero, so a deposit that lands
 //! in a slot while it is being cleared is kept rather than lost. A token therefore expires
@@ -30,6 +37,9 @@ pub(crate) struct Bucket {
     /// Net units per epoch, as `i64` in two's complement: atomic adds wrap, so adding
     /// `x.wrapping_neg()` subtracts. Only this bucket writes them.
     slots: [AtomicU64; SLOTS as usize],
+    /// The sum of the slots, as `i64` in two's complement like them: every change to a
+    /// slot is made to it too, so in a quiet moment it equals their sum.
+    total: AtomicU64,
     /// `epoch << 1 | ROTATING`: the epoch whose slot takes new tokens.
     epoch: AtomicU64,
     slot_nanos: u64,
@@ -44,6 +54,7 @@ impl Bucket {
         let slot_nanos = (nanos(ttl) / SLOTS).max(1);
         Self {
             slots: std::array::from_fn(|_| AtomicU64::new(0)),
+            total: AtomicU64::new(0),
             epoch: AtomicU64::new((nanos(now) / slot_nanos) << 1),
             slot_nanos,
             deposit,
@@ -60,47 +71,44 @@ impl Bucket {
         // Relaxed: the slot is a counter; no other memory is published through it, and
         // read-modify-writes on one location never lose each other's updates.
         slot.fetch_add(self.deposit, Ordering::Relaxed);
+        // Relaxed: as above.
+        self.total.fetch_add(self.deposit, Ordering::Relaxed);
     }
 
     /// Takes one retry's worth of units if the balance covers it.
     pub(crate) fn try_withdraw(&self, now: Duration) -> bool {
         let epoch = self.advance(now);
-        let slot = self.slot(epoch);
         // Relaxed: the compare-exchange below validates this value.
-        let mut own = slot.load(Ordering::Relaxed);
+        let mut total = self.total.load(Ordering::Relaxed);
         loop {
-            let balance = self.others(epoch) + i128::from(own as i64) + self.reserve;
-            if balance < i128::from(UNITS_PER_RETRY) {
+            if i128::from(total as i64) + self.reserve < i128::from(UNITS_PER_RETRY) {
                 return false;
             }
-            let taken = own.wrapping_sub(UNITS_PER_RETRY);
-            // Relaxed: as for deposits, a counter. Concurrent withdrawals serialize on this
-            // one slot, so two of them cannot both spend the same last tokens.
-            match slot.compare_exchange_weak(own, taken, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return true,
-                Err(actual) => own = actual,
+            let taken = total.wrapping_sub(UNITS_PER_RETRY);
+            // Relaxed: a counter, as for deposits. Every withdrawal serializes on this one
+            // word, whichever slot it then writes, so two of them cannot both spend the
+            // same last tokens.
+            match self.total.compare_exchange_weak(
+                total,
+                taken,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(actual) => total = actual,
             }
         }
+        // Relaxed: a counter. The slot only says when this withdrawal expires.
+        self.slot(epoch)
+            .fetch_sub(UNITS_PER_RETRY, Ordering::Relaxed);
+        true
     }
 
     /// Net units available now, reserve included (negative after an overdraft).
     pub(crate) fn balance(&self, now: Duration) -> i128 {
-        let epoch = self.advance(now);
-        self.others(epoch) + i128::from(self.load(epoch) as i64) + self.reserve
-    }
-
-    /// The sum of every slot but `epoch`'s.
-    fn others(&self, epoch: u64) -> i128 {
-        let own = epoch % SLOTS;
-        (0..SLOTS)
-            .filter(|&index| index != own)
-            .map(|index| i128::from(self.load(index) as i64))
-            .sum()
-    }
-
-    fn load(&self, epoch: u64) -> u64 {
+        self.advance(now);
         // Relaxed: freshness comes from the Acquire load of the epoch word in `advance`.
-        self.slot(epoch).load(Ordering::Relaxed)
+        i128::from(self.total.load(Ordering::Relaxed) as i64) + self.reserve
     }
 
     fn slot(&self, epoch: u64) -> &AtomicU64 {
@@ -145,6 +153,7 @@ impl Bucket {
             // storing zero, keeps tokens that land between the load and the subtraction.
             let stale = slot.load(Ordering::Relaxed);
             slot.fetch_sub(stale, Ordering::Relaxed);
+            self.total.fetch_sub(stale, Ordering::Relaxed);
         }
     }
 }
@@ -206,7 +215,7 @@ mod tests {
         let stale = bucket.slot(3).load(Ordering::Relaxed);
         bucket.slot(3).fetch_add(7, Ordering::Relaxed);
         bucket.slot(3).fetch_sub(stale, Ordering::Relaxed);
-        assert_eq!(bucket.load(3), 7);
+        assert_eq!(bucket.slot(3).load(Ordering::Relaxed), 7);
     }
 
     #[test]
@@ -234,6 +243,24 @@ mod loom_tests {
             let here = bucket.try_withdraw(Duration::ZERO);
             let there = handle.join().unwrap();
             assert!(here ^ there);
+        });
+    }
+
+    /// Two threads spend the last retry while one of them rotates the window: the one that
+    /// loses the rotation withdraws from the old slot, the winner from the new one, and
+    /// still only one of them gets it.
+    #[test]
+    fn the_last_retry_goes_to_one_thread_across_a_rotation() {
+        loom::model(|| {
+            let bucket = Arc::new(Bucket::new(TTL, 0, UNITS_PER_RETRY, Duration::ZERO));
+            let other = Arc::clone(&bucket);
+            let later = Duration::from_secs(1);
+            let handle = loom::thread::spawn(move || other.try_withdraw(later));
+            let here = bucket.try_withdraw(later);
+            let there = handle.join().unwrap();
+            assert!(!(here && there), "both threads spent the last retry");
+            assert!(here || there, "the retry was lost");
+            assert_eq!(bucket.balance(later), 0);
         });
     }
 

@@ -183,7 +183,9 @@ pub fn error_for_status(response: Response) -> Result<Response, Error> {
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let error: Error = reqwest::get("http://127.0.0.1:1/").await.unwrap_err().into();
 /// assert!(error.verdict().should_retry());
-/// assert!(error.to_string().starts_with("request failed"));
+/// // The message is this layer's; reqwest's error is the `source()`, printed after it.
+/// assert_eq!(error.to_string(), "request failed");
+/// assert!(std::error::Error::source(&error).is_some());
 /// # }
 /// ```
 #[derive(Debug)]
@@ -243,7 +245,8 @@ impl From<reqwest::Error> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Request(error) => write!(f, "request failed: {error}"),
+            // The cause is the `source()`, not repeated here: a printed chain says it once.
+            Self::Request(_) => f.write_str("request failed"),
             Self::Status(error) => error.fmt(f),
         }
     }
@@ -253,7 +256,8 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Request(error) => Some(error),
-            Self::Status(error) => Some(error),
+            // Transparent: the message is the status error's, so are the causes.
+            Self::Status(error) => std::error::Error::source(error),
         }
     }
 }

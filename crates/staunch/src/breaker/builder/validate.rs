@@ -78,10 +78,7 @@ impl CircuitBreakerBuilder {
             slow_detection: self.slow.is_some(),
             half_open_timeout: self.half_open_timeout.unwrap_or(self.recovery_timeout),
             open,
-            observed: self.window.is_some()
-                || self.slow.is_some()
-                || self.authority.is_some()
-                || cfg!(feature = "metrics"),
+            observed: self.window.is_some() || self.slow.is_some() || cfg!(feature = "metrics"),
         })
     }
 

@@ -109,7 +109,17 @@ impl CountWindow {
         }
     }
 
-    pub(crate) fn record(&self, kind: Kind) -> Option<Counts> {
+    /// The epoch outcomes are counted in now; [`record`](Self::record) counts an outcome
+    /// only while it lasts.
+    pub(crate) fn epoch(&self) -> u32 {
+        // Acquire: pairs with the reset's release, so a caller that sees a new epoch also
+        // sees what was installed before the reset (the breaker's new state word).
+        epoch_of(self.counts.load(Ordering::Acquire))
+    }
+
+    /// Counts `kind` if the window is still at `epoch` (read with [`epoch`](Self::epoch)
+    /// before the caller checked that its outcome is current); `None` after a reset.
+    pub(crate) fn record(&self, epoch: u32, kind: Kind) -> Option<Counts> {
         let full_of_successes = Counts {
             calls: self.size,
             failures: 0,
@@ -118,13 +128,17 @@ impl CountWindow {
         // Acquire: pairs with the release of the previous claim and of the reset, so the
         // slot read below is at least as new as the counters it was counted in.
         let mut current = self.counts.load(Ordering::Acquire);
-        let (index, epoch, guess, claimed) = loop {
+        let (index, guess, claimed) = loop {
+            if epoch_of(current) != epoch {
+                // Reset since the caller's check: the outcome belongs to an older period.
+                return None;
+            }
             if kind == Kind::Success && unpack(current) == full_of_successes {
                 // The last N outcomes are all successes; with one more they still are.
                 // The ring is unchanged up to rotation: nothing to write.
                 return Some(full_of_successes);
             }
-            let (index, epoch) = (head_of(current), epoch_of(current));
+            let index = head_of(current);
             // Acquire: the outcome stored by this slot's previous writer.
             let guess = self.slots[index].load(Ordering::Acquire);
             let next_head = (index as u64 + 1) % u64::from(self.size);
@@ -141,7 +155,7 @@ impl CountWindow {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => break (index, epoch, guess, next),
+                Ok(_) => break (index, guess, next),
                 Err(seen) => current = seen,
             }
         };
@@ -218,14 +232,14 @@ mod tests {
     fn slides_over_the_last_n_outcomes() {
         let w = CountWindow::new(10);
         for _ in 0..1000 {
-            w.record(Kind::Success);
+            w.record(w.epoch(), Kind::Success);
         }
         for i in 1..=5 {
-            let c = w.record(Kind::Failure).unwrap();
+            let c = w.record(w.epoch(), Kind::Failure).unwrap();
             assert_eq!((c.calls, c.failures), (10, i));
         }
         for _ in 0..10 {
-            w.record(Kind::Slow);
+            w.record(w.epoch(), Kind::Slow);
         }
         assert_eq!(
             w.counts(),
@@ -236,7 +250,7 @@ mod tests {
             }
         );
         for _ in 0..10 {
-            w.record(Kind::Failure);
+            w.record(w.epoch(), Kind::Failure);
         }
         assert_eq!(
             w.counts(),
@@ -252,11 +266,11 @@ mod tests {
     fn reset_empties_and_old_epochs_are_never_subtracted() {
         let w = CountWindow::new(4);
         for _ in 0..3 {
-            w.record(Kind::Failure);
+            w.record(w.epoch(), Kind::Failure);
         }
         w.reset();
         assert_eq!(w.counts(), Counts::default());
-        let c = w.record(Kind::Success).unwrap();
+        let c = w.record(w.epoch(), Kind::Success).unwrap();
         assert_eq!(
             c,
             Counts {
@@ -266,15 +280,100 @@ mod tests {
             }
         );
         for _ in 0..8 {
-            w.record(Kind::Success);
+            w.record(w.epoch(), Kind::Success);
         }
         assert_eq!(w.counts().calls, 4);
     }
 
     #[test]
+    fn an_outcome_of_an_epoch_before_a_reset_is_not_counted() {
+        let w = CountWindow::new(4);
+        let before = w.epoch();
+        w.record(before, Kind::Success);
+        w.reset();
+        assert_eq!(w.record(before, Kind::Failure), None);
+        assert_eq!(w.counts(), Counts::default());
+        let c = w.record(w.epoch(), Kind::Failure).unwrap();
+        assert_eq!((c.calls, c.failures), (1, 1));
+    }
+
+    #[test]
+    fn every_reset_starts_an_epoch_unlike_the_last_ones() {
+        let w = CountWindow::new(4);
+        let mut seen = vec![w.epoch()];
+        for _ in 0..4 {
+            w.reset();
+            let epoch = w.epoch();
+            assert!(!seen.contains(&epoch), "epoch {epoch} again after {seen:?}");
+            // An outcome of any earlier epoch is refused.
+            for &old in &seen {
+                assert_eq!(w.record(old, Kind::Failure), None);
+            }
+            seen.push(epoch);
+        }
+        assert_eq!(w.counts(), Counts::default());
+    }
+
+    #[test]
+    fn a_reset_keeps_the_head_where_it_was() {
+        let w = CountWindow::new(4);
+        for _ in 0..3 {
+            w.record(w.epoch(), Kind::Failure);
+        }
+        w.reset();
+        assert_eq!(head_of(w.counts.load(Ordering::Relaxed)), 3);
+        w.record(w.epoch(), Kind::Success);
+        assert_eq!(head_of(w.counts.load(Ordering::Relaxed)), 0);
+    }
+
+    #[test]
+    fn outcomes_from_before_the_epochs_wrapped_are_never_subtracted() {
+        // Slots written in epoch 0 and never overwritten must be cleared by the resets,
+        // or they would count again (and be subtracted again) once the 13-bit epoch
+        // comes back to 0.
+        let w = CountWindow::new(4);
+        for _ in 0..3 {
+            w.record(w.epoch(), Kind::Failure);
+        }
+        for _ in 0..=EPOCH_MASK {
+            w.reset();
+        }
+        assert_eq!(w.epoch(), 0, "the epoch wrapped");
+        for n in 1..=4 {
+            let c = w.record(w.epoch(), Kind::Success).unwrap();
+            assert_eq!((c.calls, c.failures), (n, 0));
+        }
+        let c = w.record(w.epoch(), Kind::Failure).unwrap();
+        assert_eq!((c.calls, c.failures), (4, 1));
+    }
+
+    #[test]
+    fn counts_that_cannot_be_are_not_evaluated() {
+        let w = CountWindow::new(4);
+        let counts = |calls, failures, slow| Counts {
+            calls,
+            failures,
+            slow,
+        };
+        assert_eq!(w.consistent(counts(4, 4, 4)), Some(counts(4, 4, 4)));
+        assert_eq!(w.consistent(counts(5, 0, 0)), None, "more calls than slots");
+        assert_eq!(
+            w.consistent(counts(2, 3, 0)),
+            None,
+            "more failures than calls"
+        );
+        assert_eq!(
+            w.consistent(counts(2, 0, 3)),
+            None,
+            "more slow calls than calls"
+        );
+        assert_eq!(w.counts(), Counts::default());
+    }
+
+    #[test]
     fn a_correction_swaps_the_guessed_outcome_for_the_evicted_one() {
         let w = CountWindow::new(1);
-        w.record(Kind::Success);
+        w.record(w.epoch(), Kind::Success);
         // We guessed a failure (and subtracted it) but evicted a success.
         let c = w.correct(0, fields(2, 0), fields(1, 0));
         assert_eq!(
