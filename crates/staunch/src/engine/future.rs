@@ -19,7 +19,7 @@ use super::cold_drop::{ColdDrop, Trivial};
 use super::events;
 use super::form::AsyncForm;
 use super::step::{Layers, Run, Step};
-use super::table::{Ending, Record};
+use super::table::{Alone, Ending, Record};
 use crate::retry::Retrying;
 use crate::Sleep;
 
@@ -159,7 +159,12 @@ where
         }
         let permit = match this.form.admit() {
             Ok(permit) => permit,
-            Err(open) => return refused(this.form, this.slow, this.phase, open),
+            // A breaker alone: the refusal is the call's end, handed back as it is.
+            Err(open) if this.form.layers().quiet => {
+                this.phase.set(Phase::Done);
+                return ended(this.form.end_alone(Alone::Refused(open)));
+            }
+            Err(open) => return refused(this.form, this.slow, open),
         };
         this.phase.set(Phase::Running {
             future: this.form.attempt(),
@@ -179,6 +184,13 @@ where
                 // The finished attempt stays in place until the call is dropped: no drop
                 // and no write on the success path.
                 First::Done(value)
+            }
+            // A breaker alone, untimed: its only attempt failed; report it and end. The
+            // finished attempt stays in place, as on success.
+            Poll::Ready(Ok(Err(error))) if plain && this.form.layers().quiet => {
+                let verdict = this.form.classify(&error);
+                permit.record(verdict);
+                ended(this.form.end_alone(Alone::Failed(error, verdict)))
             }
             Poll::Ready(Ok(outcome)) => {
                 first_failed(this.form, this.slow, this.phase, permit, outcome)
@@ -398,15 +410,13 @@ fn notify<F, T, E, Fut>(
     }
 }
 
-/// The breaker refused the first attempt. A breaker alone ends there, without a trip
-/// through the step machine's loop (`runtime_breaker_failure/staunch_rejected_open`);
-/// any other form decides what next.
+/// The breaker refused the first attempt of a call that may wait for it: the step
+/// machine decides what next.
 #[cold]
 #[inline(never)]
 fn refused<F, T, E, Fut>(
     form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
-    mut phase: Pin<&mut Phase<Fut>>,
     open: crate::CircuitOpen,
 ) -> First<T, F::Error>
 where
@@ -414,13 +424,7 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     slow.used = true;
-    let layers = form.layers();
-    if !layers.quiet {
-        return First::Failed(slow.run.rejected(&layers, open));
-    }
-    let stopped = slow.run.refused(&layers, open);
-    phase.set(Phase::Done);
-    ended(form.finish(stopped, None))
+    First::Failed(slow.run.rejected(&form.layers(), open))
 }
 
 /// The first attempt ended without a success: an error, or an `Ok` to retry on. A
