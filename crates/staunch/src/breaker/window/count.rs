@@ -315,6 +315,28 @@ mod tests {
     }
 
     #[test]
+    fn a_reset_clears_the_slots_of_older_epochs_and_the_next_lap_is_exact() {
+        let w = CountWindow::new(4);
+        for _ in 0..3 {
+            w.record(w.epoch(), Kind::Failure);
+        }
+        w.reset();
+        assert!(w.slots.iter().all(|s| s.load(Ordering::Relaxed) == 0));
+        // Two laps in the new epoch: each outcome is evicted exactly once.
+        for _ in 0..8 {
+            w.record(w.epoch(), Kind::Failure);
+        }
+        assert_eq!(
+            w.counts(),
+            Counts {
+                calls: 4,
+                failures: 4,
+                slow: 0
+            }
+        );
+    }
+
+    #[test]
     fn a_reset_keeps_the_head_where_it_was() {
         let w = CountWindow::new(4);
         for _ in 0..3 {
