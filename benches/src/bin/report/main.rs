@@ -15,7 +15,9 @@
 //!
 //! `report --compare OLD_DIR NEW_DIR` instead prints every figure two runs' data
 //! directories share, with the relative difference, and the median and largest
-//! difference per section (`scripts/perf-report.sh` does it against the previous run).
+//! difference per section (`scripts/perf-report.sh` does it against the previous run);
+//! `--only outage,contention` keeps those sections (`contention`, `outage`, `micro`,
+//! `allocs`).
 
 mod charts;
 mod compare;
@@ -39,7 +41,18 @@ fn main() {
         match compare::figures(Path::new(old))
             .and_then(|a| Ok((a, compare::figures(Path::new(new))?)))
         {
-            Ok((a, b)) => print!("{}", compare::report(&a, &b)),
+            Ok((mut a, mut b)) => {
+                // `--only outage,contention`: the sections this run measured again.
+                if let Some(only) = arg(&args, "--only") {
+                    let keep = |name: &String| {
+                        let section = name.split('/').next().unwrap_or(name);
+                        only.split(',').any(|s| s.trim() == section)
+                    };
+                    a.retain(|k, _| keep(k));
+                    b.retain(|k, _| keep(k));
+                }
+                print!("{}", compare::report(&a, &b));
+            }
             Err(error) => {
                 eprintln!("error: --compare: {error}");
                 std::process::exit(1);
