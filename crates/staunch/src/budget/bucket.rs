@@ -228,6 +228,17 @@ mod tests {
     }
 
     #[test]
+    fn a_reading_older_than_the_epoch_uses_the_current_slot() {
+        // Another caller's later clock reading moved the window first.
+        let bucket = Bucket::new(TTL, RETRY, 0, Duration::ZERO);
+        bucket.deposit(secs(5.5)); // epoch 5
+        assert_eq!(bucket.balance(secs(2.0)), i128::from(RETRY));
+        bucket.deposit(secs(2.0)); // lands in epoch 5's slot, not epoch 2's
+        assert_eq!(bucket.balance(secs(14.9)), 2 * i128::from(RETRY));
+        assert_eq!(bucket.balance(secs(15.0)), 0);
+    }
+
+    #[test]
     fn far_future_clocks_saturate() {
         let bucket = Bucket::new(TTL, RETRY, 0, Duration::MAX);
         bucket.deposit(Duration::MAX);
