@@ -41,7 +41,7 @@ impl LiveTable {
                 let _ = writeln!(out, "\x1b[2K{line}");
             }
             self.drawn = text.lines().count();
-        } else if self.ticks % 5 == 0 {
+        } else if self.ticks.is_multiple_of(5) {
             let _ = write!(out, "{text}");
         }
         let _ = out.flush();
