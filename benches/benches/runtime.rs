@@ -1,23 +1,59 @@
-//! Benchmarks measured the way users call: inside a tokio runtime (current-thread and
-//! multi-thread), each case one `block_on` over a loop of `.await`s, the operation opaque
-//! (`black_box`), the whole `Result` kept. Peers side by side in the same run: backon's
-//! async retry; failsafe's and recloser's breakers, which are synchronous, around the
-//! same async operation as async code uses them.
+//! Benchmarks measured the way users call: `.await`ed inside a tokio runtime
+//! (current-thread and multi-thread), each measurement one `block_on` over a loop of
+//! `.await`s, the operation opaque to the optimizer (an out-of-line function on a
+//! `black_box`ed branch, behind an ordinary `async fn`), the whole result kept
+//! (`black_box`ed).
 //!
-//! `cargo bench -p staunch-benches --bench runtime -- --warm-up-time 1 --measurement-time 3`
+//! Every group holds staunch and the peers that do the same job, side by side in one run,
+//! each called as its documentation shows for async code:
+//!
+//! | group | staunch | peers |
+//! |---|---|---|
+//! | `retry_first_ok` | `Retryable::retry` | backon, tokio-retry, tryhard, tower-resilience retry layer, seatbelt retry |
+//! | `closed_success`, `closed_failure`, `open_rejection` | `CircuitBreaker::call` | failsafe (`futures::CircuitBreaker`), recloser (`AsyncRecloser`), tower-resilience circuit breaker layer, seatbelt breaker |
+//! | `policy` (retry + breaker) | `Policy::call` | backon around failsafe, backon around recloser, tower-resilience retry around its breaker, seatbelt retry around its breaker |
+//! | `policy_attempt_timeout` | `Policy::call` with `attempt_timeout` | the same stacks with a timeout around each attempt (`tokio::time::timeout`, seatbelt's timeout layer) |
+//!
+//! tokio-retry and tryhard have no circuit breaker; failsafe and recloser no retry.
+//! Every peer gets the same numbers: 3 attempts (2 retries), waits from 1 s to 10 s, a
+//! breaker opening after 5 failures (rate breakers: 50 % of 10 calls) and staying open
+//! for an hour, an attempt timeout of 2 s.
+//!
+//! `closed_failure` makes its failing calls in chunks of 1000 on a fresh breaker (built
+//! outside the timing) that trips only after 1001, so every measured call is a counted
+//! failure on a closed circuit.
+//!
+//! `cargo bench -p staunch-benches --bench runtime -- --warm-up-time 1 --measurement-time 2`
 
+use std::future::Future;
 use std::hint::black_box;
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use failsafe::CircuitBreaker as _;
+use criterion::{criterion_group, criterion_main, Bencher, BenchmarkId, Criterion};
+use layered::{Execute, Service as _, Stack as _};
+use tokio::runtime::Runtime;
+use tower::ServiceExt as _;
+use tower_resilience_circuitbreaker::{CircuitBreakerError, CircuitBreakerLayer};
+use tower_resilience_retry::RetryLayer;
 
-use staunch_benches::peers::{failsafe, recloser, HOUR};
+use staunch_benches::peers::{self, HOUR};
+
+/// Attempts in total, the first included, for every retry.
+const ATTEMPTS: u32 = 3;
+/// Consecutive failures that open every consecutive-failure breaker.
+const THRESHOLD: u32 = 5;
+/// Failing calls per chunk in `closed_failure`; each chunk gets a fresh breaker.
+const CHUNK: u64 = 1000;
+const WAIT_MIN: Duration = Duration::from_secs(1);
+const WAIT_MAX: Duration = Duration::from_secs(10);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+
+type Outcome = Result<u64, io::Error>;
 
 /// `Ok(x + 1)` (or an error when `fail`), by way of a branch the optimizer cannot decide.
 #[inline(never)]
-fn op(x: u64, fail: bool) -> Result<u64, io::Error> {
+fn op(x: u64, fail: bool) -> Outcome {
     if black_box(fail) {
         Err(io::ErrorKind::TimedOut.into())
     } else {
@@ -25,11 +61,18 @@ fn op(x: u64, fail: bool) -> Result<u64, io::Error> {
     }
 }
 
-async fn op_async(x: u64, fail: bool) -> Result<u64, io::Error> {
+async fn op_async(x: u64, fail: bool) -> Outcome {
     op(x, fail)
 }
 
-fn runtimes() -> Vec<(&'static str, tokio::runtime::Runtime)> {
+/// The operation under `tokio::time::timeout`, as a peer's user bounds an attempt.
+async fn op_timed(x: u64, fail: bool) -> Outcome {
+    tokio::time::timeout(ATTEMPT_TIMEOUT, op_async(x, fail))
+        .await
+        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
+}
+
+fn runtimes() -> Vec<(&'static str, Runtime)> {
     let current = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,6 +85,42 @@ fn runtimes() -> Vec<(&'static str, tokio::runtime::Runtime)> {
     vec![("current_thread", current), ("multi_thread", multi)]
 }
 
+/// Times `iters` calls of `call`, each `.await`ed inside `rt`: one `block_on` over a loop
+/// per chunk of at most `chunk` calls, each chunk on a fresh `make()` built outside the
+/// timing. Each call's whole output is kept (`black_box`).
+fn awaited<S, T>(
+    b: &mut Bencher<'_>,
+    rt: &Runtime,
+    chunk: u64,
+    mut make: impl FnMut() -> S,
+    mut call: impl AsyncFnMut(&mut S) -> T,
+) {
+    b.iter_custom(|iters| {
+        let mut total = Duration::ZERO;
+        let mut left = iters;
+        while left > 0 {
+            let n = left.min(chunk);
+            left -= n;
+            let mut state = make();
+            total += rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(call(&mut state).await);
+                }
+                start.elapsed()
+            });
+        }
+        total
+    })
+}
+
+/// Runs `future` to completion inside `rt` (for setting up and checking the subjects).
+fn run<F: Future>(rt: &Runtime, future: F) -> F::Output {
+    rt.block_on(future)
+}
+
+// ---- staunch
+
 fn staunch_breaker(threshold: u32) -> staunch::CircuitBreaker {
     staunch::CircuitBreaker::builder("bench")
         .failure_threshold(threshold)
@@ -50,112 +129,591 @@ fn staunch_breaker(threshold: u32) -> staunch::CircuitBreaker {
         .unwrap()
 }
 
-/// Success paths: a direct call, a retry whose first attempt succeeds, a closed breaker,
-/// the combined policy.
-fn success(c: &mut Criterion) {
-    let mut group = c.benchmark_group("runtime_success");
-    let retry = staunch::RetryPolicy::retry_on_exception();
-    let backon_policy = backon::ExponentialBuilder::default()
-        .with_min_delay(Duration::from_secs(1))
-        .with_max_delay(Duration::from_secs(10))
-        .with_max_times(2);
-    let breaker = staunch_breaker(5);
-    let policy = staunch::Policy::builder("bench-policy").build().unwrap();
-    let timed = staunch::Policy::builder("bench-timed")
-        .attempt_timeout(Duration::from_secs(2))
+fn staunch_retry() -> staunch::RetryPolicy {
+    staunch::RetryBuilder::retry_on_exception()
+        .max_attempts(ATTEMPTS)
+        .wait_min(WAIT_MIN)
+        .wait_max(WAIT_MAX)
         .build()
-        .unwrap();
-    let f = failsafe(5);
-    let r = recloser(100);
-    for (name, rt) in runtimes() {
-        let id = |case: &str| BenchmarkId::new(case, name);
+        .unwrap()
+}
+
+fn staunch_policy(attempt_timeout: Option<Duration>) -> staunch::Policy {
+    let builder = staunch::Policy::builder("bench")
+        .max_attempts(ATTEMPTS)
+        .wait_min(WAIT_MIN)
+        .wait_max(WAIT_MAX)
+        .failure_threshold(THRESHOLD)
+        .recovery_timeout(HOUR);
+    match attempt_timeout {
+        Some(timeout) => builder.attempt_timeout(timeout),
+        None => builder,
+    }
+    .build()
+    .unwrap()
+}
+
+// ---- retry-only peers
+
+fn backon_policy() -> backon::ExponentialBuilder {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(WAIT_MIN)
+        .with_max_delay(WAIT_MAX)
+        .with_max_times(ATTEMPTS as usize - 1)
+}
+
+fn tokio_retry_strategy() -> std::iter::Take<tokio_retry::strategy::ExponentialBackoff> {
+    tokio_retry::strategy::ExponentialBackoff::from_millis(2)
+        .factor(WAIT_MIN.as_millis() as u64 / 2)
+        .max_delay(WAIT_MAX)
+        .take(ATTEMPTS as usize - 1)
+}
+
+// ---- tower-resilience
+
+fn tower_breaker_layer(threshold: usize) -> CircuitBreakerLayer {
+    CircuitBreakerLayer::builder()
+        .consecutive_failures(threshold)
+        .wait_duration_in_open(HOUR)
+        .build()
+        .unwrap()
+}
+
+/// `ServiceExt::ready` then `call`, as a tower service is called by hand.
+async fn tower_call<S>(service: &mut S, x: u64) -> Result<S::Response, S::Error>
+where
+    S: tower::Service<u64>,
+{
+    service.ready().await?.call(x).await
+}
+
+// ---- seatbelt
+
+/// seatbelt's context on a clock driven by the runtime `rt`.
+fn seatbelt_context(rt: &Runtime) -> seatbelt::ResilienceContext<u64, Outcome> {
+    let clock = run(rt, async { tick::Clock::new_tokio() });
+    seatbelt::ResilienceContext::new(&clock)
+}
+
+fn seatbelt_recovery(outcome: &Outcome) -> seatbelt::RecoveryInfo {
+    match outcome {
+        Ok(_) => seatbelt::RecoveryInfo::never(),
+        Err(_) => seatbelt::RecoveryInfo::retry(),
+    }
+}
+
+fn seatbelt_breaker(
+    context: &seatbelt::ResilienceContext<u64, Outcome>,
+    min_throughput: u32,
+) -> seatbelt::breaker::BreakerLayer<
+    u64,
+    Outcome,
+    seatbelt::typestates::Set,
+    seatbelt::typestates::Set,
+> {
+    seatbelt::breaker::Breaker::layer("bench", context)
+        .recovery_with(|outcome: &Outcome, _| seatbelt_recovery(outcome))
+        .rejected_input_error(|_, _| io::ErrorKind::Other.into())
+        .failure_threshold(0.5)
+        .min_throughput(min_throughput)
+        .break_duration(HOUR)
+}
+
+fn seatbelt_retry(
+    context: &seatbelt::ResilienceContext<u64, Outcome>,
+) -> seatbelt::retry::RetryLayer<u64, Outcome, seatbelt::typestates::Set, seatbelt::typestates::Set>
+{
+    seatbelt::retry::Retry::layer("bench", context)
+        .clone_input()
+        .recovery_with(|outcome: &Outcome, _| seatbelt_recovery(outcome))
+        .max_retry_attempts(ATTEMPTS - 1)
+        .base_delay(WAIT_MIN)
+        .max_delay(WAIT_MAX)
+}
+
+fn retry_first_ok(c: &mut Criterion) {
+    let mut group = c.benchmark_group("runtime/retry_first_ok");
+    let retry = staunch_retry();
+    for (rt_name, rt) in runtimes() {
+        let id = |library: &str| BenchmarkId::new(library, rt_name);
+        let rt = &rt;
         group.bench_function(id("direct"), |b| {
-            b.to_async(&rt)
-                .iter(|| async { black_box(op_async(black_box(1), false).await) })
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| op_async(black_box(1), false).await,
+            )
         });
-        group.bench_function(id("staunch_retry"), |b| {
-            use staunch::Retryable;
-            b.to_async(&rt)
-                .iter(|| async { black_box((|| op_async(black_box(1), false)).retry(retry).await) })
+        group.bench_function(id("staunch"), |b| {
+            use staunch::Retryable as _;
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| (|| op_async(black_box(1), false)).retry(retry).await,
+            )
         });
-        group.bench_function(id("backon_retry"), |b| {
-            use backon::Retryable;
-            b.to_async(&rt).iter(|| async {
-                black_box(
-                    (|| op_async(black_box(1), false))
-                        .retry(backon_policy)
-                        .await,
+        group.bench_function(id("backon"), |b| {
+            use backon::Retryable as _;
+            let policy = backon_policy();
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| (|| op_async(black_box(1), false)).retry(policy).await,
+            )
+        });
+        group.bench_function(id("tokio_retry"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| {
+                    tokio_retry::Retry::start(tokio_retry_strategy(), || {
+                        op_async(black_box(1), false)
+                    })
+                    .await
+                },
+            )
+        });
+        group.bench_function(id("tryhard"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| {
+                    tryhard::retry_fn(|| op_async(black_box(1), false))
+                        .retries(ATTEMPTS - 1)
+                        .exponential_backoff(WAIT_MIN)
+                        .max_delay(WAIT_MAX)
+                        .await
+                },
+            )
+        });
+        let tower = tower::ServiceBuilder::new()
+            .layer(
+                RetryLayer::<u64, u64, io::Error>::builder()
+                    .max_attempts(ATTEMPTS as usize)
+                    .exponential_backoff(WAIT_MIN)
+                    .build(),
+            )
+            .service_fn(|x| op_async(x, false));
+        group.bench_function(id("tower_resilience"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || tower.clone(),
+                async |service| tower_call(service, black_box(1)).await,
+            )
+        });
+        let context = seatbelt_context(rt);
+        let seatbelt = (
+            seatbelt_retry(&context),
+            Execute::new(|x| op_async(x, false)),
+        )
+            .into_service();
+        group.bench_function(id("seatbelt"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| seatbelt.execute(black_box(1)).await,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// A success through a closed breaker.
+fn closed_success(c: &mut Criterion) {
+    let mut group = c.benchmark_group("runtime/closed_success");
+    let breaker = staunch_breaker(THRESHOLD);
+    let f = peers::failsafe(THRESHOLD);
+    let r = recloser::AsyncRecloser::from(peers::recloser(2 * THRESHOLD as usize));
+    for (rt_name, rt) in runtimes() {
+        let id = |library: &str| BenchmarkId::new(library, rt_name);
+        let rt = &rt;
+        group.bench_function(id("direct"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| op_async(black_box(1), false).await,
+            )
+        });
+        group.bench_function(id("staunch"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| breaker.call(|| op_async(black_box(1), false)).await,
+            )
+        });
+        group.bench_function(id("failsafe"), |b| {
+            use failsafe::futures::CircuitBreaker as _;
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| f.call(op_async(black_box(1), false)).await,
+            )
+        });
+        group.bench_function(id("recloser"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| r.call(op_async(black_box(1), false)).await,
+            )
+        });
+        let tower = tower_breaker_layer(THRESHOLD as usize)
+            .layer_fn(tower::service_fn(|x| op_async(x, false)));
+        group.bench_function(id("tower_resilience"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || tower.clone(),
+                async |service| tower_call(service, black_box(1)).await,
+            )
+        });
+        let context = seatbelt_context(rt);
+        let seatbelt = (
+            seatbelt_breaker(&context, 2 * THRESHOLD),
+            Execute::new(|x| op_async(x, false)),
+        )
+            .into_service();
+        group.bench_function(id("seatbelt"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| seatbelt.execute(black_box(1)).await,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// A counted failure through a closed breaker (fresh breakers that never trip).
+fn closed_failure(c: &mut Criterion) {
+    let mut group = c.benchmark_group("runtime/closed_failure");
+    let never = CHUNK as u32 + 1;
+    for (rt_name, rt) in runtimes() {
+        let id = |library: &str| BenchmarkId::new(library, rt_name);
+        let rt = &rt;
+        group.bench_function(id("direct"), |b| {
+            awaited(
+                b,
+                rt,
+                CHUNK,
+                || (),
+                async |_| op_async(black_box(1), true).await,
+            )
+        });
+        group.bench_function(id("staunch"), |b| {
+            awaited(
+                b,
+                rt,
+                CHUNK,
+                || staunch_breaker(never),
+                async |breaker| breaker.call(|| op_async(black_box(1), true)).await,
+            )
+        });
+        group.bench_function(id("failsafe"), |b| {
+            use failsafe::futures::CircuitBreaker as _;
+            awaited(
+                b,
+                rt,
+                CHUNK,
+                || peers::failsafe(never),
+                async |f| f.call(op_async(black_box(1), true)).await,
+            )
+        });
+        group.bench_function(id("recloser"), |b| {
+            awaited(
+                b,
+                rt,
+                CHUNK,
+                || recloser::AsyncRecloser::from(peers::recloser(never as usize)),
+                async |r| r.call(op_async(black_box(1), true)).await,
+            )
+        });
+        group.bench_function(id("tower_resilience"), |b| {
+            awaited(
+                b,
+                rt,
+                CHUNK,
+                || {
+                    tower_breaker_layer(never as usize)
+                        .layer_fn(tower::service_fn(|x| op_async(x, true)))
+                },
+                async |service| tower_call(service, black_box(1)).await,
+            )
+        });
+        let context = seatbelt_context(rt);
+        group.bench_function(id("seatbelt"), |b| {
+            awaited(
+                b,
+                rt,
+                CHUNK,
+                || {
+                    (
+                        seatbelt_breaker(&context, never),
+                        Execute::new(|x| op_async(x, true)),
+                    )
+                        .into_service()
+                },
+                async |service| service.execute(black_box(1)).await,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// A call rejected by an open breaker.
+fn open_rejection(c: &mut Criterion) {
+    use failsafe::futures::CircuitBreaker as _;
+    let mut group = c.benchmark_group("runtime/open_rejection");
+    let breaker = staunch_breaker(1);
+    breaker.force_open();
+    let f = peers::failsafe(1);
+    let r = recloser::AsyncRecloser::from(peers::recloser(1));
+    for (rt_name, rt) in runtimes() {
+        let id = |library: &str| BenchmarkId::new(library, rt_name);
+        let rt = &rt;
+        let rejected = run(rt, breaker.call(|| op_async(1, false)));
+        assert!(matches!(rejected, Err(staunch::BreakerError::Open(_))));
+        group.bench_function(id("staunch"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| breaker.call(|| op_async(black_box(1), false)).await,
+            )
+        });
+        let _ = run(rt, f.call(op_async(1, true)));
+        let rejected = run(rt, f.call(op_async(1, false)));
+        assert!(matches!(rejected, Err(failsafe::Error::Rejected)));
+        group.bench_function(id("failsafe"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| f.call(op_async(black_box(1), false)).await,
+            )
+        });
+        let _ = run(rt, r.call(op_async(1, true)));
+        let _ = run(rt, r.call(op_async(1, true)));
+        let rejected = run(rt, r.call(op_async(1, false)));
+        assert!(matches!(rejected, Err(recloser::Error::Rejected)));
+        group.bench_function(id("recloser"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| r.call(op_async(black_box(1), false)).await,
+            )
+        });
+        let mut tower = tower_breaker_layer(1).layer_fn(tower::service_fn(op_async_pair));
+        let _ = run(rt, tower_call(&mut tower, 0));
+        let rejected = run(rt, tower_call(&mut tower, 1));
+        assert!(matches!(rejected, Err(CircuitBreakerError::OpenCircuit)));
+        group.bench_function(id("tower_resilience"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || tower.clone(),
+                async |service| tower_call(service, black_box(1)).await,
+            )
+        });
+        let context = seatbelt_context(rt);
+        let seatbelt = (seatbelt_breaker(&context, 1), Execute::new(op_async_pair)).into_service();
+        let _ = run(rt, seatbelt.execute(0));
+        let _ = run(rt, seatbelt.execute(0));
+        let rejected = run(rt, seatbelt.execute(1));
+        assert_eq!(rejected.unwrap_err().kind(), io::ErrorKind::Other, "open");
+        group.bench_function(id("seatbelt"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| seatbelt.execute(black_box(1)).await,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// Fails on 0 (to trip a breaker while setting up), succeeds otherwise.
+async fn op_async_pair(x: u64) -> Outcome {
+    op(x, x == 0)
+}
+
+/// Retry around a breaker, the first attempt succeeding on a closed circuit; with an
+/// attempt timeout when `timeout`.
+fn policy(c: &mut Criterion, timeout: bool) {
+    use backon::Retryable as _;
+    use failsafe::futures::CircuitBreaker as _;
+    let name = if timeout {
+        "runtime/policy_attempt_timeout"
+    } else {
+        "runtime/policy"
+    };
+    let mut group = c.benchmark_group(name);
+    let policy = staunch_policy(timeout.then_some(ATTEMPT_TIMEOUT));
+    let f = peers::failsafe(THRESHOLD);
+    let r = recloser::AsyncRecloser::from(peers::recloser(2 * THRESHOLD as usize));
+    let backon = backon_policy();
+    for (rt_name, rt) in runtimes() {
+        let id = |library: &str| BenchmarkId::new(library, rt_name);
+        let rt = &rt;
+        group.bench_function(id("direct"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| op_async(black_box(1), false).await,
+            )
+        });
+        group.bench_function(id("staunch"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| policy.call(|| op_async(black_box(1), false)).await,
+            )
+        });
+        group.bench_function(id("backon_recloser"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| {
+                    (|| async {
+                        if timeout {
+                            r.call(op_timed(black_box(1), false)).await
+                        } else {
+                            r.call(op_async(black_box(1), false)).await
+                        }
+                    })
+                    .retry(backon)
+                    .when(|e| matches!(e, recloser::Error::Inner(_)))
+                    .await
+                },
+            )
+        });
+        if !timeout {
+            group.bench_function(id("backon_failsafe"), |b| {
+                awaited(
+                    b,
+                    rt,
+                    u64::MAX,
+                    || (),
+                    async |_| {
+                        (|| f.call(op_async(black_box(1), false)))
+                            .retry(backon)
+                            .when(|e| matches!(e, failsafe::Error::Inner(_)))
+                            .await
+                    },
                 )
-            })
+            });
+        }
+        let retry = RetryLayer::<u64, u64, CircuitBreakerError<io::Error>>::builder()
+            .max_attempts(ATTEMPTS as usize)
+            .exponential_backoff(WAIT_MIN)
+            .retry_on(|e: &CircuitBreakerError<io::Error>| !e.is_circuit_open())
+            .build();
+        let tower = tower::ServiceBuilder::new()
+            .layer(retry)
+            .layer(tower_breaker_layer(THRESHOLD as usize))
+            .service_fn(move |x| async move {
+                if timeout {
+                    op_timed(x, false).await
+                } else {
+                    op_async(x, false).await
+                }
+            });
+        group.bench_function(id("tower_resilience"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || tower.clone(),
+                async |service| tower_call(service, black_box(1)).await,
+            )
         });
-        group.bench_function(id("staunch_breaker"), |b| {
-            b.to_async(&rt)
-                .iter(|| async { black_box(breaker.call(|| op_async(black_box(1), false)).await) })
-        });
-        group.bench_function(id("failsafe_breaker"), |b| {
-            b.to_async(&rt).iter(|| async {
-                let result = op_async(black_box(1), false).await;
-                black_box(f.call(|| result))
-            })
-        });
-        group.bench_function(id("recloser_breaker"), |b| {
-            b.to_async(&rt).iter(|| async {
-                let result = op_async(black_box(1), false).await;
-                black_box(r.call(|| result))
-            })
-        });
-        group.bench_function(id("staunch_policy"), |b| {
-            b.to_async(&rt)
-                .iter(|| async { black_box(policy.call(|| op_async(black_box(1), false)).await) })
-        });
-        group.bench_function(id("staunch_policy_attempt_timeout"), |b| {
-            b.to_async(&rt)
-                .iter(|| async { black_box(timed.call(|| op_async(black_box(1), false)).await) })
-        });
+        let context = seatbelt_context(rt);
+        let retry = seatbelt_retry(&context);
+        let breaker = seatbelt_breaker(&context, 2 * THRESHOLD);
+        let execute = Execute::new(|x| op_async(x, false));
+        if timeout {
+            let seatbelt = (
+                retry,
+                breaker,
+                seatbelt::timeout::Timeout::layer("bench", &context)
+                    .timeout_error(|_| io::ErrorKind::TimedOut.into())
+                    .timeout(ATTEMPT_TIMEOUT),
+                execute,
+            )
+                .into_service();
+            group.bench_function(id("seatbelt"), |b| {
+                awaited(
+                    b,
+                    rt,
+                    u64::MAX,
+                    || (),
+                    async |_| seatbelt.execute(black_box(1)).await,
+                )
+            });
+        } else {
+            let seatbelt = (retry, breaker, execute).into_service();
+            group.bench_function(id("seatbelt"), |b| {
+                awaited(
+                    b,
+                    rt,
+                    u64::MAX,
+                    || (),
+                    async |_| seatbelt.execute(black_box(1)).await,
+                )
+            });
+        }
     }
     group.finish();
 }
 
-/// A failure through a closed breaker (that never trips), and a rejection by an open one.
-fn failure_and_rejection(c: &mut Criterion) {
-    let mut group = c.benchmark_group("runtime_breaker_failure");
-    // The largest threshold; reset before it could trip.
-    let closed = staunch_breaker(65_535);
-    let open = staunch_breaker(1);
-    open.force_open();
-    let f_closed = failsafe(u32::MAX);
-    let f_open = failsafe(1);
-    let _ = f_open.call(|| op(1, true));
-    let r_open = recloser(1);
-    let _ = r_open.call(|| op(1, true));
-    let _ = r_open.call(|| op(1, true));
-    for (name, rt) in runtimes() {
-        let id = |case: &str| BenchmarkId::new(case, name);
-        group.bench_function(id("staunch_failure_closed"), |b| {
-            b.to_async(&rt)
-                .iter(|| async { black_box(closed.call(|| op_async(black_box(1), true)).await) })
-        });
-        group.bench_function(id("failsafe_failure_closed"), |b| {
-            b.to_async(&rt).iter(|| async {
-                let result = op_async(black_box(1), true).await;
-                black_box(f_closed.call(|| result))
-            })
-        });
-        group.bench_function(id("staunch_rejected_open"), |b| {
-            b.to_async(&rt)
-                .iter(|| async { black_box(open.call(|| op_async(black_box(1), false)).await) })
-        });
-        group.bench_function(id("failsafe_rejected_open"), |b| {
-            b.to_async(&rt)
-                .iter(|| async { black_box(f_open.call(|| op(black_box(1), false))) })
-        });
-        group.bench_function(id("recloser_rejected_open"), |b| {
-            b.to_async(&rt)
-                .iter(|| async { black_box(r_open.call(|| op(black_box(1), false))) })
-        });
-    }
-    group.finish();
+fn combined(c: &mut Criterion) {
+    policy(c, false);
+    policy(c, true);
 }
 
-criterion_group!(benches, success, failure_and_rejection);
+criterion_group!(
+    benches,
+    retry_first_ok,
+    closed_success,
+    closed_failure,
+    open_rejection,
+    combined
+);
 criterion_main!(benches);

@@ -6,6 +6,12 @@ use std::time::Duration;
 /// How long a tripped breaker stays open in the benchmarks.
 pub const HOUR: Duration = Duration::from_secs(3600);
 
+/// failsafe's breaker type as [`failsafe`] builds it.
+pub type Failsafe = failsafe::StateMachine<
+    failsafe::failure_policy::ConsecutiveFailures<failsafe::backoff::Constant>,
+    (),
+>;
+
 /// failsafe's breaker, opening after `threshold` consecutive failures.
 ///
 /// ```
@@ -13,7 +19,7 @@ pub const HOUR: Duration = Duration::from_secs(3600);
 /// let breaker = staunch_benches::peers::failsafe(5);
 /// assert!(breaker.is_call_permitted());
 /// ```
-pub fn failsafe(threshold: u32) -> impl failsafe::CircuitBreaker {
+pub fn failsafe(threshold: u32) -> Failsafe {
     let policy = failsafe::failure_policy::consecutive_failures(
         threshold,
         failsafe::backoff::constant(HOUR),

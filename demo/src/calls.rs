@@ -9,11 +9,14 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use rmcp::ServiceError;
+use sqlx::SqlitePool;
 use staunch::policy::PolicyErrorKind;
-use staunch::{Policy, PolicyError};
+use staunch::{classify, Policy, PolicyError, Verdict};
 
+use crate::clients::mcp::McpClient;
 use crate::clients::{database, llm, mcp, CallError};
-use crate::stats::{Call, Outcome};
+use crate::stats::{Call, ErrorCounts, Outcome};
 
 /// The LLM is asked to summarize these many tickets in turn, so answers repeat and a
 /// cached one is usually at hand.
@@ -42,6 +45,7 @@ pub(crate) async fn llm(
     http: &reqwest::Client,
     addr: SocketAddr,
     cache: &AnswerCache,
+    errors: &ErrorCounts,
     n: u64,
 ) -> Call {
     let ticket = n % TICKETS;
@@ -52,7 +56,7 @@ pub(crate) async fn llm(
     let result = Policy::llm()
         .call(|| {
             ran.start();
-            llm::complete(http, addr, &prompt)
+            errors.watch(llm::complete(http, addr, &prompt), CallError::to_string)
         })
         .classify(CallError::verdict)
         .fallback(|err| match cached {
@@ -73,42 +77,79 @@ pub(crate) async fn llm(
     }
 }
 
-/// Calls an MCP tool through [`Policy::mcp`]: a hang is cut by the attempt timeout.
-pub(crate) async fn mcp(http: &reqwest::Client, addr: SocketAddr, n: u64) -> Call {
-    through(Policy::mcp(), || {
-        mcp::call_tool(http, addr, n, "search_docs")
-    })
+/// Calls the MCP tool `search_docs` with the `rmcp` client through [`Policy::mcp`]: a
+/// hang is cut by the attempt timeout; MCP errors are judged by [`classify::rmcp`].
+pub(crate) async fn mcp(client: &McpClient, errors: &ErrorCounts, n: u64) -> Call {
+    let query = format!("retry budget #{n}");
+    through(
+        Policy::mcp(),
+        errors,
+        classify::rmcp::verdict,
+        describe_mcp,
+        || mcp::search_docs(client, &query),
+    )
     .await
 }
 
-/// Queries the database through [`Policy::database`]: a query that gets no answer is cut
-/// by the attempt timeout.
-pub(crate) async fn database(addr: SocketAddr, n: u64) -> Call {
-    let sql = format!("SELECT * FROM orders WHERE id = {n}");
-    through(Policy::database(), || database::query(addr, &sql)).await
+/// Runs a write on the SQLite file through [`Policy::database`]: while the maintenance
+/// job holds the write lock, SQLite answers "database is locked" once the busy timeout
+/// has passed, which [`classify::sqlx`] finds transient.
+pub(crate) async fn database(pool: &SqlitePool, errors: &ErrorCounts, n: u64) -> Call {
+    through(
+        Policy::database(),
+        errors,
+        classify::sqlx::verdict,
+        describe_sql,
+        || database::read_order(pool, n),
+    )
+    .await
 }
 
-/// Runs `call` under `policy`, its errors classified by [`CallError::verdict`].
-async fn through<T, F, Fut>(policy: &Policy, mut call: F) -> Call
+/// Runs `call` under `policy`, its errors judged by `verdict`; counts each attempt's
+/// error under `describe`'s words, and attempts cut by the timeout.
+async fn through<T, E, F, Fut>(
+    policy: &Policy,
+    errors: &ErrorCounts,
+    verdict: fn(&E) -> Verdict,
+    describe: fn(&E) -> String,
+    mut call: F,
+) -> Call
 where
+    E: std::fmt::Debug,
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, CallError>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let ran = Attempts::default();
     let result = policy
         .call(|| {
             ran.start();
-            call()
+            errors.watch(call(), describe)
         })
-        .classify(CallError::verdict)
+        .classify(verdict)
         .await;
     Call::new(outcome(result.as_ref().err(), ran.get()), ran.get())
+}
+
+/// An MCP error in a few words: the JSON-RPC code and message the server answered.
+fn describe_mcp(error: &ServiceError) -> String {
+    match error {
+        ServiceError::McpError(e) => format!("mcp error {}: {}", e.code.0, e.message),
+        other => other.to_string(),
+    }
+}
+
+/// A database error in a few words: SQLite's own message.
+fn describe_sql(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(e) => e.message().to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// How a call ended: `error` is what ended it, if anything; `ran` the attempts that
 /// reached the service. A call the open circuit ended before any attempt ran was
 /// rejected; one it ended after attempts had failed, failed.
-fn outcome(error: Option<&PolicyError<CallError>>, ran: u32) -> Outcome {
+fn outcome<E>(error: Option<&PolicyError<E>>, ran: u32) -> Outcome {
     match error {
         None => Outcome::Succeeded,
         Some(err) if err.is_circuit_open() && ran == 0 => Outcome::Rejected,

@@ -1,17 +1,45 @@
 //! Clients of the local services, and how their errors are classified.
 //!
 //! A client waits as long as its service takes: the preset policy around it bounds each
-//! attempt with its timeout. Errors are [`CallError`]s, which carry only what the policy
-//! needs: the kind of failure and the server's delay hint.
+//! attempt with its timeout. The MCP and database clients are the real ones (`rmcp`,
+//! `sqlx`), their errors judged by staunch's classifiers for them; the LLM client's
+//! errors become [`CallError`]s, which carry only what the policy needs: the kind of
+//! failure and the server's delay hint.
 
+use std::io;
 use std::time::Duration;
 
+use sqlx::SqlitePool;
 use staunch::classify::http::status_verdict;
 use staunch::Verdict;
+
+use crate::services::Services;
 
 pub(crate) mod database;
 pub(crate) mod llm;
 pub(crate) mod mcp;
+
+/// A connected client of each service.
+#[derive(Debug)]
+pub(crate) struct Clients {
+    /// The LLM client's connection pool.
+    pub(crate) http: reqwest::Client,
+    /// An MCP session.
+    pub(crate) mcp: mcp::McpClient,
+    /// A pool of database connections.
+    pub(crate) database: SqlitePool,
+}
+
+impl Clients {
+    /// Connects to the services: the MCP handshake, the database pool.
+    pub(crate) async fn connect(services: &Services) -> io::Result<Self> {
+        Ok(Self {
+            http: reqwest::Client::new(),
+            mcp: mcp::connect(services.mcp).await?,
+            database: database::connect(&services.database.path()).await?,
+        })
+    }
+}
 
 /// Why one call to a service failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,16 +51,14 @@ pub(crate) enum CallError {
     },
     /// The connection failed or broke.
     Connection,
-    /// A JSON-RPC error object.
-    Rpc { code: i64 },
     /// An answer that does not follow the protocol.
     Protocol,
 }
 
 impl CallError {
     /// How the retry and the breaker treat the error: HTTP statuses as staunch's ready
-    /// table says (with `Retry-After` as a delay hint), broken connections as transient, JSON-RPC internal errors as transient and other RPC errors as the
-    /// caller's own, protocol violations as fatal.
+    /// table says (with `Retry-After` as a delay hint), broken connections as transient,
+    /// protocol violations as fatal.
     pub(crate) fn verdict(&self) -> Verdict {
         match self {
             CallError::Status {
@@ -46,8 +72,6 @@ impl CallError {
                 }
             }
             CallError::Connection => Verdict::TRANSIENT,
-            CallError::Rpc { code: -32603 } => Verdict::TRANSIENT,
-            CallError::Rpc { .. } => Verdict::IGNORE,
             CallError::Protocol => Verdict::FATAL,
         }
     }
@@ -58,7 +82,6 @@ impl std::fmt::Display for CallError {
         match self {
             CallError::Status { status, .. } => write!(f, "http status {status}"),
             CallError::Connection => f.write_str("connection failed"),
-            CallError::Rpc { code } => write!(f, "json-rpc error {code}"),
             CallError::Protocol => f.write_str("protocol violation"),
         }
     }
@@ -82,11 +105,6 @@ mod tests {
             Some(Duration::from_millis(250))
         );
         assert_eq!(CallError::Connection.verdict(), Verdict::TRANSIENT);
-        assert_eq!(
-            CallError::Rpc { code: -32603 }.verdict(),
-            Verdict::TRANSIENT
-        );
-        assert_eq!(CallError::Rpc { code: -32601 }.verdict(), Verdict::IGNORE);
         assert_eq!(CallError::Protocol.verdict(), Verdict::FATAL);
     }
 }

@@ -44,6 +44,7 @@ mod traffic;
 pub use options::Options;
 pub use summary::{BreakerSummary, Summary};
 
+use clients::Clients;
 use replica::Replica;
 use script::Script;
 use services::Services;
@@ -116,7 +117,16 @@ impl Demo {
         let services = Services::start(&script)
             .await
             .map_err(StartError::Services)?;
-        let traffic = traffic::start(Arc::new(services), Arc::clone(&stats), clock, options.rate);
+        let clients = Clients::connect(&services)
+            .await
+            .map_err(StartError::Services)?;
+        let traffic = traffic::start(
+            Arc::new(services),
+            Arc::new(clients),
+            Arc::clone(&stats),
+            clock,
+            options.rate,
+        );
         let app = dashboard(registry, metrics, options.admin_token.clone())
             .map_err(StartError::Config)?;
         let server = tokio::spawn(async move {
@@ -239,7 +249,7 @@ pub enum StartError {
         /// Why binding failed.
         source: io::Error,
     },
-    /// A local service could not start.
+    /// A local service could not start, or its client could not connect.
     Services(io::Error),
     /// A preset or the dashboard refused its settings, or the presets were in use before
     /// the demo could set them.

@@ -21,8 +21,8 @@ use clap::Parser;
     version,
     about = "Misbehaving local services called through the staunch presets, with the live dashboard",
     long_about = "Starts three local services on loopback that misbehave like real ones (an LLM-style \
-        HTTP API answering 429 with Retry-After and bursts of 500s, an MCP-style JSON-RPC endpoint \
-        that hangs, a database that times out), calls them through the staunch presets (the predefined \
+        HTTP API answering 429 with Retry-After and bursts of 500s, an MCP server (rmcp, streamable \
+        HTTP) whose tool hangs, a SQLite file whose write lock a maintenance job holds), calls them through the staunch presets (the predefined \
         breakers `llm`, `mcp` and `database` and their policies, with demo-length timeouts), serves the dashboard on 127.0.0.1 and draws a live table. Every \
         breaker opens and recovers within about six seconds, and again every fifteen. Stop with \
         Ctrl-C or --duration; a summary follows."

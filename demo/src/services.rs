@@ -2,8 +2,10 @@
 //!
 //! - [`llm`]: an HTTP chat-completion API that answers `429` with `Retry-After`, bursts of
 //!   `500`, and slow answers.
-//! - [`mcp`]: a JSON-RPC endpoint in the manner of an MCP server, which sometimes hangs.
-//! - [`database`]: a line-based TCP query service that stops answering, so queries time out.
+//! - [`mcp`]: an MCP server on the official SDK (`rmcp`) over streamable HTTP, whose tool
+//!   sometimes hangs.
+//! - [`database`]: a SQLite file whose write lock a maintenance job holds during the
+//!   outage, so queries fail with "database is locked".
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -18,17 +20,17 @@ pub(crate) mod database;
 pub(crate) mod llm;
 pub(crate) mod mcp;
 
-/// The addresses of the running services; dropping it stops them.
+/// Where the running services are; dropping it stops them (and removes the database).
 #[derive(Debug)]
 pub(crate) struct Services {
     pub(crate) llm: SocketAddr,
     pub(crate) mcp: SocketAddr,
-    pub(crate) database: SocketAddr,
+    pub(crate) database: database::Database,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Services {
-    /// Binds the three services on `127.0.0.1:0` and starts serving.
+    /// Binds the HTTP services on `127.0.0.1:0`, creates the database, and starts serving.
     pub(crate) async fn start(script: &Script) -> io::Result<Self> {
         let (llm, llm_task) = llm::spawn(script.clone()).await?;
         let (mcp, mcp_task) = mcp::spawn(script.clone()).await?;
@@ -80,9 +82,16 @@ impl Requests {
 
     /// Whether the service is down now, and a random source for this request.
     pub(crate) fn next(&self) -> (bool, fastrand::Rng) {
+        let (_, down, rng) = self.next_numbered();
+        (down, rng)
+    }
+
+    /// [`next`](Self::next), with the request's number (from 0).
+    pub(crate) fn next_numbered(&self) -> (u64, bool, fastrand::Rng) {
         // Relaxed: only uniqueness of the number matters.
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         (
+            n,
             self.script.is_down(self.service),
             self.script.rng(self.service, n),
         )

@@ -1,6 +1,7 @@
 //! What the demo counts: calls and their outcomes per service, transitions per breaker.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
@@ -95,6 +96,55 @@ pub(crate) struct CallTotals {
     pub(crate) cached: u64,
 }
 
+/// The errors of one service's attempts, counted by what the client reported ("database
+/// is locked", "mcp error -32603: ..."), and the attempts the timeout cut off.
+#[derive(Debug, Default)]
+pub(crate) struct ErrorCounts(Mutex<BTreeMap<String, u64>>);
+
+/// What an attempt the policy gave up on (its timeout passed) is counted as.
+pub(crate) const NO_ANSWER: &str = "no answer within the attempt timeout";
+
+impl ErrorCounts {
+    fn add(&self, cause: String) {
+        let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *all.entry(cause).or_default() += 1;
+    }
+
+    /// `attempt`, counting its error in `describe`'s words, or [`NO_ANSWER`] if it is
+    /// dropped before it ends.
+    pub(crate) async fn watch<T, E>(
+        &self,
+        attempt: impl Future<Output = Result<T, E>>,
+        describe: fn(&E) -> String,
+    ) -> Result<T, E> {
+        let mut unanswered = Unanswered(Some(self));
+        let result = attempt.await;
+        unanswered.0 = None;
+        if let Err(error) = &result {
+            self.add(describe(error));
+        }
+        result
+    }
+
+    pub(crate) fn read(&self) -> BTreeMap<String, u64> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Counts [`NO_ANSWER`] when dropped while still armed.
+struct Unanswered<'a>(Option<&'a ErrorCounts>);
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(counts) = self.0 {
+            counts.add(NO_ANSWER.to_owned());
+        }
+    }
+}
+
 /// Transitions of one breaker.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct TransitionTotals {
@@ -110,6 +160,7 @@ pub(crate) struct TransitionTotals {
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     calls: BTreeMap<Service, CallCounts>,
+    errors: BTreeMap<Service, ErrorCounts>,
     transitions: Mutex<BTreeMap<String, TransitionTotals>>,
 }
 
@@ -117,8 +168,10 @@ impl Stats {
     /// Counters for the three services, and a listener on `registry` for transitions.
     pub(crate) fn listen(registry: &Registry) -> Arc<Self> {
         let calls = Service::ALL.map(|s| (s, CallCounts::default())).into();
+        let errors = Service::ALL.map(|s| (s, ErrorCounts::default())).into();
         let stats = Arc::new(Self {
             calls,
+            errors,
             transitions: Mutex::default(),
         });
         let weak: Weak<Self> = Arc::downgrade(&stats);
@@ -143,6 +196,10 @@ impl Stats {
 
     pub(crate) fn calls(&self, service: Service) -> &CallCounts {
         &self.calls[&service]
+    }
+
+    pub(crate) fn errors(&self, service: Service) -> &ErrorCounts {
+        &self.errors[&service]
     }
 
     pub(crate) fn transitions(&self, name: &str) -> TransitionTotals {

@@ -1,5 +1,6 @@
 //! The demo's figures per breaker, shown live in the terminal and as the closing summary.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -46,6 +47,10 @@ pub struct BreakerSummary {
     pub opened: u64,
     /// Times a probe succeeded and the breaker closed again.
     pub recovered: u64,
+    /// Failed attempts by cause, in the words of the service's client (`"database is
+    /// locked"`, `"mcp error -32603: search index unavailable"`, `"http status 429"`), and
+    /// `"no answer within the attempt timeout"` for attempts the timeout cut off.
+    pub errors: BTreeMap<String, u64>,
 }
 
 /// The closing summary: how long the demo ran and the figures of each breaker.
@@ -91,6 +96,7 @@ impl Summary {
                     transitions: transitions.transitions,
                     opened: transitions.opened,
                     recovered: transitions.recovered,
+                    errors: stats.errors(service).read(),
                 }
             })
             .collect();

@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use crate::calls::{self, AnswerCache};
+use crate::clients::Clients;
 use crate::script::Service;
 use crate::services::Services;
 use crate::stats::{Call, Stats};
@@ -33,22 +34,24 @@ impl Drop for Traffic {
 /// What every call needs.
 #[derive(Debug, Clone)]
 struct Context {
-    http: reqwest::Client,
+    clients: Arc<Clients>,
     clock: Clock,
     cache: Arc<AnswerCache>,
     stats: Arc<Stats>,
     services: Arc<Services>,
 }
 
-/// Starts calling each service `rate` times a second, through the preset policies.
+/// Starts calling each service `rate` times a second with its client, through the preset
+/// policies.
 pub(crate) fn start(
     services: Arc<Services>,
+    clients: Arc<Clients>,
     stats: Arc<Stats>,
     clock: Clock,
     rate: u32,
 ) -> Traffic {
     let context = Context {
-        http: reqwest::Client::new(),
+        clients,
         clock,
         cache: Arc::default(),
         stats,
@@ -79,14 +82,16 @@ async fn drive(context: Context, service: Service, interval: Duration) {
 
 async fn one_call(context: &Context, service: Service, n: u64) -> Call {
     let Context {
-        http,
+        clients,
         cache,
         services,
+        stats,
         ..
     } = context;
+    let errors = stats.errors(service);
     match service {
-        Service::Llm => calls::llm(http, services.llm, cache, n).await,
-        Service::Mcp => calls::mcp(http, services.mcp, n).await,
-        Service::Database => calls::database(services.database, n).await,
+        Service::Llm => calls::llm(&clients.http, services.llm, cache, errors, n).await,
+        Service::Mcp => calls::mcp(&clients.mcp, errors, n).await,
+        Service::Database => calls::database(&clients.database, errors, n).await,
     }
 }

@@ -1,39 +1,36 @@
-//! The JSON-RPC client of the MCP-style endpoint.
+//! The MCP client: the official SDK (`rmcp`) over streamable HTTP, one session shared by
+//! every call, its errors judged by [`staunch::classify::rmcp`].
 
 use std::net::SocketAddr;
 
-use serde_json::{json, Value};
+use rmcp::model::CallToolRequestParams;
+use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::{RoleClient, ServiceError, ServiceExt};
 
-use super::CallError;
-use crate::services::mcp::PATH;
+use crate::services::mcp::{SearchRequest, PATH, TOOL};
 
-/// Calls the tool `tool` with request id `id`; returns the call's result object.
-pub(crate) async fn call_tool(
-    http: &reqwest::Client,
-    addr: SocketAddr,
-    id: u64,
-    tool: &str,
-) -> Result<Value, CallError> {
-    let body = json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call",
-        "params": { "name": tool, "arguments": {} } });
-    let request = http.post(format!("http://{addr}{PATH}")).json(&body);
-    let response = request.send().await.map_err(|_| CallError::Connection)?;
-    if !response.status().is_success() {
-        let status = response.status().as_u16();
-        return Err(CallError::Status {
-            status,
-            retry_after: None,
-        });
-    }
-    let mut reply: Value = response.json().await.map_err(|_| CallError::Protocol)?;
-    if reply["id"] != json!(id) {
-        return Err(CallError::Protocol);
-    }
-    if let Some(code) = reply["error"]["code"].as_i64() {
-        return Err(CallError::Rpc { code });
-    }
-    match reply.get_mut("result") {
-        Some(result) => Ok(result.take()),
-        None => Err(CallError::Protocol),
-    }
+/// A connected MCP client.
+pub(crate) type McpClient = RunningService<RoleClient, ()>;
+
+/// Connects to the MCP server at `addr` (the `initialize` handshake).
+pub(crate) async fn connect(addr: SocketAddr) -> std::io::Result<McpClient> {
+    let transport = StreamableHttpClientTransport::from_uri(format!("http://{addr}{PATH}"));
+    ().serve(transport).await.map_err(std::io::Error::other)
+}
+
+/// Calls `search_docs` with `query`; returns the tool's text.
+pub(crate) async fn search_docs(client: &McpClient, query: &str) -> Result<String, ServiceError> {
+    let arguments = SearchRequest {
+        query: query.to_owned(),
+    };
+    let arguments = match serde_json::to_value(arguments) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let result = client
+        .call_tool(CallToolRequestParams::new(TOOL).with_arguments(arguments))
+        .await?;
+    let text = result.content.first().and_then(|c| c.as_text());
+    Ok(text.map(|t| t.text.clone()).unwrap_or_default())
 }

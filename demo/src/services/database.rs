@@ -1,53 +1,87 @@
-//! A database-like TCP service with a line protocol: the client sends `QUERY <text>\n`, the
-//! server answers `ROW <n>\n`.
+//! The database: a SQLite file in a temporary directory, and a maintenance job that holds
+//! its write lock during the outage.
 //!
-//! Healthy, it answers within 2 to 15 ms. During its outage it reads the query and never
-//! answers (it holds the connection for 30 s), so the query runs into the policy's
-//! attempt timeout.
+//! Healthy, queries run at once. During the outage a connection of its own holds the
+//! write lock (`BEGIN IMMEDIATE`, as a long migration would), so every write waits out
+//! its busy timeout and SQLite answers "database is locked". The directory and the file
+//! are removed when the demo ends.
 
 use std::io;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
+use tempfile::TempDir;
 use tokio::task::JoinHandle;
 
-use super::{bind_loopback, Requests};
 use crate::script::{Script, Service};
 
-pub(crate) async fn spawn(script: Script) -> io::Result<(SocketAddr, JoinHandle<()>)> {
-    let (listener, addr) = bind_loopback().await?;
-    let requests = Arc::new(Requests::new(script, Service::Database));
-    let task = tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let requests = Arc::clone(&requests);
-            tokio::spawn(async move {
-                // A client that went away is not the service's problem.
-                let _ = serve(stream, &requests).await;
-            });
-        }
-    });
-    Ok((addr, task))
+/// How often the maintenance job looks at the script.
+const TICK: Duration = Duration::from_millis(20);
+
+/// Orders in the table; the demo's queries touch them in turn.
+pub(crate) const ORDERS: u64 = 100;
+
+/// The database file, in a directory that lives as long as this value.
+#[derive(Debug)]
+pub(crate) struct Database {
+    dir: TempDir,
 }
 
-async fn serve(stream: TcpStream, requests: &Requests) -> io::Result<()> {
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read).lines();
-    while let Some(line) = lines.next_line().await? {
-        let (down, mut rng) = requests.next();
-        let clock = requests.script().clock();
-        if down {
-            clock.sleep(Duration::from_secs(30)).await;
-            return Ok(());
-        }
-        clock.sleep(Duration::from_millis(rng.u64(2..15))).await;
-        let reply = match line.strip_prefix("QUERY ") {
-            Some(query) => format!("ROW {}\n", query.len()),
-            None => "ERR syntax\n".to_owned(),
-        };
-        write.write_all(reply.as_bytes()).await?;
+impl Database {
+    /// The path of the SQLite file.
+    pub(crate) fn path(&self) -> PathBuf {
+        file(self.dir.path())
     }
-    Ok(())
+}
+
+fn file(dir: &Path) -> PathBuf {
+    dir.join("orders.db")
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        // The maintenance job waits for the writers in flight before it takes the lock.
+        .busy_timeout(Duration::from_secs(5))
+}
+
+/// Creates the database with its `orders` table and starts the maintenance job.
+pub(crate) async fn spawn(script: Script) -> io::Result<(Database, JoinHandle<()>)> {
+    let dir = tempfile::Builder::new().prefix("staunch-demo-").tempdir()?;
+    let path = file(dir.path());
+    let mut conn = SqliteConnection::connect_with(&options(&path))
+        .await
+        .map_err(io::Error::other)?;
+    let create = "CREATE TABLE orders (id INTEGER PRIMARY KEY, reads INTEGER NOT NULL DEFAULT 0)";
+    sqlx::query(create)
+        .execute(&mut conn)
+        .await
+        .map_err(io::Error::other)?;
+    sqlx::query("WITH RECURSIVE n(id) AS (SELECT 0 UNION ALL SELECT id + 1 FROM n WHERE id + 1 < ?) INSERT INTO orders (id) SELECT id FROM n")
+        .bind(ORDERS as i64)
+        .execute(&mut conn)
+        .await
+        .map_err(io::Error::other)?;
+    let task = tokio::spawn(maintain(conn, script));
+    Ok((Database { dir }, task))
+}
+
+/// Holds the write lock while the script says the database is down.
+async fn maintain(mut conn: SqliteConnection, script: Script) {
+    let mut holding = false;
+    loop {
+        script.clock().sleep(TICK).await;
+        let down = script.is_down(Service::Database);
+        if down == holding {
+            continue;
+        }
+        let statement = if down { "BEGIN IMMEDIATE" } else { "COMMIT" };
+        // A failure leaves the lock as it was; the next tick tries again.
+        if sqlx::query(statement).execute(&mut conn).await.is_ok() {
+            holding = down;
+        }
+    }
 }

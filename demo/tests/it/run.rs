@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use staunch::presets::{DATABASE_CIRCUIT_BREAKER, LLM_CIRCUIT_BREAKER, MCP_CIRCUIT_BREAKER};
 use staunch::{Policy, Registry};
-use staunch_demo::{Demo, Options};
+use staunch_demo::{Demo, Options, Summary};
+
+/// How the demo counts an attempt cut off by its timeout.
+const NO_ANSWER: &str = "no answer within the attempt timeout";
 
 use crate::chromium::{Browser, BROWSER_TIMEOUT};
 
@@ -47,6 +50,7 @@ async fn every_breaker_opens_and_recovers_and_the_page_shows_it() {
         assert!(breaker.rejected > 0, "{summary}");
         assert!(breaker.transitions >= 3, "{summary}");
     }
+    the_calls_went_through_the_real_clients(&summary);
     browser.await.unwrap();
     let metrics = metrics.await.unwrap();
     for family in [
@@ -86,6 +90,31 @@ fn the_demo_runs_on_the_presets() {
             "{name}: {timeout:?}"
         );
     }
+}
+
+/// The failures are the real clients' own: SQLite's "database is locked" through `sqlx`
+/// while the maintenance job holds the write lock, and for MCP, hangs cut by the attempt
+/// timeout and internal errors that the `rmcp` server sent and the `rmcp` client decoded.
+fn the_calls_went_through_the_real_clients(summary: &Summary) {
+    let [llm, mcp, database] = &summary.breakers[..] else {
+        panic!("three breakers expected:\n{summary}");
+    };
+    assert!(
+        llm.errors.keys().any(|e| e.starts_with("http status 5")),
+        "{:?}",
+        llm.errors
+    );
+    assert!(
+        database.errors.get("database is locked") > Some(&0),
+        "{:?}",
+        database.errors
+    );
+    assert!(mcp.errors.get(NO_ANSWER) > Some(&0), "{:?}", mcp.errors);
+    assert!(
+        mcp.errors.keys().any(|e| e.starts_with("mcp error -32603")),
+        "{:?}",
+        mcp.errors
+    );
 }
 
 /// The dashboard's `/metrics` right after the first transition the event stream reports.

@@ -96,10 +96,16 @@ fn case(new: &Path) -> Option<(String, String, f64)> {
     let benchmark = read("benchmark.json")?;
     let estimates = read("estimates.json")?;
     let group = benchmark["group_id"].as_str()?.to_owned();
-    let function = benchmark["function_id"]
-        .as_str()
-        .map(str::to_owned)
-        .or_else(|| benchmark["value_str"].as_str().map(str::to_owned))?;
+    // `BenchmarkId::new(function, parameter)` (the runtime benches: library, runtime)
+    // gives both; either alone names the case.
+    let function = match (
+        benchmark["function_id"].as_str(),
+        benchmark["value_str"].as_str(),
+    ) {
+        (Some(function), Some(value)) => format!("{function}/{value}"),
+        (Some(name), None) | (None, Some(name)) => name.to_owned(),
+        (None, None) => return None,
+    };
     let ns = estimates["median"]["point_estimate"].as_f64()?;
     Some((group, function, ns))
 }
