@@ -5,11 +5,19 @@
 #
 #   scripts/mutants.sh                 # every module below (hours on 2 cores)
 #   scripts/mutants.sh retry/state.rs  # one or more modules, paths under crates/staunch/src
+#   scripts/mutants.sh --lib-only breaker/word.rs  # the unit tests only: several times faster,
+#                                                  # a lower bound of the score
 #
 # Installs cargo-mutants from crates.io when missing. Results go to mutants.out/ (per
 # mutant: caught, missed, timeout, unviable); docs/MUTANTS.md records the scores measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+tests=(--lib --test it --test tracing_breaker)
+if [ "${1:-}" = --lib-only ]; then
+  tests=(--lib)
+  shift
+fi
 
 modules=(
   breaker/word.rs
@@ -37,4 +45,4 @@ done
 # counted as caught), the unit tests and the behaviour tests of the core crate.
 exec nice cargo mutants --package staunch "${files[@]}" \
   --jobs 1 --timeout 120 --build-timeout 600 \
-  -- --lib --test it --test tracing_breaker
+  -- "${tests[@]}"

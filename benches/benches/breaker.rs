@@ -1,23 +1,18 @@
-//! Benchmarks: the circuit breaker against its peers, side by side in one run.
+//! Benchmarks: the blocking circuit breaker against its blocking peers (failsafe,
+//! recloser), side by side in one run.
 //!
 //! Groups: a closed breaker's success and failure paths, the rejection of an open
 //! breaker, and one breaker shared by two threads against one thread. Baselines: a
-//! direct call, an atomic load and an uncontended mutex lock. Async breakers (staunch's
-//! `call`, tower-resilience, seatbelt) are polled once with a no-op waker: every call
-//! here is ready at once, so no executor cost is included.
+//! direct call, an atomic load and an uncontended mutex lock. The async forms, with
+//! tower-resilience and seatbelt, are measured inside a runtime in `runtime.rs`.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-
-use staunch_benches::poll_ready;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use failsafe::CircuitBreaker as _;
-use layered::{Execute, Service as _, Stack};
-use tower::Service;
 
 use staunch_benches::peers::{failsafe, recloser, HOUR};
 /// Failures per measured iteration in the failure group (a fresh breaker per iteration,
@@ -52,59 +47,8 @@ fn staunch_window(len: u32) -> staunch::CircuitBreaker {
         .unwrap()
 }
 
-type Tower = tower_resilience_circuitbreaker::CircuitBreaker<
-    tower::util::ServiceFn<fn(bool) -> std::future::Ready<Result<u64, u64>>>,
-    tower_resilience_circuitbreaker::DefaultClassifier,
->;
-
-fn tower(min_calls: usize) -> Tower {
-    let layer = tower_resilience_circuitbreaker::CircuitBreakerLayer::builder()
-        .failure_rate_threshold(0.5)
-        .sliding_window_size(min_calls)
-        .minimum_number_of_calls(min_calls)
-        .wait_duration_in_open(HOUR)
-        .build()
-        .unwrap();
-    let f: fn(bool) -> std::future::Ready<Result<u64, u64>> = |ok| std::future::ready(op(ok));
-    layer.layer_fn(tower::service_fn(f))
-}
-
-fn seatbelt(min_throughput: u32) -> impl layered::Service<bool, Out = Result<u64, u64>> {
-    // seatbelt's clock reads time through tokio; build it inside a runtime.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    let clock = runtime.block_on(async { tick::Clock::new_tokio() });
-    std::mem::forget(runtime);
-    let context = seatbelt::ResilienceContext::new(&clock);
-    let stack = (
-        seatbelt::breaker::Breaker::layer("bench", &context)
-            .recovery_with(|result: &Result<u64, u64>, _| match result {
-                Ok(_) => seatbelt::RecoveryInfo::never(),
-                Err(_) => seatbelt::RecoveryInfo::retry(),
-            })
-            .rejected_input_error(|_, _| 0u64)
-            .failure_threshold(0.5)
-            .min_throughput(min_throughput)
-            .break_duration(HOUR),
-        Execute::new(|ok: bool| async move { op(ok) }),
-    );
-    stack.into_service()
-}
-
-fn tower_call(cx: &mut Context<'_>, service: &mut Tower, ok: bool) -> Result<u64, u64> {
-    match Service::poll_ready(service, cx) {
-        Poll::Ready(Ok(())) => {}
-        Poll::Ready(Err(_)) => return Err(0),
-        Poll::Pending => unreachable!(),
-    }
-    poll_ready!(cx, service.call(ok)).map_err(|_| 0)
-}
-
 fn closed_success(c: &mut Criterion) {
-    let mut group = c.benchmark_group("breaker/closed_success");
-    let mut cx = Context::from_waker(Waker::noop());
+    let mut group = c.benchmark_group("blocking/closed_success");
     let atomic = AtomicU64::new(1);
     let mutex = Mutex::new(1u64);
     group.bench_function("direct", |b| b.iter(|| op(true)));
@@ -128,29 +72,17 @@ fn closed_success(c: &mut Criterion) {
     group.bench_function("staunch_count_window", |b| {
         b.iter(|| w.call_blocking(|| op(true)))
     });
-    group.bench_function("staunch_async", |b| {
-        b.iter(|| poll_ready!(&mut cx, s.call(|| async { op(true) })))
-    });
     let f = failsafe(5);
     group.bench_function("failsafe", |b| b.iter(|| f.call(|| op(true))));
     let r = recloser(100);
     group.bench_function("recloser", |b| b.iter(|| r.call(|| op(true))));
-    let mut t = tower(100);
-    group.bench_function("tower_resilience", |b| {
-        b.iter(|| tower_call(&mut cx, &mut t, true))
-    });
-    let sb = seatbelt(100);
-    group.bench_function("seatbelt", |b| {
-        b.iter(|| poll_ready!(&mut cx, sb.execute(true)))
-    });
     group.finish();
 }
 
 /// Each iteration: `FAILURES` counted failures on a fresh breaker (built outside the
 /// measurement) that never trips.
 fn closed_failure(c: &mut Criterion) {
-    let mut group = c.benchmark_group("breaker/closed_failure_x1000");
-    let mut cx = Context::from_waker(Waker::noop());
+    let mut group = c.benchmark_group("blocking/closed_failure_x1000");
     let n = FAILURES as u32;
     let small = BatchSize::SmallInput;
     group.bench_function("direct", |b| {
@@ -204,41 +136,18 @@ fn closed_failure(c: &mut Criterion) {
             small,
         )
     });
-    group.bench_function("tower_resilience", |b| {
-        b.iter_batched_ref(
-            || tower(FAILURES as usize + 1),
-            |t| {
-                for _ in 0..FAILURES {
-                    let _ = black_box(tower_call(&mut cx, t, false));
-                }
-            },
-            small,
-        )
-    });
-    group.bench_function("seatbelt", |b| {
-        b.iter_batched_ref(
-            || seatbelt(n + 1),
-            |sb| {
-                for _ in 0..FAILURES {
-                    let _ = black_box(poll_ready!(&mut cx, sb.execute(false)));
-                }
-            },
-            small,
-        )
-    });
     group.finish();
 }
 
 fn open_rejection(c: &mut Criterion) {
-    let mut group = c.benchmark_group("breaker/open_rejection");
-    let mut cx = Context::from_waker(Waker::noop());
+    let mut group = c.benchmark_group("blocking/open_rejection");
+    // Baseline: one reading of the monotonic clock, which a rejection's `retry_in`, a
+    // counted failure's time window and an attempt timeout need.
+    group.bench_function("clock_read", |b| b.iter(Instant::now));
     let s = staunch_consecutive(1);
     let _ = s.call_blocking(|| op(false));
     assert_eq!(s.state(), staunch::CircuitState::Open);
     group.bench_function("staunch", |b| b.iter(|| s.call_blocking(|| op(true))));
-    group.bench_function("staunch_async", |b| {
-        b.iter(|| poll_ready!(&mut cx, s.call(|| async { op(true) })))
-    });
     let f = failsafe(1);
     let _ = f.call(|| op(false));
     assert!(!f.is_call_permitted());
@@ -251,19 +160,6 @@ fn open_rejection(c: &mut Criterion) {
         Err(recloser::Error::Rejected)
     ));
     group.bench_function("recloser", |b| b.iter(|| r.call(|| op(true))));
-    let mut t = tower(1);
-    let _ = tower_call(&mut cx, &mut t, false);
-    assert_eq!(tower_call(&mut cx, &mut t, true), Err(0), "open");
-    group.bench_function("tower_resilience", |b| {
-        b.iter(|| tower_call(&mut cx, &mut t, true))
-    });
-    let sb = seatbelt(1);
-    let _ = poll_ready!(&mut cx, sb.execute(false));
-    let _ = poll_ready!(&mut cx, sb.execute(false));
-    assert_eq!(poll_ready!(&mut cx, sb.execute(true)), Err(0), "open");
-    group.bench_function("seatbelt", |b| {
-        b.iter(|| poll_ready!(&mut cx, sb.execute(true)))
-    });
     group.finish();
 }
 
@@ -286,7 +182,7 @@ fn run_threads(threads: u64, iters: u64, call: &(dyn Fn() + Sync)) -> Duration {
 }
 
 fn threads(c: &mut Criterion) {
-    let mut group = c.benchmark_group("breaker/threads");
+    let mut group = c.benchmark_group("blocking/threads");
     let s = staunch_consecutive(5);
     let f = failsafe(5);
     let r = recloser(100);

@@ -63,21 +63,21 @@ fn subjects() -> Subjects {
 }
 
 fn sync_success(c: &mut Criterion) {
-    let mut group = c.benchmark_group("policy_sync_closed_first_attempt_ok");
+    let mut group = c.benchmark_group("blocking/policy");
     let s = subjects();
 
     group.bench_function("direct", |b| b.iter(|| op(black_box(1)).ok()));
-    group.bench_function("retry", |b| {
+    group.bench_function("staunch_retry", |b| {
         use staunch::BlockingRetryable;
         b.iter(|| (|| op(black_box(1))).retry_blocking(s.retry).call().ok())
     });
-    group.bench_function("breaker", |b| {
+    group.bench_function("staunch_breaker", |b| {
         b.iter(|| s.breaker.call_blocking(|| op(black_box(1))).ok())
     });
-    group.bench_function("policy", |b| {
+    group.bench_function("staunch", |b| {
         b.iter(|| s.policy.call_blocking(|| op(black_box(1))).ok())
     });
-    group.bench_function("policy_when", |b| {
+    group.bench_function("staunch_when", |b| {
         b.iter(|| {
             s.policy
                 .blocking(|| op(black_box(1)))
@@ -86,11 +86,27 @@ fn sync_success(c: &mut Criterion) {
                 .ok()
         })
     });
-    group.bench_function("policy_budget", |b| {
+    group.bench_function("staunch_budget", |b| {
         b.iter(|| s.policy_budget.call_blocking(|| op(black_box(1))).ok())
     });
-    group.bench_function("policy_timeout", |b| {
+    group.bench_function("staunch_attempt_timeout", |b| {
         b.iter(|| s.policy_timeout.call_blocking(|| op(black_box(1))).ok())
+    });
+    // What a user without staunch stacks: backon's blocking retry around recloser.
+    let recloser = staunch_benches::peers::recloser(10);
+    let backon = backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_secs(1))
+        .with_max_delay(Duration::from_secs(10))
+        .with_max_times(2);
+    group.bench_function("backon_recloser", |b| {
+        use backon::BlockingRetryable;
+        b.iter(|| {
+            (|| recloser.call(|| op(black_box(1))))
+                .retry(backon)
+                .when(|e| matches!(e, recloser::Error::Inner(_)))
+                .call()
+                .ok()
+        })
     });
     group.finish();
 }

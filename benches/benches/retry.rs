@@ -46,7 +46,7 @@ async fn op_async(x: u64) -> Result<u64, io::Error> {
 }
 
 fn sync_success(c: &mut Criterion) {
-    let mut group = c.benchmark_group("retry_sync_first_attempt_ok");
+    let mut group = c.benchmark_group("blocking/retry_first_ok");
     let staunch_policy = staunch::RetryPolicy::retry_on_exception();
     let backon_policy = backon::ExponentialBuilder::default()
         .with_min_delay(Duration::from_secs(1))

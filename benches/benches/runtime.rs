@@ -25,7 +25,6 @@
 //!
 //! `cargo bench -p staunch-benches --bench runtime -- --warm-up-time 1 --measurement-time 2`
 
-use std::future::Future;
 use std::hint::black_box;
 use std::io;
 use std::time::{Duration, Instant};
@@ -33,58 +32,14 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Bencher, BenchmarkId, Criterion};
 use layered::{Execute, Service as _, Stack as _};
 use tokio::runtime::Runtime;
-use tower::ServiceExt as _;
-use tower_resilience_circuitbreaker::{CircuitBreakerError, CircuitBreakerLayer};
+use tower_resilience_circuitbreaker::CircuitBreakerError;
 use tower_resilience_retry::RetryLayer;
 
-use staunch_benches::peers::{self, HOUR};
+use staunch_benches::peers;
 
-/// Attempts in total, the first included, for every retry.
-const ATTEMPTS: u32 = 3;
-/// Consecutive failures that open every consecutive-failure breaker.
-const THRESHOLD: u32 = 5;
-/// Failing calls per chunk in `closed_failure`; each chunk gets a fresh breaker.
-const CHUNK: u64 = 1000;
-const WAIT_MIN: Duration = Duration::from_secs(1);
-const WAIT_MAX: Duration = Duration::from_secs(10);
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+mod common;
 
-type Outcome = Result<u64, io::Error>;
-
-/// `Ok(x + 1)` (or an error when `fail`), by way of a branch the optimizer cannot decide.
-#[inline(never)]
-fn op(x: u64, fail: bool) -> Outcome {
-    if black_box(fail) {
-        Err(io::ErrorKind::TimedOut.into())
-    } else {
-        Ok(black_box(x).wrapping_add(1))
-    }
-}
-
-async fn op_async(x: u64, fail: bool) -> Outcome {
-    op(x, fail)
-}
-
-/// The operation under `tokio::time::timeout`, as a peer's user bounds an attempt.
-async fn op_timed(x: u64, fail: bool) -> Outcome {
-    tokio::time::timeout(ATTEMPT_TIMEOUT, op_async(x, fail))
-        .await
-        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
-}
-
-fn runtimes() -> Vec<(&'static str, Runtime)> {
-    let current = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let multi = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    vec![("current_thread", current), ("multi_thread", multi)]
-}
-
+use common::*;
 /// Times `iters` calls of `call`, each `.await`ed inside `rt`: one `block_on` over a loop
 /// per chunk of at most `chunk` calls, each chunk on a fresh `make()` built outside the
 /// timing. Each call's whole output is kept (`black_box`).
@@ -112,123 +67,6 @@ fn awaited<S, T>(
         }
         total
     })
-}
-
-/// Runs `future` to completion inside `rt` (for setting up and checking the subjects).
-fn run<F: Future>(rt: &Runtime, future: F) -> F::Output {
-    rt.block_on(future)
-}
-
-// ---- staunch
-
-fn staunch_breaker(threshold: u32) -> staunch::CircuitBreaker {
-    staunch::CircuitBreaker::builder("bench")
-        .failure_threshold(threshold)
-        .recovery_timeout(HOUR)
-        .build()
-        .unwrap()
-}
-
-fn staunch_retry() -> staunch::RetryPolicy {
-    staunch::RetryBuilder::retry_on_exception()
-        .max_attempts(ATTEMPTS)
-        .wait_min(WAIT_MIN)
-        .wait_max(WAIT_MAX)
-        .build()
-        .unwrap()
-}
-
-fn staunch_policy(attempt_timeout: Option<Duration>) -> staunch::Policy {
-    let builder = staunch::Policy::builder("bench")
-        .max_attempts(ATTEMPTS)
-        .wait_min(WAIT_MIN)
-        .wait_max(WAIT_MAX)
-        .failure_threshold(THRESHOLD)
-        .recovery_timeout(HOUR);
-    match attempt_timeout {
-        Some(timeout) => builder.attempt_timeout(timeout),
-        None => builder,
-    }
-    .build()
-    .unwrap()
-}
-
-// ---- retry-only peers
-
-fn backon_policy() -> backon::ExponentialBuilder {
-    backon::ExponentialBuilder::default()
-        .with_min_delay(WAIT_MIN)
-        .with_max_delay(WAIT_MAX)
-        .with_max_times(ATTEMPTS as usize - 1)
-}
-
-fn tokio_retry_strategy() -> std::iter::Take<tokio_retry::strategy::ExponentialBackoff> {
-    tokio_retry::strategy::ExponentialBackoff::from_millis(2)
-        .factor(WAIT_MIN.as_millis() as u64 / 2)
-        .max_delay(WAIT_MAX)
-        .take(ATTEMPTS as usize - 1)
-}
-
-// ---- tower-resilience
-
-fn tower_breaker_layer(threshold: usize) -> CircuitBreakerLayer {
-    CircuitBreakerLayer::builder()
-        .consecutive_failures(threshold)
-        .wait_duration_in_open(HOUR)
-        .build()
-        .unwrap()
-}
-
-/// `ServiceExt::ready` then `call`, as a tower service is called by hand.
-async fn tower_call<S>(service: &mut S, x: u64) -> Result<S::Response, S::Error>
-where
-    S: tower::Service<u64>,
-{
-    service.ready().await?.call(x).await
-}
-
-// ---- seatbelt
-
-/// seatbelt's context on a clock driven by the runtime `rt`.
-fn seatbelt_context(rt: &Runtime) -> seatbelt::ResilienceContext<u64, Outcome> {
-    let clock = run(rt, async { tick::Clock::new_tokio() });
-    seatbelt::ResilienceContext::new(&clock)
-}
-
-fn seatbelt_recovery(outcome: &Outcome) -> seatbelt::RecoveryInfo {
-    match outcome {
-        Ok(_) => seatbelt::RecoveryInfo::never(),
-        Err(_) => seatbelt::RecoveryInfo::retry(),
-    }
-}
-
-fn seatbelt_breaker(
-    context: &seatbelt::ResilienceContext<u64, Outcome>,
-    min_throughput: u32,
-) -> seatbelt::breaker::BreakerLayer<
-    u64,
-    Outcome,
-    seatbelt::typestates::Set,
-    seatbelt::typestates::Set,
-> {
-    seatbelt::breaker::Breaker::layer("bench", context)
-        .recovery_with(|outcome: &Outcome, _| seatbelt_recovery(outcome))
-        .rejected_input_error(|_, _| io::ErrorKind::Other.into())
-        .failure_threshold(0.5)
-        .min_throughput(min_throughput)
-        .break_duration(HOUR)
-}
-
-fn seatbelt_retry(
-    context: &seatbelt::ResilienceContext<u64, Outcome>,
-) -> seatbelt::retry::RetryLayer<u64, Outcome, seatbelt::typestates::Set, seatbelt::typestates::Set>
-{
-    seatbelt::retry::Retry::layer("bench", context)
-        .clone_input()
-        .recovery_with(|outcome: &Outcome, _| seatbelt_recovery(outcome))
-        .max_retry_attempts(ATTEMPTS - 1)
-        .base_delay(WAIT_MIN)
-        .max_delay(WAIT_MAX)
 }
 
 fn retry_first_ok(c: &mut Criterion) {
@@ -561,11 +399,6 @@ fn open_rejection(c: &mut Criterion) {
         });
     }
     group.finish();
-}
-
-/// Fails on 0 (to trip a breaker while setting up), succeeds otherwise.
-async fn op_async_pair(x: u64) -> Outcome {
-    op(x, x == 0)
 }
 
 /// Retry around a breaker, the first attempt succeeding on a closed circuit; with an

@@ -6,7 +6,7 @@ use std::time::Duration;
 /// How long a tripped breaker stays open in the benchmarks.
 pub const HOUR: Duration = Duration::from_secs(3600);
 
-/// failsafe's breaker type as [`failsafe`] builds it.
+/// failsafe's breaker type as [`mod@failsafe`] builds it.
 pub type Failsafe = failsafe::StateMachine<
     failsafe::failure_policy::ConsecutiveFailures<failsafe::backoff::Constant>,
     (),

@@ -2,7 +2,9 @@
 //!
 //! Every argument is checked here, before anything is generated: unknown and duplicate
 //! names, values of the wrong kind, negative or malformed durations, and combinations
-//! that contradict each other. Each error points at the offending token.
+//! that contradict each other. Each error points at the offending token. A value written
+//! as a constant expression instead of a literal is checked by the same rules when the
+//! compiler evaluates it (see `expand::config`).
 
 use std::time::Duration;
 

@@ -75,6 +75,7 @@ pub use authority::{Authority, AuthorityHandle, AuthorityStatus, Outcome, Outcom
 pub use builder::CircuitBreakerBuilder;
 #[cfg(feature = "tower")]
 pub(crate) use call::finish;
+pub use call::{BlockingBreakerCall, BreakerCall};
 pub use error::{BreakerError, CircuitOpen};
 pub use event::{Event, ListenerId, Transition};
 pub use permit::{OwnedPermit, Permit};

@@ -104,6 +104,7 @@
 //! | a failure leaves the circuit open | | the same rule: waits for the probe or ends with `BreakerOpen`, never sleeps into a refusal |
 //! | the next wait would end at or past the deadline | | ends now with `Deadline` |
 //! | the budget is empty | | ends with `BudgetExhausted` |
+//! | the call ends with an error and has a fallback (`.fallback(..)` on a retry, a breaker call or a policy call, async or blocking) | as above: the fallback changes nothing the breaker counted | the fallback gets the form's final error (`RetryError`, `BreakerError`, `PolicyError`) once, after the last attempt or the refusal, and returns a value or hands the error back; a value emits `fallback used` (not for a breaker alone, which has no retry events). A value that `.when_ok` kept rejecting is returned as is, without the fallback |
 //!
 //! Events, on target `staunch::retry` for every form, with field `name`:
 //!

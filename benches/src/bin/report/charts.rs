@@ -273,6 +273,25 @@ pub(crate) fn micro(path: &Path, group: &str, cases: &[(String, f64)]) -> Result
     )
 }
 
+/// Allocations per call of every case measured in a runtime, one bar each.
+pub(crate) fn allocs(path: &Path, allocs: &crate::inputs::Allocs) -> Result<()> {
+    let bars: Vec<(String, f64)> = allocs
+        .iter()
+        .filter_map(|((group, library), (a, _))| {
+            let case = group.strip_prefix("runtime/")?;
+            Some((format!("{case}: {library}"), *a))
+        })
+        .collect();
+    hbars(
+        path,
+        "Heap allocations per call, in a tokio runtime",
+        "allocations per call",
+        &bars,
+        None,
+        |v| format!("{v:.1}"),
+    )
+}
+
 fn hbars(
     path: &Path,
     title: &str,
@@ -291,7 +310,7 @@ fn hbars(
         .caption(title, (FONT, 18))
         .margin(12)
         .x_label_area_size(40)
-        .y_label_area_size(190)
+        .y_label_area_size(260)
         .build_cartesian_2d(0.0..x_max, (0..n - 1).into_segmented())?;
     chart
         .configure_mesh()

@@ -60,6 +60,11 @@ pub(crate) fn criterion(dir: &Path) -> Result<Micro> {
         for path in entries {
             if path.file_name().is_some_and(|n| n == "new") {
                 if let Some((group, function, ns)) = case(&path) {
+                    // A group timed per 1000 calls (`..._x1000`) is reported per call.
+                    let (group, ns) = match group.strip_suffix("_x1000") {
+                        Some(group) => (group.to_owned(), ns / 1000.0),
+                        None => (group, ns),
+                    };
                     micro.entry(group).or_default().push((function, ns));
                 }
             } else if path.is_dir() && path.file_name().is_some_and(|n| n != "report") {
@@ -108,4 +113,30 @@ fn case(new: &Path) -> Option<(String, String, f64)> {
     };
     let ns = estimates["median"]["point_estimate"].as_f64()?;
     Some((group, function, ns))
+}
+
+/// Allocations per call (`benches/allocs.rs`'s JSON): (group, library) -> (allocations,
+/// bytes); empty when the file is absent.
+pub(crate) type Allocs = BTreeMap<(String, String), (f64, f64)>;
+
+/// Reads `allocs.json` if there is one.
+pub(crate) fn allocs(path: &Path) -> Result<Allocs> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(Allocs::new());
+    };
+    let rows: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut allocs = Allocs::new();
+    for row in rows.as_array().into_iter().flatten() {
+        let (Some(group), Some(library), Some(a), Some(b)) = (
+            row["group"].as_str(),
+            row["library"].as_str(),
+            row["allocs"].as_f64(),
+            row["bytes"].as_f64(),
+        ) else {
+            return Err(format!("{}: bad row {row}", path.display()).into());
+        };
+        allocs.insert((group.to_owned(), library.to_owned()), (a, b));
+    }
+    Ok(allocs)
 }

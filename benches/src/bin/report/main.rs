@@ -4,7 +4,8 @@
 //!
 //! Inputs (in `--data`, default `docs/perf`): `contention.csv` (the contention
 //! simulation's `--csv`), `aws-simulator-seed1.csv` (the published simulator's own
-//! results), `outage.json` (the outage benchmark's `--json`), `machine.txt`; and
+//! results), `outage.json` (the outage benchmark's `--json`), `allocs.json` (the allocation
+//! count's, if any), `machine.txt`; and
 //! criterion's results under `--criterion` (default `target/criterion`), if any.
 //!
 //! Run: `cargo run --release -p staunch-benches --bin report -- [--data docs/perf]
@@ -60,7 +61,11 @@ fn run(data: &Path, criterion: &Path, doc: &Path) -> Result<()> {
         for (group, cases) in &micro {
             charts::micro(&data.join(inputs::micro_chart(group)), group, cases)?;
         }
-        sections.push(("micro", tables::micro(&micro)));
+        let allocs = inputs::allocs(&data.join("allocs.json"))?;
+        if !allocs.is_empty() {
+            charts::allocs(&data.join("allocs.svg"), &allocs)?;
+        }
+        sections.push(("micro", tables::micro(&micro, &allocs)));
     }
 
     if let Ok(machine) = std::fs::read_to_string(data.join("machine.txt")) {

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::inputs::{Contention, Micro};
+use crate::inputs::{Allocs, Contention, Micro};
 
 /// The five schemes of the published simulator, then staunch's own decorrelated form
 /// (compared with the published `Decorr`).
@@ -159,7 +159,7 @@ fn goals(s: &Value, stacks: &[Value], unprotected: Option<f64>) -> String {
             .map(|r| (key(r), r["stack"].as_str().unwrap_or("?")))
             .min_by(|a, b| a.0.total_cmp(&b.0))
     };
-    let figures: [(&str, &Figure); 5] = [
+    let figures: [(&str, &Figure); 6] = [
         ("attempts on the dead dependency", &|r| {
             f(&r["outage_attempts"])
         }),
@@ -169,6 +169,9 @@ fn goals(s: &Value, stacks: &[Value], unprotected: Option<f64>) -> String {
             r["recovery_ms"].as_f64().unwrap_or(f64::INFINITY)
         }),
         ("retries", &|r| f(&r["retries"])),
+        ("% of calls failed after the return", &|r| {
+            100.0 * (1.0 - f(&r["after_calls_ok"]) / f(&r["after_calls"]).max(1.0))
+        }),
     ];
     let _ = writeln!(
         out,
@@ -217,23 +220,81 @@ fn goals(s: &Value, stacks: &[Value], unprotected: Option<f64>) -> String {
 }
 
 /// One table per criterion group: median per case, and its ratio to staunch's case.
-pub(crate) fn micro(micro: &Micro) -> String {
+pub(crate) fn micro(micro: &Micro, allocs: &Allocs) -> String {
     let mut out = String::new();
     for (group, cases) in micro {
-        let staunch = cases
-            .iter()
-            .find(|(name, _)| name == "staunch")
-            .map(|c| c.1);
-        let _ = writeln!(
-            out,
-            "`{group}`\n\n| case | median | × staunch |\n|---|---:|---:|"
-        );
+        // Cases named `library/runtime` (the runtime benches) become one row per library
+        // with a column per runtime; other cases one row each.
+        let mut columns: Vec<&str> = Vec::new();
+        let mut rows: Vec<(&str, Vec<(usize, f64)>)> = Vec::new();
         for (name, ns) in cases {
-            let ratio = staunch
-                .filter(|s| *s > 0.0)
-                .map(|s| format!("{:.2}", ns / s))
-                .unwrap_or_default();
-            let _ = writeln!(out, "| {name} | {} | {ratio} |", human(*ns));
+            let (library, column) = name.split_once('/').unwrap_or((name, "median"));
+            let c = match columns.iter().position(|x| *x == column) {
+                Some(c) => c,
+                None => {
+                    columns.push(column);
+                    columns.len() - 1
+                }
+            };
+            match rows.iter_mut().find(|(l, _)| *l == library) {
+                Some((_, cells)) => cells.push((c, *ns)),
+                None => rows.push((library, vec![(c, *ns)])),
+            }
+        }
+        let direct = rows
+            .iter()
+            .find(|(l, _)| *l == "direct")
+            .map(|(_, cells)| cells.clone());
+        let with_allocs = rows
+            .iter()
+            .any(|(l, _)| allocs.contains_key(&(group.clone(), (*l).to_owned())));
+        let _ = write!(out, "`{group}`\n\n| library |");
+        for c in &columns {
+            let _ = write!(out, " {} |", c.replace('_', "-"));
+        }
+        if direct.is_some() {
+            let _ = write!(out, " over the direct call |");
+        }
+        if with_allocs {
+            let _ = write!(out, " allocations per call |");
+        }
+        let _ = write!(out, "\n|---|");
+        let extra = usize::from(direct.is_some()) + usize::from(with_allocs);
+        for _ in 0..columns.len() + extra {
+            let _ = write!(out, "---:|");
+        }
+        out.push('\n');
+        for (library, cells) in &rows {
+            let _ = write!(out, "| {library} |");
+            for c in 0..columns.len() {
+                let cell = cells
+                    .iter()
+                    .find(|(i, _)| *i == c)
+                    .map(|(_, ns)| human(*ns));
+                let _ = write!(out, " {} |", cell.unwrap_or_default());
+            }
+            if let Some(direct) = &direct {
+                let over: Vec<String> = (0..columns.len())
+                    .filter_map(|c| {
+                        let mine = cells.iter().find(|(i, _)| *i == c)?.1;
+                        let base = direct.iter().find(|(i, _)| *i == c)?.1;
+                        Some(format!("{:+.1} ns", mine - base))
+                    })
+                    .collect();
+                let over = if *library == "direct" {
+                    String::new()
+                } else {
+                    over.join(" / ")
+                };
+                let _ = write!(out, " {over} |");
+            }
+            if with_allocs {
+                let cell = allocs
+                    .get(&(group.clone(), (*library).to_owned()))
+                    .map(|(a, b)| format!("{a:.1} ({b:.0} B)"));
+                let _ = write!(out, " {} |", cell.unwrap_or_default());
+            }
+            out.push('\n');
         }
         let chart = crate::inputs::micro_chart(group);
         let _ = writeln!(out, "\n![{group}](perf/{chart})\n");
@@ -249,5 +310,35 @@ pub(crate) fn human(ns: f64) -> String {
         format!("{:.2} µs", ns / 1e3)
     } else {
         format!("{ns:.1} ns")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn micro_puts_each_runtime_in_a_column_and_the_cost_over_the_direct_call() {
+        let mut figures = Micro::new();
+        figures.insert(
+            "runtime/closed_success".into(),
+            vec![
+                ("direct/current_thread".into(), 5.0),
+                ("direct/multi_thread".into(), 6.0),
+                ("staunch/current_thread".into(), 8.0),
+                ("staunch/multi_thread".into(), 10.0),
+            ],
+        );
+        let mut allocs = Allocs::new();
+        allocs.insert(
+            ("runtime/closed_success".into(), "staunch".into()),
+            (0.0, 0.0),
+        );
+        let table = micro(&figures, &allocs);
+        assert!(table.contains(
+            "| library | current-thread | multi-thread | over the direct call | allocations per call |"
+        ));
+        assert!(table.contains("| staunch | 8.0 ns | 10.0 ns | +3.0 ns / +4.0 ns | 0.0 (0 B) |"));
+        assert!(table.contains("| direct | 5.0 ns | 6.0 ns |  |  |"));
     }
 }

@@ -3,7 +3,7 @@
 //! A literal is read and checked here. Any other expression is a constant expression
 //! (`MAX_ATTEMPTS`, `Duration::from_secs(30)`, `config::ATTEMPTS + 1`): it is kept as
 //! written and checked by the compiler, which evaluates it in the function's `static`
-//! (see `expand::constants`).
+//! (see `expand::config`).
 
 use std::time::Duration;
 

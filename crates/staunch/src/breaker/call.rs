@@ -1,16 +1,23 @@
 //! The call wrappers, async and blocking with the same names: a breaker alone, run by
-//! the engine as a call of one attempt.
+//! the engine as a call of one attempt. [`BreakerCall`] is the async call's future,
+//! [`BlockingBreakerCall`] its blocking twin; both take a fallback.
 
+use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
 
 use super::error::BreakerError;
 use super::permit::Permit;
 use super::CircuitBreaker;
 use crate::classify::{AllTransient, Classify, IntoClassify};
-use crate::engine::form::{AsyncForm, BlockingForm, Form};
+use crate::engine::form::{fall_back, AsyncForm, BlockingForm, Form};
 use crate::engine::future::Drive;
 use crate::engine::step::Layers;
 use crate::engine::table::Stopped;
+use crate::policy::{Fallback, NoFallback};
 use crate::{CircuitOpen, PolicyErrorKind, Verdict};
 
 impl CircuitBreaker {
@@ -29,12 +36,12 @@ impl CircuitBreaker {
     /// assert_eq!(answer, 42);
     /// # Ok(()) }
     /// ```
-    pub async fn call<T, E, F, Fut>(&self, f: F) -> Result<T, BreakerError<E>>
+    pub fn call<T, E, F, Fut>(&self, f: F) -> BreakerCall<'_, F, Fut>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        self.call_with(AllTransient, f).await
+        BreakerCall::new(BreakerForm::new(self, f, AllTransient))
     }
 
     /// Runs `f` through the breaker, asking `classifier` which errors count as failures;
@@ -54,22 +61,17 @@ impl CircuitBreaker {
     /// assert_eq!(breaker.failure_count(), 0);
     /// # Ok(()) }
     /// ```
-    pub async fn call_with<T, E, C, M, F, Fut>(
+    pub fn call_with<T, E, C, M, F, Fut>(
         &self,
         classifier: C,
         f: F,
-    ) -> Result<T, BreakerError<E>>
+    ) -> BreakerCall<'_, F, Fut, C::Classify>
     where
         C: IntoClassify<E, M>,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let form = BreakerForm {
-            breaker: self,
-            make: Some(f),
-            classify: classifier.into_classify(),
-        };
-        Drive::<_, Fut, Permit<'_>>::new(form).await
+        BreakerCall::new(BreakerForm::new(self, f, classifier.into_classify()))
     }
 
     /// Runs blocking `f` through the breaker, counting every error as a failure.
@@ -116,22 +118,312 @@ impl CircuitBreaker {
         C: IntoClassify<E, M>,
         F: FnOnce() -> Result<T, E>,
     {
-        crate::engine::blocking::run(BreakerForm {
-            breaker: self,
-            make: Some(f),
-            classify: classifier.into_classify(),
-        })
+        crate::engine::blocking::run(BreakerForm::new(self, f, classifier.into_classify()))
+    }
+
+    /// A blocking call through the breaker, to refine before running it with
+    /// [`call`](BlockingBreakerCall::call): the twin of [`call`](Self::call)'s future,
+    /// with the same [`classify`](BlockingBreakerCall::classify) and
+    /// [`fallback`](BlockingBreakerCall::fallback).
+    ///
+    /// ```
+    /// use staunch::{test_util::FakeClock, CircuitBreaker};
+    ///
+    /// let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// breaker.force_open();
+    /// let rows = breaker
+    ///     .blocking(|| Ok::<_, std::io::Error>(vec![1, 2]))
+    ///     .fallback(|err| if err.is_open() { Ok(Vec::new()) } else { Err(err) })
+    ///     .call()
+    ///     .unwrap();
+    /// assert!(rows.is_empty());
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn blocking<T, E, F>(&self, f: F) -> BlockingBreakerCall<'_, F>
+    where
+        F: FnOnce() -> Result<T, E>,
+    {
+        BlockingBreakerCall {
+            form: BreakerForm::new(self, f, AllTransient),
+        }
+    }
+}
+
+pin_project! {
+    /// An async call through a [`CircuitBreaker`]; await it. Made by
+    /// [`CircuitBreaker::call`] and [`CircuitBreaker::call_with`].
+    ///
+    /// Refine it before awaiting: [`classify`](Self::classify) chooses which errors count,
+    /// [`fallback`](Self::fallback) turns the final error into a value.
+    /// [`BlockingBreakerCall`] has the same methods. Dropping the future mid-call counts
+    /// nothing and frees a half-open probe slot.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), staunch::ConfigError> {
+    /// use staunch::{test_util::FakeClock, CircuitBreaker};
+    ///
+    /// let breaker = CircuitBreaker::builder("llm").clock(FakeClock::new().clock()).build()?;
+    /// breaker.force_open();
+    /// let reply = breaker
+    ///     .call(|| async { Ok::<_, std::io::Error>(String::from("fresh")) })
+    ///     .fallback(|err| if err.is_open() { Ok(String::from("cached")) } else { Err(err) })
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(reply, "cached");
+    /// # Ok(()) }
+    /// ```
+    #[must_use = "futures do nothing unless polled"]
+    pub struct BreakerCall<'b, F, Fut, C = AllTransient, FB = NoFallback>
+    where
+        Fut: Future,
+    {
+        #[pin]
+        drive: Drive<BreakerForm<'b, F, C, FB>, Fut, Permit<'b>>,
+    }
+}
+
+impl<'b, F, Fut: Future, C, FB> BreakerCall<'b, F, Fut, C, FB> {
+    #[inline(always)]
+    fn new(form: BreakerForm<'b, F, C, FB>) -> Self {
+        Self {
+            drive: Drive::new(form),
+        }
+    }
+
+    /// Counts only the errors `classifier` says count: a `bool` predicate (`true` counts)
+    /// or a classifier returning a [`Verdict`] (see [`IntoClassify`]); the same as
+    /// [`CircuitBreaker::call_with`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), staunch::ConfigError> {
+    /// use std::io;
+    /// use staunch::{test_util::FakeClock, CircuitBreaker};
+    ///
+    /// let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// let _ = breaker
+    ///     .call(|| async { Err::<(), _>(io::Error::from(io::ErrorKind::NotFound)) })
+    ///     .classify(|e: &io::Error| e.kind() == io::ErrorKind::TimedOut)
+    ///     .await;
+    /// assert_eq!(breaker.failure_count(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn classify<T, E, C2, M>(self, classifier: C2) -> BreakerCall<'b, F, Fut, C2::Classify, FB>
+    where
+        Fut: Future<Output = Result<T, E>>,
+        C2: IntoClassify<E, M>,
+    {
+        BreakerCall::new(self.drive.into_form().refine(classifier.into_classify()))
+    }
+
+    /// Turns the final error (the rejection, or the call's own error) into a value, or
+    /// hands it back: see [`Fallback`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), staunch::ConfigError> {
+    /// use staunch::{test_util::FakeClock, CircuitBreaker};
+    ///
+    /// let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// let rows = breaker
+    ///     .call(|| async { Err::<Vec<u8>, _>("connection reset") })
+    ///     .fallback(|_| Ok(Vec::new()))
+    ///     .await
+    ///     .unwrap();
+    /// assert!(rows.is_empty());
+    /// assert_eq!(breaker.failure_count(), 1); // the failure still counts
+    /// # Ok(()) }
+    /// ```
+    pub fn fallback<T, E, FB2>(self, fallback: FB2) -> BreakerCall<'b, F, Fut, C, FB2>
+    where
+        Fut: Future<Output = Result<T, E>>,
+        FB2: FnOnce(BreakerError<E>) -> Result<T, BreakerError<E>>,
+    {
+        BreakerCall::new(self.drive.into_form().with_fallback(fallback))
+    }
+}
+
+impl<F, Fut, T, E, C, FB> Future for BreakerCall<'_, F, Fut, C, FB>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    C: Classify<E>,
+    FB: Fallback<T, E, BreakerError<E>>,
+{
+    type Output = Result<T, BreakerError<E>>;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().drive.poll(cx)
+    }
+}
+
+impl<F, Fut: Future, C: fmt::Debug, FB> fmt::Debug for BreakerCall<'_, F, Fut, C, FB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let form = self.drive.form();
+        f.debug_struct("BreakerCall")
+            .field("breaker", &form.breaker.name())
+            .field("classify", &form.classify)
+            .field("phase", &self.drive.phase())
+            .finish()
+    }
+}
+
+/// A blocking call through a [`CircuitBreaker`]; run it with [`call`](Self::call). Made
+/// by [`CircuitBreaker::blocking`].
+///
+/// Same refinements as the async [`BreakerCall`]: `classify`, `fallback`. A panic in the
+/// call counts as a failure and unwinds on.
+///
+/// ```
+/// use staunch::{test_util::FakeClock, CircuitBreaker};
+///
+/// let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+/// let rows = breaker.blocking(|| Ok::<_, std::io::Error>(vec![1, 2])).call().unwrap();
+/// assert_eq!(rows.len(), 2);
+/// # Ok::<(), staunch::ConfigError>(())
+/// ```
+#[must_use = "a blocking call does nothing until `call()`"]
+pub struct BlockingBreakerCall<'b, F, C = AllTransient, FB = NoFallback> {
+    form: BreakerForm<'b, F, C, FB>,
+}
+
+impl<'b, F, C, FB> BlockingBreakerCall<'b, F, C, FB> {
+    /// Counts only the errors `classifier` says count (see [`BreakerCall::classify`]).
+    ///
+    /// ```
+    /// use std::io;
+    /// use staunch::{test_util::FakeClock, CircuitBreaker};
+    ///
+    /// let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// let _ = breaker
+    ///     .blocking(|| Err::<(), _>(io::Error::from(io::ErrorKind::NotFound)))
+    ///     .classify(|e: &io::Error| e.kind() == io::ErrorKind::TimedOut)
+    ///     .call();
+    /// assert_eq!(breaker.failure_count(), 0);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn classify<T, E, C2, M>(
+        self,
+        classifier: C2,
+    ) -> BlockingBreakerCall<'b, F, C2::Classify, FB>
+    where
+        F: FnOnce() -> Result<T, E>,
+        C2: IntoClassify<E, M>,
+    {
+        BlockingBreakerCall {
+            form: self.form.refine(classifier.into_classify()),
+        }
+    }
+
+    /// Turns the final error into a value, or hands it back (see [`BreakerCall::fallback`]).
+    ///
+    /// ```
+    /// use staunch::{test_util::FakeClock, CircuitBreaker};
+    ///
+    /// let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// let rows = breaker
+    ///     .blocking(|| Err::<Vec<u8>, _>("connection reset"))
+    ///     .fallback(|_| Ok(Vec::new()))
+    ///     .call()
+    ///     .unwrap();
+    /// assert!(rows.is_empty());
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn fallback<T, E, FB2>(self, fallback: FB2) -> BlockingBreakerCall<'b, F, C, FB2>
+    where
+        F: FnOnce() -> Result<T, E>,
+        FB2: FnOnce(BreakerError<E>) -> Result<T, BreakerError<E>>,
+    {
+        BlockingBreakerCall {
+            form: self.form.with_fallback(fallback),
+        }
+    }
+
+    /// Runs the call through the breaker.
+    ///
+    /// ```
+    /// use staunch::{test_util::FakeClock, CircuitBreaker};
+    ///
+    /// let breaker = CircuitBreaker::builder("db").clock(FakeClock::new().clock()).build()?;
+    /// assert_eq!(breaker.blocking(|| Ok::<_, ()>(1)).call().unwrap(), 1);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    #[inline]
+    pub fn call<T, E>(self) -> Result<T, BreakerError<E>>
+    where
+        F: FnOnce() -> Result<T, E>,
+        C: Classify<E>,
+        FB: Fallback<T, E, BreakerError<E>>,
+    {
+        crate::engine::blocking::run(self.form)
+    }
+}
+
+impl<F, C: fmt::Debug, FB> fmt::Debug for BlockingBreakerCall<'_, F, C, FB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingBreakerCall")
+            .field("breaker", &self.form.breaker.name())
+            .field("classify", &self.form.classify)
+            .finish()
     }
 }
 
 /// One call through a breaker alone: `make` makes its only attempt.
-struct BreakerForm<'b, F, C> {
+pub(crate) struct BreakerForm<'b, F, C, FB = NoFallback> {
     breaker: &'b CircuitBreaker,
     make: Option<F>,
     classify: C,
+    fallback: Option<FB>,
 }
 
-impl<'b, F, C: Classify<E>, T, E> Form<T, E> for BreakerForm<'b, F, C> {
+impl<'b, F, C> BreakerForm<'b, F, C> {
+    #[inline(always)]
+    fn new(breaker: &'b CircuitBreaker, make: F, classify: C) -> Self {
+        Self {
+            breaker,
+            make: Some(make),
+            classify,
+            fallback: None,
+        }
+    }
+}
+
+impl<'b, F, C, FB> BreakerForm<'b, F, C, FB> {
+    fn refine<C2>(self, classify: C2) -> BreakerForm<'b, F, C2, FB> {
+        let BreakerForm {
+            breaker,
+            make,
+            fallback,
+            ..
+        } = self;
+        BreakerForm {
+            breaker,
+            make,
+            classify,
+            fallback,
+        }
+    }
+
+    fn with_fallback<FB2>(self, fallback: FB2) -> BreakerForm<'b, F, C, FB2> {
+        let BreakerForm {
+            breaker,
+            make,
+            classify,
+            ..
+        } = self;
+        BreakerForm {
+            breaker,
+            make,
+            classify,
+            fallback: Some(fallback),
+        }
+    }
+}
+
+impl<'b, F, C, FB, T, E> Form<T, E> for BreakerForm<'b, F, C, FB>
+where
+    C: Classify<E>,
+    FB: Fallback<T, E, BreakerError<E>>,
+{
     type Permit = Permit<'b>;
     type Error = BreakerError<E>;
 
@@ -151,17 +443,21 @@ impl<'b, F, C: Classify<E>, T, E> Form<T, E> for BreakerForm<'b, F, C> {
         self.classify.classify(error)
     }
 
-    fn debug(_: &E) -> Option<&dyn std::fmt::Debug> {
+    fn debug(_: &E) -> Option<&dyn fmt::Debug> {
         None
     }
 
-    #[inline]
+    #[cold]
     fn finish(
         &mut self,
         stopped: Stopped,
         last: Option<Result<T, E>>,
     ) -> Result<T, BreakerError<E>> {
-        finish(stopped, last)
+        let kind = stopped.kind;
+        match finish(stopped, last) {
+            Ok(value) => Ok(value),
+            Err(error) => fall_back(&Layers::breaker_alone(), kind, &mut self.fallback, error),
+        }
     }
 }
 
@@ -180,10 +476,11 @@ pub(crate) fn finish<T, E>(
     }
 }
 
-impl<F, C, T, E, Fut> AsyncForm<T, E, Fut> for BreakerForm<'_, F, C>
+impl<F, C, FB, T, E, Fut> AsyncForm<T, E, Fut> for BreakerForm<'_, F, C, FB>
 where
     F: FnOnce() -> Fut,
     C: Classify<E>,
+    FB: Fallback<T, E, BreakerError<E>>,
 {
     #[inline(always)]
     fn attempt(&mut self) -> Fut {
@@ -191,10 +488,11 @@ where
     }
 }
 
-impl<F, C, T, E> BlockingForm<T, E> for BreakerForm<'_, F, C>
+impl<F, C, FB, T, E> BlockingForm<T, E> for BreakerForm<'_, F, C, FB>
 where
     F: FnOnce() -> Result<T, E>,
     C: Classify<E>,
+    FB: Fallback<T, E, BreakerError<E>>,
 {
     #[inline(always)]
     fn attempt(&mut self) -> Result<T, E> {

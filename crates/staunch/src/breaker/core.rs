@@ -165,7 +165,10 @@ impl Inner {
     }
 
     /// Admits a call or rejects it.
-    #[inline]
+    ///
+    /// Always inlined: its `Result` is too big for registers, and out of line it goes
+    /// through memory on every call (`runtime_success/staunch_breaker`).
+    #[inline(always)]
     pub(crate) fn acquire(&self) -> Result<Ticket, CircuitOpen> {
         let w = self.load();
         if w.state().is_passing() {

@@ -242,7 +242,7 @@ impl CircuitBreaker {
     /// permit.success();
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn try_acquire(&self) -> Result<Permit<'_>, CircuitOpen> {
         let ticket = self.inner.acquire()?;
         Ok(Permit::new(&self.inner, ticket))

@@ -185,6 +185,15 @@ mod tests {
     }
 
     #[test]
+    fn the_balance_is_the_reserve_plus_what_is_in_the_slots() {
+        let bucket = Bucket::new(TTL, RETRY, 2 * RETRY, Duration::ZERO);
+        assert_eq!(bucket.balance(secs(0.0)), 2 * i128::from(RETRY));
+        bucket.deposit(secs(0.5));
+        assert!(bucket.try_withdraw(secs(0.5)));
+        assert_eq!(bucket.balance(secs(0.5)), 2 * i128::from(RETRY));
+    }
+
+    #[test]
     fn a_long_gap_clears_every_slot() {
         let bucket = Bucket::new(TTL, RETRY, 0, Duration::ZERO);
         for s in 0..10 {

@@ -103,14 +103,7 @@ fn go_on<F: BlockingForm<T, E>, T, E>(
                 }
                 form.layers().clock.sleep_blocking(delay);
             }
-            Step::Stop(stopped) => {
-                let kind = stopped.kind;
-                let result = form.finish(stopped, last);
-                if result.is_ok() {
-                    events::fallback(&form.layers(), kind);
-                }
-                return result;
-            }
+            Step::Stop(stopped) => return form.finish(stopped, last),
         }
         let permit = match form.admit() {
             Ok(permit) => permit,

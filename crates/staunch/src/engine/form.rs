@@ -5,10 +5,12 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
+use super::events;
 use super::step::Layers;
 use super::table::{Record, Stopped};
+use crate::policy::Fallback;
 use crate::retry::Retrying;
-use crate::{CircuitOpen, Verdict};
+use crate::{CircuitOpen, PolicyErrorKind, Verdict};
 
 /// A call form with outcome `Result<T, E>`.
 pub(crate) trait Form<T, E> {
@@ -66,4 +68,30 @@ pub(crate) trait AsyncForm<T, E, Fut>: Form<T, E> {
 pub(crate) trait BlockingForm<T, E>: Form<T, E> {
     /// Runs an attempt.
     fn attempt(&mut self) -> Result<T, E>;
+}
+
+/// The end of every call that did not succeed, whatever its form: the form's final
+/// `error` goes to its fallback, if it has one, once; a value the fallback makes instead
+/// is reported with the `fallback used` event. A form without a fallback holds `None` of
+/// [`NoFallback`], which takes no room.
+///
+/// [`NoFallback`]: crate::policy::NoFallback
+#[cold]
+pub(crate) fn fall_back<T, E, Err, FB>(
+    layers: &Layers<'_>,
+    kind: PolicyErrorKind,
+    fallback: &mut Option<FB>,
+    error: Err,
+) -> Result<T, Err>
+where
+    FB: Fallback<T, E, Err>,
+{
+    let Some(fallback) = fallback.take() else {
+        return Err(error);
+    };
+    let result = fallback.fallback(error);
+    if result.is_ok() {
+        events::fallback(layers, kind);
+    }
+    result
 }

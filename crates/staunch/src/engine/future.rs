@@ -305,12 +305,7 @@ where
                 }
                 Step::Stop(stopped) => {
                     this.phase.set(Phase::Done);
-                    let kind = stopped.kind;
-                    let result = this.form.finish(stopped, slow.last.take());
-                    if result.is_ok() {
-                        events::fallback(&this.form.layers(), kind);
-                    }
-                    return Poll::Ready(result);
+                    return Poll::Ready(this.form.finish(stopped, slow.last.take()));
                 }
             }
         }

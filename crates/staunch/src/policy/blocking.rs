@@ -37,7 +37,7 @@ pub struct BlockingPolicyCall<'p, F, C = AllTransient, FB = NoFallback> {
     policy: &'p Policy,
     make: F,
     classify: C,
-    fallback: FB,
+    fallback: Option<FB>,
 }
 
 impl<'p, F> BlockingPolicyCall<'p, F> {
@@ -46,7 +46,7 @@ impl<'p, F> BlockingPolicyCall<'p, F> {
             policy,
             make,
             classify: AllTransient,
-            fallback: NoFallback,
+            fallback: None,
         }
     }
 }
@@ -110,7 +110,7 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
             policy: self.policy,
             make: self.make,
             classify: self.classify,
-            fallback,
+            fallback: Some(fallback),
         }
     }
 
@@ -134,7 +134,7 @@ impl<'p, F, C, FB> BlockingPolicyCall<'p, F, C, FB> {
             policy: self.policy,
             make: self.make,
             classify: self.classify,
-            fallback: Some(self.fallback),
+            fallback: self.fallback,
         })
     }
 }

@@ -4,8 +4,10 @@ use super::PolicyError;
 
 /// Turns the final error of a call into a value, or hands it back.
 ///
-/// Implemented by every `FnOnce(PolicyError<E>) -> Result<T, PolicyError<E>>` and by
-/// [`NoFallback`]. Returning the error keeps it: a fallback usually serves a cached or
+/// `Err` is the error of the call form: [`PolicyError<E>`] for a policy call (the
+/// default), [`RetryError<E>`](crate::RetryError) for a retry,
+/// [`BreakerError<E>`](crate::BreakerError) for a breaker's `call`. Implemented by every
+/// `FnOnce(Err) -> Result<T, Err>` and by [`NoFallback`]. Returning the error keeps it: a fallback usually serves a cached or
 /// default answer when the dependency is down (open circuit, timeouts, exhaustion, an
 /// empty budget), and lets a caller's own mistake ([`NotRetryable`]) through, since a
 /// cached answer to a bad request would hide the bug.
@@ -24,36 +26,39 @@ use super::PolicyError;
 /// fn assert_fallback<T, E>(_: impl Fallback<T, E>) {}
 /// assert_fallback::<&str, std::io::Error>(cached);
 /// ```
-pub trait Fallback<T, E> {
+pub trait Fallback<T, E, Err = PolicyError<E>> {
     /// Called once, with the error the call would otherwise return.
-    fn fallback(self, error: PolicyError<E>) -> Result<T, PolicyError<E>>;
+    fn fallback(self, error: Err) -> Result<T, Err>;
 }
 
-impl<T, E, F> Fallback<T, E> for F
+impl<T, E, Err, F> Fallback<T, E, Err> for F
 where
-    F: FnOnce(PolicyError<E>) -> Result<T, PolicyError<E>>,
+    F: FnOnce(Err) -> Result<T, Err>,
 {
     #[inline]
-    fn fallback(self, error: PolicyError<E>) -> Result<T, PolicyError<E>> {
+    fn fallback(self, error: Err) -> Result<T, Err> {
         self(error)
     }
 }
 
 /// The default: no fallback, the error is returned.
 ///
-/// ```
-/// use std::time::Duration;
-/// use staunch::policy::{Fallback, NoFallback, PolicyError};
+/// It has no values: a call without a fallback holds `None` of it, which takes no room,
+/// so setting no fallback costs a call nothing in size or time.
 ///
-/// fn takes<F: Fallback<u8, ()>>(_: F) {}
-/// takes(NoFallback);
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoFallback;
+/// use staunch::policy::{Fallback, NoFallback};
+///
+/// fn takes<F: Fallback<u8, ()>>(_: Option<F>) {}
+/// takes(None::<NoFallback>);
+/// assert_eq!(std::mem::size_of::<Option<NoFallback>>(), 0);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub enum NoFallback {}
 
-impl<T, E> Fallback<T, E> for NoFallback {
+impl<T, E, Err> Fallback<T, E, Err> for NoFallback {
     #[inline(always)]
-    fn fallback(self, error: PolicyError<E>) -> Result<T, PolicyError<E>> {
-        Err(error)
+    fn fallback(self, _: Err) -> Result<T, Err> {
+        match self {}
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use super::fallback::Fallback;
 use super::{Policy, PolicyError};
 use crate::breaker::Permit;
-use crate::engine::form::{AsyncForm, BlockingForm, Form};
+use crate::engine::form::{fall_back, AsyncForm, BlockingForm, Form};
 use crate::engine::step::Layers;
 use crate::engine::table::Stopped;
 use crate::{CircuitOpen, Classify, Verdict};
@@ -21,12 +21,16 @@ pub(crate) struct PolicyForm<'p, F, C, FB> {
 
 impl<'p, F, C, FB> PolicyForm<'p, F, C, FB> {
     /// The same call with another classifier and fallback.
-    pub(crate) fn refine<C2, FB2>(self, classify: C2, fallback: FB2) -> PolicyForm<'p, F, C2, FB2> {
+    pub(crate) fn refine<C2>(
+        self,
+        classify: C2,
+        fallback: Option<FB>,
+    ) -> PolicyForm<'p, F, C2, FB> {
         PolicyForm {
             policy: self.policy,
             make: self.make,
             classify,
-            fallback: Some(fallback),
+            fallback,
         }
     }
 
@@ -76,9 +80,9 @@ where
         stopped: Stopped,
         last: Option<Result<T, E>>,
     ) -> Result<T, PolicyError<E>> {
+        let kind = stopped.kind;
         let error = stopped.into_policy_error(last.and_then(Result::err));
-        let fallback = self.fallback.take().expect("a call finishes once");
-        fallback.fallback(error)
+        fall_back(&self.policy.layers(), kind, &mut self.fallback, error)
     }
 }
 

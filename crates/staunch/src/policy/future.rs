@@ -53,7 +53,7 @@ impl<'p, F, Fut: Future> PolicyCall<'p, F, Fut> {
             policy,
             make,
             classify: AllTransient,
-            fallback: Some(NoFallback),
+            fallback: None,
         })
     }
 }
@@ -114,10 +114,7 @@ impl<'p, F, Fut: Future, C, FB> PolicyCall<'p, F, Fut, C, FB> {
     /// ```
     pub fn classify<C2>(self, classifier: C2) -> PolicyCall<'p, F, Fut, C2, FB> {
         let mut form = self.drive.into_form();
-        let fallback = form
-            .fallback
-            .take()
-            .expect("a call is refined before it runs");
+        let fallback = form.fallback.take();
         PolicyCall::from_form(form.refine(classifier, fallback))
     }
 

@@ -7,13 +7,14 @@ use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
 use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
 use crate::engine;
+use crate::policy::{Fallback, NoFallback};
 use crate::{AllTransient, Classify, Clock};
 
 /// A retried blocking call; run it with [`call`](Self::call). Made by
 /// [`BlockingRetryable::retry_blocking`](super::BlockingRetryable::retry_blocking).
 ///
 /// Same refinements as the async [`Retry`](super::Retry): `when`, `classify`, `when_ok`,
-/// `notify`, `clock`. Sleeps with [`Clock::sleep_blocking`], so no async runtime is needed.
+/// `notify`, `fallback`, `clock`. Sleeps with [`Clock::sleep_blocking`], so no async runtime is needed.
 ///
 /// ```
 /// use std::time::Duration;
@@ -31,26 +32,19 @@ use crate::{AllTransient, Classify, Clock};
 /// assert_eq!(fake.total_slept(), Duration::from_secs(3));
 /// ```
 #[must_use = "a blocking retry does nothing until `call()`"]
-pub struct BlockingRetry<F, C = AllTransient, O = AcceptOk, N = NoNotify> {
-    form: RetryForm<F, C, O, N>,
+pub struct BlockingRetry<F, C = AllTransient, O = AcceptOk, N = NoNotify, FB = NoFallback> {
+    form: RetryForm<F, C, O, N, FB>,
 }
 
 impl<F> BlockingRetry<F> {
     pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
         Self {
-            form: RetryForm {
-                make,
-                policy,
-                clock: Clock::system(),
-                classify: AllTransient,
-                retry_ok: AcceptOk,
-                notify: NoNotify,
-            },
+            form: RetryForm::new(make, policy),
         }
     }
 }
 
-impl<F, C, O, N> BlockingRetry<F, C, O, N> {
+impl<F, C, O, N, FB> BlockingRetry<F, C, O, N, FB> {
     /// Retries only errors matching `predicate`; others return at once.
     ///
     /// ```
@@ -64,14 +58,12 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
     ///     .unwrap_err();
     /// assert_eq!((err.kind(), calls), (RetryErrorKind::NotRetryable, 1));
     /// ```
-    pub fn when<P, T, E>(self, predicate: P) -> BlockingRetry<F, When<P>, O, N>
+    pub fn when<P, T, E>(self, predicate: P) -> BlockingRetry<F, When<P>, O, N, FB>
     where
         F: FnMut() -> Result<T, E>,
         P: Fn(&E) -> bool,
     {
-        BlockingRetry {
-            form: self.form.classify_with(classify::when(predicate)),
-        }
+        self.classify(classify::when(predicate))
     }
 
     /// Chooses what to retry with a full classifier (verdicts may carry delay hints).
@@ -85,9 +77,9 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
     ///     .unwrap_err();
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// ```
-    pub fn classify<C2>(self, classifier: C2) -> BlockingRetry<F, C2, O, N> {
+    pub fn classify<C2>(self, classifier: C2) -> BlockingRetry<F, C2, O, N, FB> {
         BlockingRetry {
-            form: self.form.classify_with(classifier),
+            form: self.form.refine(|_, o, n, fb| (classifier, o, n, fb)),
         }
     }
 
@@ -105,13 +97,13 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
     /// assert_eq!(status, Ok("pending"));
     /// assert_eq!(fake.sleeps().len(), 2);
     /// ```
-    pub fn when_ok<P, T, E>(self, predicate: P) -> BlockingRetry<F, C, P, N>
+    pub fn when_ok<P, T, E>(self, predicate: P) -> BlockingRetry<F, C, P, N, FB>
     where
         F: FnMut() -> Result<T, E>,
         P: FnMut(&T) -> bool,
     {
         BlockingRetry {
-            form: self.form.retry_ok_with(predicate),
+            form: self.form.refine(|c, _, n, fb| (c, predicate, n, fb)),
         }
     }
 
@@ -128,13 +120,38 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
     ///     .call();
     /// assert_eq!(delays, [1, 2]);
     /// ```
-    pub fn notify<H, T, E>(self, hook: H) -> BlockingRetry<F, C, O, H>
+    pub fn notify<H, T, E>(self, hook: H) -> BlockingRetry<F, C, O, H, FB>
     where
         F: FnMut() -> Result<T, E>,
         H: FnMut(&Retrying<'_, T, E>),
     {
         BlockingRetry {
-            form: self.form.notify_with(hook),
+            form: self.form.refine(|c, o, _, fb| (c, o, hook, fb)),
+        }
+    }
+
+    /// Turns the final error into a value, or hands it back (see
+    /// [`Retry::fallback`](super::Retry::fallback)).
+    ///
+    /// ```
+    /// use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
+    /// let fake = FakeClock::new();
+    /// let rows = (|| Err::<Vec<u8>, _>("connection reset"))
+    ///     .retry_blocking(RetryPolicy::retry_on_exception())
+    ///     .fallback(|_| Ok(Vec::new()))
+    ///     .clock(fake.clock())
+    ///     .call()
+    ///     .unwrap();
+    /// assert!(rows.is_empty());
+    /// assert_eq!(fake.sleeps().len(), 2);
+    /// ```
+    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> BlockingRetry<F, C, O, N, FB2>
+    where
+        F: FnMut() -> Result<T, E>,
+        FB2: FnOnce(RetryError<E>) -> Result<T, RetryError<E>>,
+    {
+        BlockingRetry {
+            form: self.form.refine(|c, o, n, _| (c, o, n, Some(fallback))),
         }
     }
 
@@ -165,13 +182,16 @@ impl<F, C, O, N> BlockingRetry<F, C, O, N> {
         C: Classify<E>,
         O: RetryOk<T>,
         N: Notify<T, E>,
+        FB: Fallback<T, E, RetryError<E>>,
         E: fmt::Debug,
     {
         engine::blocking::run(self.form)
     }
 }
 
-impl<F, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug for BlockingRetry<F, C, O, N> {
+impl<F, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug, FB> fmt::Debug
+    for BlockingRetry<F, C, O, N, FB>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BlockingRetry")
             .field("policy", &self.form.policy)

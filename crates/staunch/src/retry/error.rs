@@ -70,8 +70,15 @@ impl fmt::Display for RetryErrorKind {
 /// let inner: io::Error = err.into_inner();
 /// # let _ = inner;
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RetryError<E> {
+    /// Boxed: the error is one pointer, so a retried call's `Result<T, RetryError<E>>` is
+    /// as small as `T` allows and is handed back in registers on the success path.
+    inner: Box<Inner<E>>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner<E> {
     kind: RetryErrorKind,
     error: E,
     attempts: u32,
@@ -88,12 +95,20 @@ impl<E> RetryError<E> {
         delay_hint: Option<Duration>,
     ) -> Self {
         Self {
-            kind,
-            error,
-            attempts,
-            elapsed,
-            delay_hint,
+            inner: Box::new(Inner {
+                kind,
+                error,
+                attempts,
+                elapsed,
+                delay_hint,
+            }),
         }
+    }
+
+    /// The error of a retry alone that the engine stopped, with the last error.
+    pub(crate) fn from_stopped(stopped: crate::engine::table::Stopped, error: E) -> Self {
+        let kind = crate::retry::form::retry_kind(stopped.kind);
+        Self::new(kind, error, stopped.attempts, stopped.elapsed, stopped.hint)
     }
 
     /// Why the retry stopped.
@@ -109,7 +124,7 @@ impl<E> RetryError<E> {
     /// assert_eq!(err.attempts(), 1);
     /// ```
     pub fn kind(&self) -> RetryErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// Attempts made, the first call included.
@@ -122,7 +137,7 @@ impl<E> RetryError<E> {
     /// assert_eq!(err.attempts(), 5);
     /// ```
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.inner.attempts
     }
 
     /// Time from the start of the retry to the last failure, on the policy's clock.
@@ -139,7 +154,7 @@ impl<E> RetryError<E> {
     /// assert_eq!(err.elapsed(), Duration::from_secs(1 + 2));
     /// ```
     pub fn elapsed(&self) -> Duration {
-        self.elapsed
+        self.inner.elapsed
     }
 
     /// The server's delay hint of the last error, if it had one.
@@ -156,7 +171,7 @@ impl<E> RetryError<E> {
     /// assert_eq!(err.delay_hint(), Some(Duration::from_secs(3600)));
     /// ```
     pub fn delay_hint(&self) -> Option<Duration> {
-        self.delay_hint
+        self.inner.delay_hint
     }
 
     /// The caller's last error.
@@ -169,7 +184,7 @@ impl<E> RetryError<E> {
     /// assert_eq!(*err.last_error(), "down");
     /// ```
     pub fn last_error(&self) -> &E {
-        &self.error
+        &self.inner.error
     }
 
     /// The caller's last error, by value.
@@ -184,7 +199,7 @@ impl<E> RetryError<E> {
     /// assert_eq!(inner, "down");
     /// ```
     pub fn into_inner(self) -> E {
-        self.error
+        self.inner.error
     }
 
     /// Whether every allowed attempt failed.
@@ -197,7 +212,7 @@ impl<E> RetryError<E> {
     /// assert!(err.is_exhausted());
     /// ```
     pub fn is_exhausted(&self) -> bool {
-        self.kind == RetryErrorKind::Exhausted
+        self.inner.kind == RetryErrorKind::Exhausted
     }
 
     /// Applies `f` to the inner error, keeping the rest.
@@ -213,25 +228,46 @@ impl<E> RetryError<E> {
     where
         F: FnOnce(E) -> E2,
     {
-        RetryError {
-            kind: self.kind,
-            error: f(self.error),
-            attempts: self.attempts,
-            elapsed: self.elapsed,
-            delay_hint: self.delay_hint,
-        }
+        let Inner {
+            kind,
+            error,
+            attempts,
+            elapsed,
+            delay_hint,
+        } = *self.inner;
+        RetryError::new(kind, f(error), attempts, elapsed, delay_hint)
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for RetryError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("RetryError")
+            .field("kind", &inner.kind)
+            .field("error", &inner.error)
+            .field("attempts", &inner.attempts)
+            .field("elapsed", &inner.elapsed)
+            .field("delay_hint", &inner.delay_hint)
+            .finish()
     }
 }
 
 impl<E> fmt::Display for RetryError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let attempts = self.attempts;
+        let Inner {
+            kind,
+            attempts,
+            elapsed,
+            delay_hint,
+            ..
+        } = &*self.inner;
+        let attempts = *attempts;
         let plural = if attempts == 1 { "" } else { "s" };
         // Whole milliseconds read better than `148ms 7ns`.
-        let millis = u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX);
+        let millis = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
         let elapsed = humantime::format_duration(Duration::from_millis(millis));
         write!(f, "gave up after {attempts} attempt{plural} in {elapsed}: ")?;
-        match (self.kind, self.delay_hint) {
+        match (*kind, *delay_hint) {
             (RetryErrorKind::Exhausted, _) => f.write_str("retries exhausted"),
             (RetryErrorKind::NotRetryable, _) => f.write_str("error is not retryable"),
             (RetryErrorKind::Deadline, _) => f.write_str("deadline reached"),
@@ -250,6 +286,6 @@ where
     E: std::error::Error + 'static,
 {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
+        Some(&self.inner.error)
     }
 }

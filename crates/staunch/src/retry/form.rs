@@ -1,93 +1,72 @@
 //! The retry alone as a call form: a run without a breaker, with the retry's own hooks
-//! (`.when_ok`, `.notify`) and [`RetryError`] as the final error.
+//! (`.when_ok`, `.notify`), a fallback, and [`RetryError`] as the final error.
 
 use std::fmt;
 
-use super::hooks::{Notify, RetryOk, Retrying};
+use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
 use super::{RetryError, RetryErrorKind, RetryPolicy};
-use crate::engine::form::{AsyncForm, BlockingForm, Form};
+use crate::engine::form::{fall_back, AsyncForm, BlockingForm, Form};
 use crate::engine::step::Layers;
 use crate::engine::table::{NoBreaker, Stopped};
-use crate::{CircuitOpen, Classify, Clock, PolicyErrorKind, Verdict};
+use crate::policy::{Fallback, NoFallback};
+use crate::{AllTransient, CircuitOpen, Classify, Clock, PolicyErrorKind, Verdict};
 
 /// One retried call: `make` makes each attempt.
 #[derive(Debug)]
-pub(crate) struct RetryForm<F, C, O, N> {
+pub(crate) struct RetryForm<F, C, O, N, FB> {
     pub(crate) make: F,
     pub(crate) policy: RetryPolicy,
     pub(crate) clock: Clock,
     pub(crate) classify: C,
     pub(crate) retry_ok: O,
     pub(crate) notify: N,
+    pub(crate) fallback: Option<FB>,
 }
 
-impl<F, C, O, N> RetryForm<F, C, O, N> {
-    /// The same call with another classifier.
-    pub(crate) fn classify_with<C2>(self, classify: C2) -> RetryForm<F, C2, O, N> {
-        let RetryForm {
-            make,
-            policy,
-            clock,
-            retry_ok,
-            notify,
-            ..
-        } = self;
+impl<F> RetryForm<F, AllTransient, AcceptOk, NoNotify, NoFallback> {
+    /// A call that retries every error, with no hook and no fallback.
+    #[inline]
+    pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
         RetryForm {
             make,
             policy,
-            clock,
-            classify,
-            retry_ok,
-            notify,
-        }
-    }
-
-    /// The same call with another `Ok` predicate.
-    pub(crate) fn retry_ok_with<O2>(self, retry_ok: O2) -> RetryForm<F, C, O2, N> {
-        let RetryForm {
-            make,
-            policy,
-            clock,
-            classify,
-            notify,
-            ..
-        } = self;
-        RetryForm {
-            make,
-            policy,
-            clock,
-            classify,
-            retry_ok,
-            notify,
-        }
-    }
-
-    /// The same call with another hook.
-    pub(crate) fn notify_with<N2>(self, notify: N2) -> RetryForm<F, C, O, N2> {
-        let RetryForm {
-            make,
-            policy,
-            clock,
-            classify,
-            retry_ok,
-            ..
-        } = self;
-        RetryForm {
-            make,
-            policy,
-            clock,
-            classify,
-            retry_ok,
-            notify,
+            clock: Clock::system(),
+            classify: AllTransient,
+            retry_ok: AcceptOk,
+            notify: NoNotify,
+            fallback: None,
         }
     }
 }
 
-impl<F, C, O, N, T, E> Form<T, E> for RetryForm<F, C, O, N>
+impl<F, C, O, N, FB> RetryForm<F, C, O, N, FB> {
+    /// The same call with other refinements: `refine` maps the classifier, the `Ok`
+    /// predicate, the hook and the fallback to their replacements.
+    #[inline]
+    pub(crate) fn refine<C2, O2, N2, FB2>(
+        self,
+        refine: impl FnOnce(C, O, N, Option<FB>) -> (C2, O2, N2, Option<FB2>),
+    ) -> RetryForm<F, C2, O2, N2, FB2> {
+        let (classify, retry_ok, notify, fallback) =
+            refine(self.classify, self.retry_ok, self.notify, self.fallback);
+        RetryForm {
+            make: self.make,
+            policy: self.policy,
+            clock: self.clock,
+            classify,
+            retry_ok,
+            notify,
+            fallback,
+        }
+    }
+}
+
+impl<F, C, O, N, FB, T, E> Form<T, E> for RetryForm<F, C, O, N, FB>
 where
     C: Classify<E>,
     O: RetryOk<T>,
     N: Notify<T, E>,
+    FB: Fallback<T, E, RetryError<E>>,
     E: fmt::Debug,
 {
     type Permit = NoBreaker;
@@ -131,13 +110,12 @@ where
         match last.expect("a retry alone stops after an attempt") {
             // Retrying on an `Ok` value ran out: hand back the last value.
             Ok(value) => Ok(value),
-            Err(error) => Err(RetryError::new(
-                retry_kind(stopped.kind),
-                error,
-                stopped.attempts,
-                stopped.elapsed,
-                stopped.hint,
-            )),
+            Err(error) => {
+                let kind = stopped.kind;
+                let error = RetryError::from_stopped(stopped, error);
+                let layers = Layers::retry_alone(&self.policy, &self.clock);
+                fall_back(&layers, kind, &mut self.fallback, error)
+            }
         }
     }
 }
@@ -153,12 +131,13 @@ pub(crate) fn retry_kind(kind: PolicyErrorKind) -> RetryErrorKind {
     }
 }
 
-impl<F, C, O, N, T, E, Fut> AsyncForm<T, E, Fut> for RetryForm<F, C, O, N>
+impl<F, C, O, N, FB, T, E, Fut> AsyncForm<T, E, Fut> for RetryForm<F, C, O, N, FB>
 where
     F: FnMut() -> Fut,
     C: Classify<E>,
     O: RetryOk<T>,
     N: Notify<T, E>,
+    FB: Fallback<T, E, RetryError<E>>,
     E: fmt::Debug,
 {
     #[inline(always)]
@@ -167,12 +146,13 @@ where
     }
 }
 
-impl<F, C, O, N, T, E> BlockingForm<T, E> for RetryForm<F, C, O, N>
+impl<F, C, O, N, FB, T, E> BlockingForm<T, E> for RetryForm<F, C, O, N, FB>
 where
     F: FnMut() -> Result<T, E>,
     C: Classify<E>,
     O: RetryOk<T>,
     N: Notify<T, E>,
+    FB: Fallback<T, E, RetryError<E>>,
     E: fmt::Debug,
 {
     #[inline(always)]

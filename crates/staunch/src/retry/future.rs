@@ -14,6 +14,7 @@ use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
 use crate::engine::future::Drive;
 use crate::engine::table::NoBreaker;
+use crate::policy::{Fallback, NoFallback};
 use crate::{AllTransient, Classify, Clock};
 
 pin_project! {
@@ -22,8 +23,8 @@ pin_project! {
     ///
     /// Refine it before awaiting: [`when`](Self::when) / [`classify`](Self::classify)
     /// choose what to retry, [`when_ok`](Self::when_ok) retries on some `Ok` values,
-    /// [`notify`](Self::notify) adds a hook before each sleep, [`clock`](Self::clock)
-    /// swaps the clock. [`BlockingRetry`](super::BlockingRetry) has the same methods.
+    /// [`notify`](Self::notify) adds a hook before each sleep, [`fallback`](Self::fallback)
+    /// turns the final error into a value, [`clock`](Self::clock) swaps the clock. [`BlockingRetry`](super::BlockingRetry) has the same methods.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -42,12 +43,12 @@ pin_project! {
     /// # }
     /// ```
     #[must_use = "futures do nothing unless polled"]
-    pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify>
+    pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify, FB = NoFallback>
     where
         Fut: Future,
     {
         #[pin]
-        drive: Drive<RetryForm<F, C, O, N>, Fut, NoBreaker>,
+        drive: Drive<RetryForm<F, C, O, N, FB>, Fut, NoBreaker>,
     }
 }
 
@@ -55,24 +56,17 @@ impl<F, Fut: Future> Retry<F, Fut> {
     #[inline]
     pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
         Self {
-            drive: Drive::new(RetryForm {
-                make,
-                policy,
-                clock: Clock::system(),
-                classify: AllTransient,
-                retry_ok: AcceptOk,
-                notify: NoNotify,
-            }),
+            drive: Drive::new(RetryForm::new(make, policy)),
         }
     }
 }
 
-impl<F, Fut: Future, C, O, N> Retry<F, Fut, C, O, N> {
+impl<F, Fut: Future, C, O, N, FB> Retry<F, Fut, C, O, N, FB> {
     #[inline]
-    fn with_form<C2, O2, N2>(
+    fn with_form<C2, O2, N2, FB2>(
         self,
-        refine: impl FnOnce(RetryForm<F, C, O, N>) -> RetryForm<F, C2, O2, N2>,
-    ) -> Retry<F, Fut, C2, O2, N2> {
+        refine: impl FnOnce(RetryForm<F, C, O, N, FB>) -> RetryForm<F, C2, O2, N2, FB2>,
+    ) -> Retry<F, Fut, C2, O2, N2, FB2> {
         Retry {
             drive: Drive::new(refine(self.drive.into_form())),
         }
@@ -93,7 +87,7 @@ impl<F, Fut: Future, C, O, N> Retry<F, Fut, C, O, N> {
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// # }
     /// ```
-    pub fn when<P, T, E>(self, predicate: P) -> Retry<F, Fut, When<P>, O, N>
+    pub fn when<P, T, E>(self, predicate: P) -> Retry<F, Fut, When<P>, O, N, FB>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -116,8 +110,8 @@ impl<F, Fut: Future, C, O, N> Retry<F, Fut, C, O, N> {
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// # }
     /// ```
-    pub fn classify<C2>(self, classifier: C2) -> Retry<F, Fut, C2, O, N> {
-        self.with_form(|f| f.classify_with(classifier))
+    pub fn classify<C2>(self, classifier: C2) -> Retry<F, Fut, C2, O, N, FB> {
+        self.with_form(|f| f.refine(|_, o, n, fb| (classifier, o, n, fb)))
     }
 
     /// Also retries when an `Ok` value matches `predicate`; when attempts run out the
@@ -138,13 +132,13 @@ impl<F, Fut: Future, C, O, N> Retry<F, Fut, C, O, N> {
     /// assert_eq!(page, [1, 2]);
     /// # }
     /// ```
-    pub fn when_ok<P, T, E>(self, predicate: P) -> Retry<F, Fut, C, P, N>
+    pub fn when_ok<P, T, E>(self, predicate: P) -> Retry<F, Fut, C, P, N, FB>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
         P: FnMut(&T) -> bool,
     {
-        self.with_form(|f| f.retry_ok_with(predicate))
+        self.with_form(|f| f.refine(|c, _, n, fb| (c, predicate, n, fb)))
     }
 
     /// Calls `hook` before each sleep with the attempt number, the delay and the outcome.
@@ -163,13 +157,40 @@ impl<F, Fut: Future, C, O, N> Retry<F, Fut, C, O, N> {
     /// assert_eq!(log[0], "attempt 1 failed (Some(\"busy\")), next in 1s");
     /// # }
     /// ```
-    pub fn notify<H, T, E>(self, hook: H) -> Retry<F, Fut, C, O, H>
+    pub fn notify<H, T, E>(self, hook: H) -> Retry<F, Fut, C, O, H, FB>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
         H: FnMut(&Retrying<'_, T, E>),
     {
-        self.with_form(|f| f.notify_with(hook))
+        self.with_form(|f| f.refine(|c, o, _, fb| (c, o, hook, fb)))
+    }
+
+    /// Turns the final error into a value, or hands it back (see
+    /// [`Fallback`](crate::policy::Fallback)): a cached or default answer once the
+    /// retries are spent. A value that [`when_ok`](Self::when_ok) kept rejecting is
+    /// returned as before, without the fallback.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use staunch::{test_util::FakeClock, RetryErrorKind, RetryPolicy, Retryable};
+    /// let fake = FakeClock::new();
+    /// let reply = (|| async { Err::<&str, _>("unavailable") })
+    ///     .retry(RetryPolicy::retry_on_exception())
+    ///     .fallback(|err| if err.kind() == RetryErrorKind::Exhausted { Ok("cached") } else { Err(err) })
+    ///     .clock(fake.clock())
+    ///     .await;
+    /// assert_eq!(reply, Ok("cached"));
+    /// assert_eq!(fake.sleeps().len(), 2); // every attempt was made first
+    /// # }
+    /// ```
+    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> Retry<F, Fut, C, O, N, FB2>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        FB2: FnOnce(RetryError<E>) -> Result<T, RetryError<E>>,
+    {
+        self.with_form(|f| f.refine(|c, o, n, _| (c, o, n, Some(fallback))))
     }
 
     /// Reads time and sleeps on `clock` (default: [`Clock::system`]).
@@ -188,13 +209,14 @@ impl<F, Fut: Future, C, O, N> Retry<F, Fut, C, O, N> {
     }
 }
 
-impl<F, Fut, T, E, C, O, N> Future for Retry<F, Fut, C, O, N>
+impl<F, Fut, T, E, C, O, N, FB> Future for Retry<F, Fut, C, O, N, FB>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
     C: Classify<E>,
     O: RetryOk<T>,
     N: Notify<T, E>,
+    FB: Fallback<T, E, RetryError<E>>,
     E: fmt::Debug,
 {
     type Output = Result<T, RetryError<E>>;
@@ -205,8 +227,8 @@ where
     }
 }
 
-impl<F, Fut: Future, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug> fmt::Debug
-    for Retry<F, Fut, C, O, N>
+impl<F, Fut: Future, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug, FB> fmt::Debug
+    for Retry<F, Fut, C, O, N, FB>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let form = self.drive.form();

@@ -38,10 +38,9 @@ pub enum Decision {
 /// 3. the delay is the next backoff delay, raised to the server's delay hint (a hint
 ///    above `max_delay_hint` stops with [`RetryErrorKind::HintTooLong`]) and to any
 ///    minimum wait the caller imposes;
-/// 4. with a deadline, a wait that would end past it is trimmed to end exactly at it,
-///    unless the hint or the imposed minimum must be honoured in full, in which case the
-///    retry stops with [`RetryErrorKind::Deadline`]; once the deadline has passed it
-///    stops with the same kind.
+/// 4. with a deadline, a wait that would end at or past it stops the retry with
+///    [`RetryErrorKind::Deadline`] (it would leave the next attempt no time), as every
+///    call form of the crate does; so does a deadline already passed.
 ///
 /// ```
 /// use std::time::Duration;
@@ -145,19 +144,19 @@ impl RetryState {
         self.deadline.map(|d| d.saturating_sub(elapsed))
     }
 
-    /// Whether waiting `wait` from `now` still lets an attempt start by the deadline;
-    /// always true without a deadline. Use it to decide whether an externally imposed
+    /// Whether waiting `wait` from `now` still leaves an attempt some time before the
+    /// deadline (the wait ends before it); always true without a deadline. Use it to decide whether an externally imposed
     /// wait (such as "the circuit half-opens in 12 s") is worth waiting for.
     ///
     /// ```
     /// # use std::time::Duration;
     /// let policy = staunch::RetryPolicy::builder().deadline(Duration::from_secs(10)).build().unwrap();
     /// let state = staunch::retry::RetryState::new(&policy, Duration::ZERO);
-    /// assert!(state.fits(Duration::from_secs(10), Duration::ZERO));
-    /// assert!(!state.fits(Duration::from_secs(12), Duration::ZERO));
+    /// assert!(state.fits(Duration::from_secs(9), Duration::ZERO));
+    /// assert!(!state.fits(Duration::from_secs(10), Duration::ZERO));
     /// ```
     pub fn fits(&self, wait: Duration, now: Duration) -> bool {
-        self.remaining(now).map_or(true, |left| wait <= left)
+        self.remaining(now).map_or(true, |left| wait < left)
     }
 
     /// Records a failed attempt with its verdict and decides what comes next.
@@ -216,12 +215,10 @@ impl RetryState {
         }
         let backoff = self.delays.next().unwrap_or(Duration::ZERO);
         let delay = backoff.max(required);
-        match self.remaining(now) {
-            None => Decision::Retry(delay),
-            Some(left) if left.is_zero() || required > left => {
-                Decision::Stop(RetryErrorKind::Deadline)
-            }
-            Some(left) => Decision::Retry(delay.min(left)),
+        if self.fits(delay, now) {
+            Decision::Retry(delay)
+        } else {
+            Decision::Stop(RetryErrorKind::Deadline)
         }
     }
 }

@@ -1,8 +1,16 @@
 //! [`CircuitBreakerLayer`]: every request takes a permit; errors are classified.
+//!
+//! By default a request is admitted when it is sent ([`Service::call`]) and a refused one
+//! fails with [`BreakerError::Open`]; readiness is the inner service's. With
+//! [`reject_in_poll_ready`](CircuitBreakerLayer::reject_in_poll_ready) admission moves
+//! into [`Service::poll_ready`]: the service is ready only once it holds a permit for its
+//! next request, so an open circuit (or a half-open one whose probe slots are taken) fails
+//! readiness, and a load balancer stops routing to the endpoint instead of sending it
+//! requests that fail at once.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
@@ -48,6 +56,7 @@ use crate::{AllTransient, BreakerError, CircuitBreaker, CircuitOpen, Classify, V
 pub struct CircuitBreakerLayer<C = AllTransient> {
     breaker: CircuitBreaker,
     classify: C,
+    reject_in_poll_ready: bool,
 }
 
 impl CircuitBreakerLayer {
@@ -62,6 +71,7 @@ impl CircuitBreakerLayer {
         Self {
             breaker,
             classify: AllTransient,
+            reject_in_poll_ready: false,
         }
     }
 }
@@ -93,7 +103,48 @@ impl<C> CircuitBreakerLayer<C> {
         CircuitBreakerLayer {
             breaker: self.breaker,
             classify: classifier,
+            reject_in_poll_ready: self.reject_in_poll_ready,
         }
+    }
+
+    /// Admits in [`poll_ready`](Service::poll_ready): the service is ready once it holds
+    /// a permit for its next request, and readiness fails with [`BreakerError::Open`]
+    /// while the circuit refuses (open, or half-open with every probe slot taken), so
+    /// that a load balancer sheds the endpoint. A permit held by a ready service that is
+    /// dropped before its call is given back; a clone of a ready service is not ready.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use staunch::tower::CircuitBreakerLayer;
+    /// use staunch::{BreakerError, CircuitBreaker};
+    /// use tower_layer::Layer;
+    /// use tower_service::Service;
+    ///
+    /// #[derive(Clone)]
+    /// struct Pong;
+    /// impl Service<()> for Pong {
+    ///     type Response = &'static str;
+    ///     type Error = std::io::Error;
+    ///     type Future = std::future::Ready<Result<&'static str, std::io::Error>>;
+    ///     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+    ///         std::task::Poll::Ready(Ok(()))
+    ///     }
+    ///     fn call(&mut self, _: ()) -> Self::Future { std::future::ready(Ok("pong")) }
+    /// }
+    ///
+    /// let breaker = CircuitBreaker::builder("upstream").build()?;
+    /// let mut service = CircuitBreakerLayer::new(breaker.clone()).reject_in_poll_ready().layer(Pong);
+    /// std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+    /// assert_eq!(service.call(()).await?, "pong");
+    ///
+    /// breaker.force_open();
+    /// let refused = std::future::poll_fn(|cx| service.poll_ready(cx)).await;
+    /// assert!(matches!(refused, Err(BreakerError::Open(_))));
+    /// # Ok(()) }
+    /// ```
+    pub fn reject_in_poll_ready(mut self) -> Self {
+        self.reject_in_poll_ready = true;
+        self
     }
 }
 
@@ -105,6 +156,8 @@ impl<S, C: Clone> Layer<S> for CircuitBreakerLayer<C> {
             inner,
             breaker: self.breaker.clone(),
             classify: self.classify.clone(),
+            reject_in_poll_ready: self.reject_in_poll_ready,
+            reserved: None,
         }
     }
 }
@@ -119,14 +172,59 @@ impl<S, C: Clone> Layer<S> for CircuitBreakerLayer<C> {
 /// assert_eq!(service.breaker().name(), "db");
 /// # Ok::<(), staunch::ConfigError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct CircuitBreakerService<S, C = AllTransient> {
     inner: S,
     breaker: CircuitBreaker,
     classify: C,
+    reject_in_poll_ready: bool,
+    /// With `reject_in_poll_ready`: the permit taken by `poll_ready` for the next call.
+    reserved: Option<OwnedPermit>,
+}
+
+impl<S: Clone, C: Clone> Clone for CircuitBreakerService<S, C> {
+    /// A clone is not ready: it holds no permit of its own.
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            breaker: self.breaker.clone(),
+            classify: self.classify.clone(),
+            reject_in_poll_ready: self.reject_in_poll_ready,
+            reserved: None,
+        }
+    }
 }
 
 impl<S, C> CircuitBreakerService<S, C> {
+    /// The inner service.
+    ///
+    /// ```
+    /// # use staunch::tower::CircuitBreakerLayer;
+    /// # use tower_layer::Layer;
+    /// let mut service = CircuitBreakerLayer::new(staunch::CircuitBreaker::builder("db").build()?).layer(7_u8);
+    /// assert_eq!(*service.get_ref(), 7);
+    /// *service.get_mut() = 8;
+    /// assert_eq!(service.into_inner(), 8);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    ///
+    /// See [`get_ref`](Self::get_ref) for an example.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, unwrapped (a permit reserved by `poll_ready` is given back).
+    ///
+    /// See [`get_ref`](Self::get_ref) for an example.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+
     /// The breaker guarding the service.
     ///
     /// ```
@@ -151,12 +249,31 @@ where
     type Future = CircuitBreakerFuture<S::Future, C>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(BreakerError::Inner)
+        if self.reject_in_poll_ready && self.reserved.is_none() {
+            // Admission first: an open circuit sheds load without waiting for the inner
+            // service. The permit is held while the inner service gets ready.
+            self.reserved = Some(
+                self.breaker
+                    .try_acquire_owned()
+                    .map_err(BreakerError::Open)?,
+            );
+        }
+        let ready = ready!(self.inner.poll_ready(cx));
+        if ready.is_err() {
+            // Nothing will be sent: the slot goes back to the breaker, uncounted.
+            self.reserved = None;
+        }
+        Poll::Ready(ready.map_err(BreakerError::Inner))
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        // Admission before the call, so a refused request never reaches the service.
-        let (admission, future) = match self.breaker.try_acquire_owned() {
+        // Admission before the call, so a refused request never reaches the service: the
+        // permit reserved by `poll_ready`, or one taken now.
+        let admission = match self.reserved.take() {
+            Some(permit) => Ok(permit),
+            None => self.breaker.try_acquire_owned(),
+        };
+        let (admission, future) = match admission {
             Ok(permit) => (Ok(permit), Some(self.inner.call(request))),
             Err(open) => (Err(open), None),
         };

@@ -139,6 +139,33 @@ impl<S, C> PolicyService<S, C> {
     pub fn policy(&self) -> &Policy {
         &self.policy
     }
+
+    /// The inner service.
+    ///
+    /// ```
+    /// # use tower_layer::Layer;
+    /// let mut service = staunch::tower::PolicyLayer::new(staunch::Policy::database().clone()).layer(7_u8);
+    /// assert_eq!(*service.get_ref(), 7);
+    /// *service.get_mut() = 8;
+    /// assert_eq!(service.into_inner(), 8);
+    /// ```
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    ///
+    /// See [`get_ref`](Self::get_ref) for an example.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, unwrapped.
+    ///
+    /// See [`get_ref`](Self::get_ref) for an example.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
 }
 
 impl<S, C, Request> Service<Request> for PolicyService<S, C>

@@ -35,3 +35,5 @@ mod settings;
 mod tower;
 #[cfg(feature = "tower")]
 mod tower_keyed;
+#[cfg(feature = "tower")]
+mod tower_ready;

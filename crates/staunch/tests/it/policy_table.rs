@@ -455,3 +455,181 @@ fn a_retry_alone_and_a_policy_agree() {
         );
     }
 }
+
+/// The fallback of the table: a value for any final error but a fatal one, which it hands
+/// back.
+fn cached<Err>(fatal: impl Fn(&Err) -> bool) -> impl FnOnce(Err) -> Result<u32, Err> {
+    move |err| if fatal(&err) { Err(err) } else { Ok(99) }
+}
+
+/// Every form that takes a fallback, by family, each run with [`cached`].
+fn fallback_forms(
+    script: &[Result<u32, Fail>],
+) -> Vec<(&'static str, Vec<(&'static str, Observed)>)> {
+    let retry = RetryPolicy::retry_on_exception();
+    let retry_fatal = |e: &staunch::RetryError<Fail>| e.last_error().0 == "fatal";
+    let retry_err = |e: staunch::RetryError<Fail>| e.into_inner().0;
+    let policy_fatal =
+        |e: &staunch::PolicyError<Fail>| e.last_error().is_some_and(|f| f.0 == "fatal");
+    let breaker = CircuitBreaker::builder("table-fallback").build().unwrap();
+    let breaker_fatal = |e: &staunch::BreakerError<Fail>| matches!(e, staunch::BreakerError::Inner(f) if f.0 == "fatal");
+    let breaker_err = |e: staunch::BreakerError<Fail>| e.into_inner().map_or("open", |f| f.0);
+    let policy_run = |script, run: &dyn Fn(&Policy) -> Result<u32, &'static str>| {
+        let mut held = None;
+        let mut o = observe(
+            script,
+            |f| {
+                let policy = Policy::builder("table-policy")
+                    .clock(f.clock())
+                    .build()
+                    .unwrap();
+                let out = run(&policy);
+                held = Some(policy);
+                out
+            },
+            None,
+        );
+        o.failures = held.unwrap().breaker().failure_count();
+        o
+    };
+    vec![
+        (
+            "retry",
+            vec![
+                (
+                    "Retry",
+                    observe(
+                        script,
+                        |f| {
+                            block_on(
+                                next_async
+                                    .retry(retry)
+                                    .when(transient)
+                                    .fallback(cached(retry_fatal))
+                                    .clock(f.clock()),
+                            )
+                            .map_err(retry_err)
+                        },
+                        None,
+                    ),
+                ),
+                (
+                    "BlockingRetry",
+                    observe(
+                        script,
+                        |f| {
+                            next.retry_blocking(retry)
+                                .when(transient)
+                                .fallback(cached(retry_fatal))
+                                .clock(f.clock())
+                                .call()
+                                .map_err(retry_err)
+                        },
+                        None,
+                    ),
+                ),
+            ],
+        ),
+        (
+            "policy",
+            vec![
+                (
+                    "PolicyCall",
+                    policy_run(script, &|p| {
+                        block_on(
+                            p.call(next_async)
+                                .when(transient)
+                                .fallback(cached(policy_fatal)),
+                        )
+                        .map_err(policy_err)
+                    }),
+                ),
+                (
+                    "BlockingPolicyCall",
+                    policy_run(script, &|p| {
+                        p.blocking(next)
+                            .when(transient)
+                            .fallback(cached(policy_fatal))
+                            .call()
+                            .map_err(policy_err)
+                    }),
+                ),
+            ],
+        ),
+        (
+            "breaker",
+            vec![
+                (
+                    "BreakerCall",
+                    observe(
+                        script,
+                        |_| {
+                            block_on(
+                                breaker
+                                    .call(next_async)
+                                    .classify(transient)
+                                    .fallback(cached(breaker_fatal)),
+                            )
+                            .map_err(breaker_err)
+                        },
+                        Some(&breaker),
+                    ),
+                ),
+                (
+                    "BlockingBreakerCall",
+                    observe(
+                        script,
+                        |_| {
+                            breaker
+                                .blocking(next)
+                                .classify(transient)
+                                .fallback(cached(breaker_fatal))
+                                .call()
+                                .map_err(breaker_err)
+                        },
+                        Some(&breaker),
+                    ),
+                ),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn every_form_falls_back_alike() {
+    let _serial = serial();
+    for script in scenarios() {
+        let plain = [
+            retry_forms(&script).swap_remove(0).1,
+            policy_forms(&script).swap_remove(0).1,
+            breaker_forms(&script).swap_remove(0).1,
+        ];
+        for ((family, forms), plain) in fallback_forms(&script).into_iter().zip(plain) {
+            assert_all_alike(family, &script, &forms);
+            let with = &forms[0].1;
+            // The fallback changes the outcome only: the same attempts, sleeps and counts.
+            assert_eq!(
+                (with.calls, &with.sleeps, with.failures),
+                (plain.calls, &plain.sleeps, plain.failures),
+                "{family} {script:?}"
+            );
+            let mut events = plain.events.clone();
+            match plain.outcome {
+                Err(fatal @ "fatal") => assert_eq!(with.outcome, Err(fatal)),
+                Err(_) => {
+                    assert_eq!(with.outcome, Ok(99), "{family} {script:?}");
+                    // A breaker alone has no retry events, the fallback's included.
+                    if family != "breaker" {
+                        events.push(
+                            "DEBUG fallback used reason=exhausted attempt=<missing> attempts=<missing> \
+                             delay_ms=<missing> layer=<missing>"
+                                .to_string(),
+                        );
+                    }
+                }
+                ok => assert_eq!(with.outcome, ok),
+            }
+            assert_eq!(with.events, events, "{family} {script:?}");
+        }
+    }
+}

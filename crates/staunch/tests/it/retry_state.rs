@@ -92,24 +92,47 @@ fn an_imposed_wait_is_honoured_when_it_fits_and_refused_when_it_does_not() {
 }
 
 #[test]
-fn backoff_waits_are_trimmed_to_the_deadline_but_required_waits_are_not() {
+fn a_wait_that_would_end_at_or_past_the_deadline_stops_the_call() {
+    // The behaviour table: "the next wait would end at or past the deadline: ends now
+    // with `Deadline`", as the engine does; no wait is trimmed to end at the deadline,
+    // which would leave the next attempt no time at all.
     let mut s = RetryState::new(&policy(10, Some(10)), Duration::ZERO);
     assert_eq!(s.remaining(secs(9)), Some(secs(1)));
-    // Backoff 1 s fits; at 9.5 s the 2 s backoff is trimmed to 0.5 s.
     assert_eq!(
         s.on_failure(Verdict::TRANSIENT, Duration::ZERO),
         Decision::Retry(secs(1))
     );
+    // At 9.5 s the 2 s backoff would end past the deadline.
     let now = Duration::from_millis(9500);
     assert_eq!(
         s.on_failure(Verdict::TRANSIENT, now),
-        Decision::Retry(Duration::from_millis(500))
+        Decision::Stop(RetryErrorKind::Deadline)
     );
+    // At 6 s the 4 s backoff would end exactly at it.
+    let mut s = RetryState::new(&policy(10, Some(10)), Duration::ZERO);
+    for (now, wait) in [(0, 1), (1, 2)] {
+        assert_eq!(
+            s.on_failure(Verdict::TRANSIENT, secs(now)),
+            Decision::Retry(secs(wait))
+        );
+    }
+    assert_eq!(
+        s.on_failure(Verdict::TRANSIENT, secs(6)),
+        Decision::Stop(RetryErrorKind::Deadline)
+    );
+    // A delay hint is no different.
     let mut s = RetryState::new(&policy(10, Some(10)), Duration::ZERO);
     let hint = Verdict::TRANSIENT.with_delay_hint(secs(2));
     assert_eq!(
         s.on_failure(hint, now),
         Decision::Stop(RetryErrorKind::Deadline)
+    );
+    // A wait that ends a nanosecond before the deadline is made.
+    let mut s = RetryState::new(&policy(10, Some(10)), Duration::ZERO);
+    let just_before = secs(9) - Duration::from_nanos(1);
+    assert_eq!(
+        s.on_failure(Verdict::TRANSIENT, just_before),
+        Decision::Retry(secs(1))
     );
 }
 
@@ -143,20 +166,18 @@ fn a_clock_that_goes_backwards_does_not_panic() {
 }
 
 #[test]
-fn a_minimum_wait_that_ends_exactly_at_the_deadline_fits() {
+fn a_minimum_wait_that_ends_exactly_at_the_deadline_does_not_fit() {
     let mut state = RetryState::new(&policy(3, Some(10)), Duration::ZERO);
-    assert!(state.fits(secs(10), Duration::ZERO));
+    assert!(!state.fits(secs(10), Duration::ZERO));
     assert_eq!(
         state.on_failure_with_min_wait(Verdict::TRANSIENT, secs(10), Duration::ZERO),
-        Decision::Retry(secs(10))
-    );
-    let mut state = RetryState::new(&policy(3, Some(10)), Duration::ZERO);
-    assert_eq!(
-        state.on_failure_with_min_wait(
-            Verdict::TRANSIENT,
-            secs(10) + Duration::from_nanos(1),
-            Duration::ZERO
-        ),
         Decision::Stop(RetryErrorKind::Deadline)
+    );
+    let just_before = secs(10) - Duration::from_nanos(1);
+    let mut state = RetryState::new(&policy(3, Some(10)), Duration::ZERO);
+    assert!(state.fits(just_before, Duration::ZERO));
+    assert_eq!(
+        state.on_failure_with_min_wait(Verdict::TRANSIENT, just_before, Duration::ZERO),
+        Decision::Retry(just_before)
     );
 }

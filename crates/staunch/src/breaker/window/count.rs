@@ -298,6 +298,101 @@ mod tests {
     }
 
     #[test]
+    fn every_reset_starts_an_epoch_unlike_the_last_ones() {
+        let w = CountWindow::new(4);
+        let mut seen = vec![w.epoch()];
+        for _ in 0..4 {
+            w.reset();
+            let epoch = w.epoch();
+            assert!(!seen.contains(&epoch), "epoch {epoch} again after {seen:?}");
+            // An outcome of any earlier epoch is refused.
+            for &old in &seen {
+                assert_eq!(w.record(old, Kind::Failure), None);
+            }
+            seen.push(epoch);
+        }
+        assert_eq!(w.counts(), Counts::default());
+    }
+
+    #[test]
+    fn a_reset_clears_the_slots_of_older_epochs_and_the_next_lap_is_exact() {
+        let w = CountWindow::new(4);
+        for _ in 0..3 {
+            w.record(w.epoch(), Kind::Failure);
+        }
+        w.reset();
+        assert!(w.slots.iter().all(|s| s.load(Ordering::Relaxed) == 0));
+        // Two laps in the new epoch: each outcome is evicted exactly once.
+        for _ in 0..8 {
+            w.record(w.epoch(), Kind::Failure);
+        }
+        assert_eq!(
+            w.counts(),
+            Counts {
+                calls: 4,
+                failures: 4,
+                slow: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_reset_keeps_the_head_where_it_was() {
+        let w = CountWindow::new(4);
+        for _ in 0..3 {
+            w.record(w.epoch(), Kind::Failure);
+        }
+        w.reset();
+        assert_eq!(head_of(w.counts.load(Ordering::Relaxed)), 3);
+        w.record(w.epoch(), Kind::Success);
+        assert_eq!(head_of(w.counts.load(Ordering::Relaxed)), 0);
+    }
+
+    #[test]
+    fn outcomes_from_before_the_epochs_wrapped_are_never_subtracted() {
+        // Slots written in epoch 0 and never overwritten must be cleared by the resets,
+        // or they would count again (and be subtracted again) once the 13-bit epoch
+        // comes back to 0.
+        let w = CountWindow::new(4);
+        for _ in 0..3 {
+            w.record(w.epoch(), Kind::Failure);
+        }
+        for _ in 0..=EPOCH_MASK {
+            w.reset();
+        }
+        assert_eq!(w.epoch(), 0, "the epoch wrapped");
+        for n in 1..=4 {
+            let c = w.record(w.epoch(), Kind::Success).unwrap();
+            assert_eq!((c.calls, c.failures), (n, 0));
+        }
+        let c = w.record(w.epoch(), Kind::Failure).unwrap();
+        assert_eq!((c.calls, c.failures), (4, 1));
+    }
+
+    #[test]
+    fn counts_that_cannot_be_are_not_evaluated() {
+        let w = CountWindow::new(4);
+        let counts = |calls, failures, slow| Counts {
+            calls,
+            failures,
+            slow,
+        };
+        assert_eq!(w.consistent(counts(4, 4, 4)), Some(counts(4, 4, 4)));
+        assert_eq!(w.consistent(counts(5, 0, 0)), None, "more calls than slots");
+        assert_eq!(
+            w.consistent(counts(2, 3, 0)),
+            None,
+            "more failures than calls"
+        );
+        assert_eq!(
+            w.consistent(counts(2, 0, 3)),
+            None,
+            "more slow calls than calls"
+        );
+        assert_eq!(w.counts(), Counts::default());
+    }
+
+    #[test]
     fn a_correction_swaps_the_guessed_outcome_for_the_evicted_one() {
         let w = CountWindow::new(1);
         w.record(w.epoch(), Kind::Success);

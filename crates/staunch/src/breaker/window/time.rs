@@ -281,6 +281,78 @@ mod tests {
     }
 
     #[test]
+    fn older_means_behind_by_less_than_half_the_tag_range() {
+        assert!(is_older(0, 1));
+        assert!(is_older(0, 0x7FFF));
+        assert!(is_older(0xFFFF, 3), "across the wrap");
+        assert!(!is_older(0, 0x8000));
+        assert!(!is_older(1, 0));
+        assert!(!is_older(5, 5));
+    }
+
+    #[test]
+    fn a_slot_of_an_older_bucket_is_replaced_not_added_to() {
+        // A call of bucket 4 finds slot 0 still holding bucket 0 (another caller moved
+        // the newest bucket past 4 and has not cleared it yet).
+        let w = TimeWindow::new(S(4), 4);
+        let stale = Counts {
+            calls: 3,
+            failures: 3,
+            slow: 0,
+        };
+        w.slots[0].store(pack(0, w.epoch(), stale), Ordering::Relaxed);
+        w.newest.store(6, Ordering::Relaxed);
+        let c = w.record(w.epoch(), S(4), Kind::Success).unwrap();
+        assert_eq!(
+            c,
+            Counts {
+                calls: 1,
+                failures: 0,
+                slow: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_full_bucket_stops_counting() {
+        let w = TimeWindow::new(S(4), 4);
+        let full = FIELD_MASK as u32;
+        for _ in 0..full {
+            w.record(w.epoch(), S(0), Kind::Slow).unwrap();
+        }
+        assert_eq!(w.record(w.epoch(), S(0), Kind::Failure), None);
+        assert_eq!(
+            w.counts(S(0)),
+            Counts {
+                calls: full,
+                failures: 0,
+                slow: full
+            }
+        );
+    }
+
+    #[test]
+    fn passing_a_bucket_clears_its_slot_so_a_wrapped_tag_cannot_revive_it() {
+        // Bucket 1's failure sits in slot 1. The window then moves in steps of 20,000
+        // buckets (each clearing every slot it passes) until bucket 65,537, whose 16-bit
+        // tag equals bucket 1's.
+        let w = TimeWindow::new(S(4), 4);
+        w.record(w.epoch(), S(1), Kind::Failure);
+        for b in [20_001, 40_001, 60_001] {
+            w.record(w.epoch(), S(b), Kind::Success);
+        }
+        let c = w.record(w.epoch(), S(65_537), Kind::Success).unwrap();
+        assert_eq!(
+            c,
+            Counts {
+                calls: 1,
+                failures: 0,
+                slow: 0
+            }
+        );
+    }
+
+    #[test]
     fn a_late_outcome_is_dropped_and_idleness_clears_everything() {
         let w = TimeWindow::new(S(4), 4);
         w.record(w.epoch(), S(4), Kind::Failure);

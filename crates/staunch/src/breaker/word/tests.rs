@@ -121,3 +121,58 @@ fn generations_wrap_and_counters_saturate() {
     );
     assert_eq!(w.enter(CircuitState::Open).generation(), 0);
 }
+
+#[test]
+fn forcing_open_keeps_the_counts_of_the_word() {
+    let w = fail(fail(Word::INITIAL));
+    let forced = manual(w, Manual::To(CircuitState::ForcedOpen)).unwrap();
+    assert_eq!(
+        (forced.state(), forced.failures(), forced.generation()),
+        (CircuitState::ForcedOpen, 2, 1)
+    );
+    let open = fail(fail(fail(Word::INITIAL)));
+    let forced = manual(open, Manual::To(CircuitState::ForcedOpen)).unwrap();
+    assert_eq!((forced.failures(), forced.trips()), (3, 1));
+}
+
+#[test]
+fn a_disabled_breaker_still_counts_consecutive_failures() {
+    let disabled = manual(Word::INITIAL, Manual::To(CircuitState::Disabled)).unwrap();
+    let g = disabled.generation();
+    assert_eq!(
+        record(disabled, g, false, Kind::Success, false, RULES),
+        None
+    );
+    let once = record(disabled, g, false, Kind::Failure, false, RULES).unwrap();
+    let twice = record(once, g, false, Kind::Failure, false, RULES).unwrap();
+    let thrice = record(twice, g, false, Kind::Failure, false, RULES).unwrap();
+    assert_eq!(
+        (thrice.state(), thrice.failures()),
+        (CircuitState::Disabled, 3),
+        "counted, never tripped"
+    );
+    let cleared = record(thrice, g, false, Kind::Slow, false, RULES).unwrap();
+    assert_eq!(
+        (cleared.state(), cleared.failures()),
+        (CircuitState::Disabled, 0)
+    );
+    assert_eq!(record(once, g, false, Kind::Released, false, RULES), None);
+    let window = Rules {
+        consecutive: None,
+        ..RULES
+    };
+    assert_eq!(record(once, g, false, Kind::Failure, false, window), None);
+}
+
+#[test]
+fn a_failed_probe_counts_one_more_failure_and_a_slow_one_does_not() {
+    let open = fail(fail(fail(Word::INITIAL)));
+    let Admit::Probe { next: probing } = admit(open, true, 1) else {
+        panic!()
+    };
+    let g = probing.generation();
+    let failed = record(probing, g, true, Kind::Failure, false, RULES).unwrap();
+    assert_eq!((failed.state(), failed.failures()), (CircuitState::Open, 4));
+    let slow = record(probing, g, true, Kind::Slow, false, RULES).unwrap();
+    assert_eq!((slow.state(), slow.failures()), (CircuitState::Open, 3));
+}
