@@ -2,8 +2,10 @@
 //! services and dashboard, sharing their breakers through Redis (a `redis-server` started
 //! here on a free loopback port without persistence, or `--redis URL`). Replica 0's
 //! services have the scripted outages, the others' stay healthy: its trips open the
-//! other replicas' breakers through the fleet. Every replica's lines are printed here,
-//! stamped with the time since the start and prefixed with the replica's number.
+//! other replicas' breakers through the fleet. The healthy replicas start first, and
+//! replica 0 once they are serving, so that every replica sees its first trip. Every
+//! replica's lines are printed here, stamped with the time since the start and prefixed
+//! with the replica's number.
 
 use std::io;
 use std::net::Ipv4Addr;
@@ -18,6 +20,15 @@ use tokio::sync::mpsc;
 
 /// How long the replicas get to print their summaries after Ctrl-C.
 const WIND_DOWN: Duration = Duration::from_secs(10);
+
+/// How long a healthy replica may take to start serving before replica 0 starts.
+const START: Duration = Duration::from_secs(60);
+
+/// The line a replica prints once it serves (see `main.rs`).
+const READY: &str = "staunch demo: dashboard at ";
+
+/// A line of replica `.0`'s output, or `None` when its output ended.
+type Line = (u32, Option<String>);
 
 pub(crate) async fn run(options: Options) -> ExitCode {
     match start_and_watch(options).await {
@@ -50,13 +61,16 @@ async fn start_and_watch(options: Options) -> Result<(), String> {
 
     println!("staunch demo, fleet mode: {replicas} replicas, each its own process, share the breakers llm, mcp and database through {shown}");
     println!("replica 0's services have the outages, the others' stay healthy; one replica's trip opens the fleet (a quorum of one)");
-    println!("watch replica 0 print `llm: closed -> open (fleet: closed ...)` and the others `llm: closed -> open (fleet: open ...)`; Ctrl-C stops");
+    println!("watch replica 0 print `llm: closed -> open on its own calls` and the others `llm: closed -> open by the fleet`; Ctrl-C stops");
     println!();
 
     let started = Instant::now();
-    let (lines, mut received) = mpsc::unbounded_channel();
-    let mut children = Vec::new();
-    for index in 0..replicas {
+    let print = |index: u32, line: &str| {
+        let at = started.elapsed().as_secs_f64();
+        println!("[{at:>7.2}s] replica {index} | {line}");
+    };
+    let (lines, mut received) = mpsc::unbounded_channel::<Line>();
+    let replica = |index: u32| -> Result<Child, String> {
         let port = if options.port == 0 {
             0
         } else {
@@ -91,20 +105,46 @@ async fn start_and_watch(options: Options) -> Result<(), String> {
             tokio::spawn(async move {
                 let mut reader = BufReader::new(stdout).lines();
                 while let Ok(Some(line)) = reader.next_line().await {
-                    if lines.send((index, line)).is_err() {
-                        break;
+                    if lines.send((index, Some(line))).is_err() {
+                        return;
                     }
                 }
+                let _ = lines.send((index, None));
             });
         }
-        children.push(child);
-    }
-    drop(lines);
-
-    let print = |(index, line): (u32, String)| {
-        let at = started.elapsed().as_secs_f64();
-        println!("[{at:>7.2}s] replica {index} | {line}");
+        Ok(child)
     };
+
+    // The healthy replicas first, then replica 0 once they all serve: its first trip
+    // then happens with the whole fleet watching.
+    let mut children = (1..replicas).map(replica).collect::<Result<Vec<_>, _>>()?;
+    let mut waiting = replicas - 1;
+    let ready = tokio::time::timeout(START, async {
+        while waiting > 0 {
+            match received.recv().await {
+                Some((index, Some(line))) => {
+                    waiting -= u32::from(line.starts_with(READY));
+                    print(index, &line);
+                }
+                Some((index, None)) => return Err(format!("replica {index} ended at start")),
+                None => return Err("the replicas ended at start".to_owned()),
+            }
+        }
+        Ok(())
+    })
+    .await
+    .unwrap_or_else(|_| {
+        Err(format!(
+            "{waiting} of the healthy replicas did not serve within {} s",
+            START.as_secs()
+        ))
+    });
+    // On an error the children are killed as they are dropped.
+    ready?;
+    children.insert(0, replica(0)?);
+    drop(lines);
+    let mut open = replicas;
+
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -112,17 +152,20 @@ async fn start_and_watch(options: Options) -> Result<(), String> {
     };
     tokio::pin!(ctrl_c);
     // Until every replica has closed its output (they end with --duration), or Ctrl-C.
-    loop {
+    while open > 0 {
         tokio::select! {
             line = received.recv() => match line {
-                Some(line) => print(line),
+                Some((index, Some(line))) => print(index, &line),
+                Some((_, None)) => open -= 1,
                 None => break,
             },
             () = &mut ctrl_c => {
                 // The replicas got the Ctrl-C too: let them print their summaries.
                 let _ = tokio::time::timeout(WIND_DOWN, async {
-                    while let Some(line) = received.recv().await {
-                        print(line);
+                    while let Some((index, line)) = received.recv().await {
+                        if let Some(line) = line {
+                            print(index, &line);
+                        }
                     }
                 })
                 .await;

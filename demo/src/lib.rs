@@ -104,15 +104,18 @@ impl Demo {
         // Before the breakers: they register their metrics with the recorder of the moment.
         let metrics = install_metrics_recorder();
         let mut replica = Replica::join(&options).map_err(StartError::Config)?;
+        if let Some(replica) = &mut replica {
+            replica.print_transitions();
+        }
         presets::install(replica.as_ref().map(Replica::fleet)).map_err(StartError::Config)?;
         let stats = Stats::listen(registry);
         let clock = Clock::system();
         let mut script = Script::start(clock.clone(), options.seed);
-        if let Some(replica) = &mut replica {
-            replica.print_transitions();
-            if !replica.has_outages() {
-                script = script.calm();
-            }
+        if replica
+            .as_ref()
+            .is_some_and(|replica| !replica.has_outages())
+        {
+            script = script.calm();
         }
         let services = Services::start(&script)
             .await

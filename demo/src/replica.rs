@@ -70,25 +70,34 @@ impl Replica {
     }
 
     /// Prints every state change of the demo's breakers from now on, e.g.
-    /// `llm: closed -> open (fleet: open, 3 replicas)`.
+    /// `llm: closed -> open by the fleet (fleet: open, 3 replicas)`, or `on its own calls`
+    /// for a trip decided here. Called before the breakers are built, so that not even a
+    /// state the fleet had before this replica joined goes unprinted.
     pub(crate) fn print_transitions(&mut self) {
-        let breakers: Vec<CircuitBreaker> = Service::ALL
-            .iter()
-            .filter_map(|service| Registry::global().get(service.breaker_name()))
-            .collect();
         let id = Registry::global().add_listener(move |event| {
             let Event::Transition(transition) = event else {
                 return;
             };
-            let Some(breaker) = breakers.iter().find(|b| b.name() == transition.name) else {
+            if !Service::ALL
+                .iter()
+                .any(|service| service.breaker_name() == transition.name)
+            {
                 return;
+            }
+            // Breakers tell their listeners on the thread that made the transition.
+            let by = if staunch_redis::from_fleet() {
+                "by the fleet"
+            } else {
+                "on its own calls"
             };
+            let fleet = Registry::global()
+                .get(&transition.name)
+                .map_or_else(|| "not shared".to_owned(), |breaker| fleet_view(&breaker));
             println!(
-                "{}: {} -> {} ({})",
+                "{}: {} -> {} {by} ({fleet})",
                 transition.name,
                 label(transition.from),
                 label(transition.to),
-                fleet_view(breaker)
             );
         });
         self.listener = Some(id);
