@@ -3,6 +3,10 @@
 # and the criterion micro-benchmarks, then draws the charts (docs/perf/*.svg) and
 # rewrites the report's tables from their output. About 12 minutes on 2 cores;
 # SKIP_MICRO=1 leaves out the criterion benches (about 2 minutes then).
+# At the end it compares this run's figures with the previous run's (the data that was in
+# docs/perf before, kept in target/perf-previous) and writes the relative difference of
+# every figure to docs/perf/reproducibility.txt. To compare any two runs' data
+# directories: scripts/perf-compare.sh OLD_DIR NEW_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/perf
@@ -11,6 +15,11 @@ target=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_direc
 
 cargo build --release -p staunch-benches --bins
 bin="$target/release"
+
+# The previous run's data, for the comparison at the end.
+previous="$target/perf-previous"
+rm -rf "$previous"
+cp -r "$out" "$previous"
 
 {
   echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -45,4 +54,16 @@ fi
 
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) after the runs" >> "$out/machine.txt"
 "$bin/report" --data "$out" --criterion "$criterion" --doc docs/PERFORMANCE.md
+echo "== this run against the previous one"
+{
+  echo "previous run: $(sed -n 's/^date: *//p' "$previous/machine.txt" 2>/dev/null || true)"
+  echo "this run:     $(sed -n 's/^date: *//p' "$out/machine.txt")"
+  echo
+  # Without the micro-benchmarks their figures are the previous run's: not compared.
+  if [ "${SKIP_MICRO:-0}" = 1 ]; then
+    "$bin/report" --compare "$previous" "$out" --only contention,outage
+  else
+    "$bin/report" --compare "$previous" "$out"
+  fi
+} | tee "$out/reproducibility.txt" | tail -n 8
 echo "== docs/PERFORMANCE.md and $out/*.svg regenerated"

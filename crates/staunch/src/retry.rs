@@ -65,8 +65,6 @@ pub use blocking::BlockingRetry;
 pub use builder::RetryBuilder;
 pub use error::{RetryError, RetryErrorKind};
 pub use ext::{BlockingRetryable, Retryable};
-#[cfg(feature = "tower")]
-pub(crate) use form::retry_kind;
 pub use future::Retry;
 pub use hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
 pub use policy::RetryPolicy;

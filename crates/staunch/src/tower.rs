@@ -9,8 +9,10 @@
 //!
 //! Each classifies the inner service's errors with the same [`Classify`](crate::Classify)
 //! seam as the rest of staunch (default: every error transient), set with `.when(..)` or
-//! `.classify(..)` on the layer. The response futures are hand-written: the success path
-//! allocates nothing (the breaker's permit is an owned handle, a reference count).
+//! `.classify(..)` on the layer, and each takes a `.fallback(..)` like the other call
+//! forms ([`Fallback`](crate::policy::Fallback)), cloned for each request. The response
+//! futures are hand-written: the success path allocates nothing (the breaker's permit is
+//! an owned handle, a reference count).
 //!
 //! A retrying service calls its inner service more than once per request, so it keeps a
 //! clone of the request and of the inner service: the clone that was polled ready takes

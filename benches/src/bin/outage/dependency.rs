@@ -10,7 +10,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -55,6 +55,8 @@ pub(crate) struct Dependency {
     attempts: [AtomicU64; PHASES.len()],
     /// Attempts per [`BUCKET`] of time since the start.
     timeline: Vec<AtomicU64>,
+    /// When each attempt made during the outage was made, since the start.
+    outage_log: Mutex<Vec<Duration>>,
 }
 
 /// The width of one bucket of the attempt time line.
@@ -75,6 +77,7 @@ impl Dependency {
             timeline: (0..=schedule.total().as_millis() / BUCKET.as_millis())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
+            outage_log: Mutex::new(Vec::new()),
         });
         let task = tokio::spawn(Arc::clone(&dependency).run(listener));
         Ok((dependency, task))
@@ -103,10 +106,24 @@ impl Dependency {
             .collect()
     }
 
+    /// When each attempt made during the outage was made, since the start, in order.
+    pub(crate) fn outage_log(&self) -> Vec<Duration> {
+        let mut log = self.outage_log.lock().expect("the outage log").clone();
+        log.sort_unstable();
+        log
+    }
+
     /// One request: `Ok` on a `200`, the reason otherwise. No time limit of its own.
     pub(crate) async fn request(&self) -> Result<(), DependencyError> {
         let elapsed = self.epoch.elapsed();
-        self.attempts[self.schedule.phase_at(elapsed) as usize].fetch_add(1, Ordering::Relaxed);
+        let phase = self.schedule.phase_at(elapsed);
+        self.attempts[phase as usize].fetch_add(1, Ordering::Relaxed);
+        if phase.is_outage() {
+            self.outage_log
+                .lock()
+                .expect("the outage log")
+                .push(elapsed);
+        }
         let bucket = (elapsed.as_millis() / BUCKET.as_millis()) as usize;
         if let Some(n) = self.timeline.get(bucket) {
             n.fetch_add(1, Ordering::Relaxed);

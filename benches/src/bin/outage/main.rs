@@ -6,7 +6,12 @@
 //!
 //! For each stack it reports the attempts that reached the dependency while it was
 //! down, the callers' latency (p50, p99, max) during and after the outage, the time from
-//! the dependency's return until every call succeeds again, and the retries spent.
+//! the dependency's return until every call succeeds again, and the retries spent; and,
+//! to check each breaker's admission, the outage's attempts split into the burst that
+//! tripped the breaker and one burst per open period ("trip+probes": `5+10x1` is five
+//! failures, then ten open periods of one probe each), and the longest call that no
+//! attempt of reached the dependency ("turned away max": how long a rejected caller
+//! waited).
 //!
 //! Run: `cargo run --release -p staunch-benches --bin outage -- [--seed 1]
 //! [--stacks staunch,llm,recloser,failsafe,tower,unprotected] [--json FILE]`
@@ -141,12 +146,14 @@ fn print_table(scenario: &Scenario, reports: &[Report]) {
         .find(|r| r.kind == Kind::Unprotected)
         .map(Report::outage_attempts);
     println!(
-        "\n{:<20} {:>9} {:>7} {:>22} {:>22} {:>10} {:>8} {:>12}",
+        "\n{:<20} {:>9} {:>7} {:>14} {:>22} {:>22} {:>16} {:>10} {:>8} {:>12}",
         "stack",
         "attempts",
         "share",
+        "trip+probes",
         "during p50/p99/max ms",
         "after p50/p99/max ms",
+        "turned away max",
         "recovery",
         "retries",
         "ok dur/after"
@@ -163,13 +170,28 @@ fn print_table(scenario: &Scenario, reports: &[Report]) {
             .map(|d| format!("{:.0} ms", ms(d)))
             .unwrap_or_else(|| "none".into());
         let ok = |(n, ok): (usize, usize)| format!("{:.0}%", 100.0 * ok as f64 / n.max(1) as f64);
+        let bursts = match r.bursts.split_first() {
+            Some((trip, probes)) => format!(
+                "{trip}+{}x{}",
+                probes.len(),
+                probes.iter().max().copied().unwrap_or(0)
+            ),
+            None => String::new(),
+        };
+        let turned_away = if r.turned_away_calls == 0 {
+            "-".into()
+        } else {
+            format!("{:.0} ms", ms(r.turned_away.max))
+        };
         println!(
-            "{:<20} {:>9} {:>7} {:>22} {:>22} {:>10} {:>8} {:>12}",
+            "{:<20} {:>9} {:>7} {:>14} {:>22} {:>22} {:>16} {:>10} {:>8} {:>12}",
             r.kind.name(),
             r.outage_attempts(),
             share,
+            bursts,
             lat(&r.during),
             lat(&r.after),
+            turned_away,
             recovery,
             r.retries,
             format!("{}/{}", ok(r.outage_calls), ok(r.after_calls)),

@@ -47,11 +47,12 @@ pub(crate) async fn run(
                 let (stack, calls) = (Arc::clone(&stack), Arc::clone(&calls));
                 running.push(tokio::spawn(async move {
                     let start = Instant::now();
-                    let ok = stack.call().await;
+                    let (ok, reached) = stack.call().await;
                     let call = Call {
                         start: start - epoch,
                         latency: start.elapsed(),
                         ok,
+                        reached,
                     };
                     calls.lock().expect("the call log").push(call);
                 }));
@@ -85,6 +86,7 @@ pub(crate) async fn run(
         calls,
         attempts,
         dependency.timeline(),
+        dependency.outage_log(),
         stack.retries(),
     ))
 }

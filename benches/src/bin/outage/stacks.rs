@@ -7,7 +7,7 @@
 //! `tokio::time::timeout` inside the breaker, so that a hang counts as a failure, which
 //! is where staunch's policy puts its attempt timeout too.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -98,7 +98,10 @@ impl Kind {
     }
 }
 
-type TowerService = tower::util::BoxCloneService<(), (), CircuitBreakerError<DependencyError>>;
+/// The tower stack's request: the call's count of attempts that reached the dependency
+/// (the retry layer clones it for each attempt).
+type Reached = Arc<AtomicU32>;
+type TowerService = tower::util::BoxCloneService<Reached, (), CircuitBreakerError<DependencyError>>;
 type Failsafe = failsafe::StateMachine<
     failsafe::failure_policy::ConsecutiveFailures<failsafe::backoff::Constant>,
     (),
@@ -181,10 +184,12 @@ impl Stack {
         self.retries.load(Ordering::Relaxed)
     }
 
-    /// One caller's call through the stack: whether it got its answer.
-    pub(crate) async fn call(&self) -> bool {
+    /// One caller's call through the stack: whether it got its answer, and how many of
+    /// its attempts reached the dependency.
+    pub(crate) async fn call(&self) -> (bool, u32) {
         let dependency = &*self.dependency;
         let timeout = self.knobs.attempt_timeout;
+        let reached: Reached = Arc::new(AtomicU32::new(0));
         let mut attempt = 0u32;
         let mut next = || {
             if attempt > 0 {
@@ -192,18 +197,18 @@ impl Stack {
             }
             attempt += 1;
         };
-        match &self.inner {
-            Inner::Unprotected => timed(timeout, dependency).await.is_ok(),
+        let ok = match &self.inner {
+            Inner::Unprotected => timed(timeout, dependency, &reached).await.is_ok(),
             Inner::Policy(policy) => policy
                 .call(|| {
                     next();
-                    dependency.request()
+                    counted(dependency, &reached)
                 })
                 .await
                 .is_ok(),
             Inner::BackonRecloser(backoff, breaker) => (|| {
                 next();
-                breaker.call(timed(timeout, dependency))
+                breaker.call(timed(timeout, dependency, &reached))
             })
             .retry(*backoff)
             .sleep(tokio::time::sleep)
@@ -212,7 +217,10 @@ impl Stack {
             .is_ok(),
             Inner::BackonFailsafe(backoff, breaker) => (|| {
                 next();
-                failsafe::futures::CircuitBreaker::call(breaker, timed(timeout, dependency))
+                failsafe::futures::CircuitBreaker::call(
+                    breaker,
+                    timed(timeout, dependency, &reached),
+                )
             })
             .retry(*backoff)
             .sleep(tokio::time::sleep)
@@ -221,15 +229,27 @@ impl Stack {
             .is_ok(),
             Inner::Tower(service) => {
                 let service = service.lock().expect("the service lock").clone();
-                service.oneshot(()).await.is_ok()
+                service.oneshot(Arc::clone(&reached)).await.is_ok()
             }
-        }
+        };
+        (ok, reached.load(Ordering::Relaxed))
     }
 }
 
+/// One request, counted in `reached` once it starts (a breaker that rejects the
+/// attempt never starts it).
+async fn counted(dependency: &Dependency, reached: &AtomicU32) -> Result<(), DependencyError> {
+    reached.fetch_add(1, Ordering::Relaxed);
+    dependency.request().await
+}
+
 /// One request under a timeout, as an HTTP client with a request timeout makes it.
-async fn timed(timeout: Duration, dependency: &Dependency) -> Result<(), DependencyError> {
-    tokio::time::timeout(timeout, dependency.request())
+async fn timed(
+    timeout: Duration,
+    dependency: &Dependency,
+    reached: &AtomicU32,
+) -> Result<(), DependencyError> {
+    tokio::time::timeout(timeout, counted(dependency, reached))
         .await
         .unwrap_or(Err(DependencyError::Timeout))
 }
@@ -278,9 +298,9 @@ fn tower_stack(
     retries: Arc<AtomicU64>,
 ) -> Result<TowerService, Box<dyn std::error::Error>> {
     let timeout = k.attempt_timeout;
-    let inner = tower::service_fn(move |()| {
+    let inner = tower::service_fn(move |reached: Reached| {
         let dependency = Arc::clone(&dependency);
-        async move { timed(timeout, &dependency).await }
+        async move { timed(timeout, &dependency, &reached).await }
     });
     let breaker = CircuitBreakerLayer::builder()
         .consecutive_failures(k.failure_threshold as usize)
@@ -288,7 +308,7 @@ fn tower_stack(
         .permitted_calls_in_half_open(1)
         .build()?;
     let backoff = ExponentialRandomBackoff::new(k.wait_min, 0.5)?.max_interval(k.wait_max);
-    let retry = RetryLayer::<(), (), CircuitBreakerError<DependencyError>>::builder()
+    let retry = RetryLayer::<Reached, (), CircuitBreakerError<DependencyError>>::builder()
         .max_attempts(k.max_attempts as usize)
         .backoff(backoff)
         .retry_on(|e: &CircuitBreakerError<DependencyError>| !e.is_circuit_open())

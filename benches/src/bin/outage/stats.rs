@@ -16,6 +16,8 @@ pub(crate) struct Call {
     pub(crate) latency: Duration,
     /// Whether the caller got its answer.
     pub(crate) ok: bool,
+    /// How many of its attempts reached the dependency.
+    pub(crate) reached: u32,
 }
 
 /// p50, p99 and max of a set of latencies.
@@ -59,6 +61,14 @@ pub(crate) struct Report {
     pub(crate) after_calls: (usize, usize),
     pub(crate) during: Latency,
     pub(crate) after: Latency,
+    /// Latency of the calls none of whose attempts reached the dependency (turned away
+    /// by the stack's breaker, at once or after waiting for a probe).
+    pub(crate) turned_away: Latency,
+    /// How many calls that was.
+    pub(crate) turned_away_calls: usize,
+    /// The outage's attempts in bursts (see [`bursts`]): the burst that tripped the
+    /// breaker, then one per open period in which something went through.
+    pub(crate) bursts: Vec<u64>,
     /// From the dependency's return to the start of the first [`STEADY`] stretch in
     /// which every call got its answer; `None` if there was none.
     pub(crate) recovery: Option<Duration>,
@@ -72,6 +82,7 @@ impl Report {
         mut calls: Vec<Call>,
         attempts: [u64; PHASES.len()],
         timeline: Vec<u64>,
+        outage_log: Vec<Duration>,
         retries: u64,
     ) -> Self {
         calls.sort_by_key(|c| c.start);
@@ -94,6 +105,15 @@ impl Report {
             after_calls: count(&after),
             during: Latency::of(during.iter().map(|c| c.latency).collect()),
             after: Latency::of(after.iter().map(|c| c.latency).collect()),
+            turned_away: Latency::of(
+                calls
+                    .iter()
+                    .filter(|c| c.reached == 0)
+                    .map(|c| c.latency)
+                    .collect(),
+            ),
+            turned_away_calls: calls.iter().filter(|c| c.reached == 0).count(),
+            bursts: bursts(&outage_log, scenario.knobs.recovery_timeout / 2),
             recovery,
             retries,
         }
@@ -121,11 +141,30 @@ impl Report {
             "after_calls_ok": self.after_calls.1,
             "latency_during": self.during.json(),
             "latency_after": self.after.json(),
+            "latency_turned_away": self.turned_away.json(),
+            "turned_away_calls": self.turned_away_calls,
+            "bursts": self.bursts,
             "recovery_ms": self.recovery.map(ms),
             "retries": self.retries,
             "timeline": self.timeline,
         })
     }
+}
+
+/// `log` (attempt times, sorted) split into bursts wherever two attempts are more than
+/// `gap` apart: the size of each. With a breaker that admits one probe per open period,
+/// every burst after the first is one attempt.
+fn bursts(log: &[Duration], gap: Duration) -> Vec<u64> {
+    let mut sizes: Vec<u64> = Vec::new();
+    let mut last: Option<Duration> = None;
+    for &at in log {
+        match sizes.last_mut() {
+            Some(n) if last.is_some_and(|l| at - l <= gap) => *n += 1,
+            _ => sizes.push(1),
+        }
+        last = Some(at);
+    }
+    sizes
 }
 
 /// How long every call must succeed for the dependency's callers to count as recovered:
@@ -165,7 +204,21 @@ mod tests {
             start: Duration::from_millis(ms),
             latency: Duration::ZERO,
             ok,
+            reached: 1,
         }
+    }
+
+    #[test]
+    fn bursts_split_where_attempts_are_further_apart_than_the_gap() {
+        let at = |list: &[u64]| -> Vec<Duration> {
+            list.iter().map(|&ms| Duration::from_millis(ms)).collect()
+        };
+        let gap = Duration::from_millis(250);
+        // A trip of five attempts, two lone probes, then a burst of three in one period.
+        let log = at(&[1000, 1003, 1010, 1020, 1040, 1540, 2040, 2540, 2545, 2600]);
+        assert_eq!(bursts(&log, gap), [5, 1, 1, 3]);
+        assert_eq!(bursts(&[], gap), Vec::<u64>::new());
+        assert_eq!(bursts(&at(&[1000, 1250, 1501]), gap), [2, 1]);
     }
 
     #[test]

@@ -78,6 +78,39 @@ pub(crate) fn criterion(dir: &Path) -> Result<Micro> {
     Ok(micro)
 }
 
+/// The file, in the data directory, that keeps a run's criterion medians (criterion's
+/// own directory is cleared at the start of each run).
+pub(crate) const MICRO_CSV: &str = "micro.csv";
+
+/// Writes `micro` as `group,case,median_ns` rows.
+pub(crate) fn write_micro_csv(path: &Path, micro: &Micro) -> Result<()> {
+    let mut text = String::from("group,case,median_ns\n");
+    for (group, cases) in micro {
+        for (case, ns) in cases {
+            text.push_str(&format!("{group},{case},{ns}\n"));
+        }
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+}
+
+/// Reads what [`write_micro_csv`] wrote.
+pub(crate) fn micro_csv(path: &Path) -> Result<Micro> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut micro = Micro::new();
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let bad = || format!("{}: bad row {line:?}", path.display());
+        let (rest, ns) = line.rsplit_once(',').ok_or_else(bad)?;
+        let (group, case) = rest.split_once(',').ok_or_else(bad)?;
+        let ns: f64 = ns.trim().parse().map_err(|_| bad())?;
+        micro
+            .entry(group.to_owned())
+            .or_default()
+            .push((case.to_owned(), ns));
+    }
+    Ok(micro)
+}
+
 /// The direct call first, then staunch's cases, then the peers.
 fn rank(name: &str) -> u8 {
     if name.starts_with("direct") {

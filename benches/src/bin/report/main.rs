@@ -10,9 +10,17 @@
 //!
 //! Run: `cargo run --release -p staunch-benches --bin report -- [--data docs/perf]
 //! [--criterion target/criterion] [--doc docs/PERFORMANCE.md]`; `scripts/perf-report.sh`
-//! runs the benchmarks first.
+//! runs the benchmarks first. The criterion medians are also kept as
+//! `micro.csv` in the data directory.
+//!
+//! `report --compare OLD_DIR NEW_DIR` instead prints every figure two runs' data
+//! directories share, with the relative difference, and the median and largest
+//! difference per section (`scripts/perf-report.sh` does it against the previous run);
+//! `--only outage,contention` keeps those sections (`contention`, `outage`, `micro`,
+//! `allocs`).
 
 mod charts;
+mod compare;
 mod inputs;
 mod tables;
 
@@ -25,6 +33,33 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--compare") {
+        let (Some(old), Some(new)) = (args.get(at + 1), args.get(at + 2)) else {
+            eprintln!("error: --compare needs two directories, the old run's and the new one's");
+            std::process::exit(2);
+        };
+        match compare::figures(Path::new(old))
+            .and_then(|a| Ok((a, compare::figures(Path::new(new))?)))
+        {
+            Ok((mut a, mut b)) => {
+                // `--only outage,contention`: the sections this run measured again.
+                if let Some(only) = arg(&args, "--only") {
+                    let keep = |name: &String| {
+                        let section = name.split('/').next().unwrap_or(name);
+                        only.split(',').any(|s| s.trim() == section)
+                    };
+                    a.retain(|k, _| keep(k));
+                    b.retain(|k, _| keep(k));
+                }
+                print!("{}", compare::report(&a, &b));
+            }
+            Err(error) => {
+                eprintln!("error: --compare: {error}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     let data = PathBuf::from(arg(&args, "--data").unwrap_or_else(|| "docs/perf".into()));
     let criterion =
         PathBuf::from(arg(&args, "--criterion").unwrap_or_else(|| "target/criterion".into()));
@@ -58,6 +93,7 @@ fn run(data: &Path, criterion: &Path, doc: &Path) -> Result<()> {
             criterion.display()
         );
     } else {
+        inputs::write_micro_csv(&data.join(inputs::MICRO_CSV), &micro)?;
         for (group, cases) in &micro {
             charts::micro(&data.join(inputs::micro_chart(group)), group, cases)?;
         }

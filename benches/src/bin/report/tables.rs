@@ -100,9 +100,9 @@ pub(crate) fn outage(json: &Value) -> String {
     );
     let _ = writeln!(
         out,
-        "| stack | attempts on the dead dependency | share of unprotected | callers during: p50 / p99 / max (ms) | after: p50 / p99 / max (ms) | recovery (ms) | retries | calls answered during / after |"
+        "| stack | attempts on the dead dependency | share of unprotected | trip + probes | callers during: p50 / p99 / max (ms) | after: p50 / p99 / max (ms) | turned away: max (ms) | recovery (ms) | retries | calls answered during / after |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &stacks {
         let attempts = f(&r["outage_attempts"]);
         let share = unprotected
@@ -124,10 +124,12 @@ pub(crate) fn outage(json: &Value) -> String {
         let pct = |ok: &Value, n: &Value| format!("{:.0} %", 100.0 * f(ok) / f(n).max(1.0));
         let _ = writeln!(
             out,
-            "| {} | {attempts:.0} | {share} | {} | {} | {recovery} | {} | {} / {} |",
+            "| {} | {attempts:.0} | {share} | {} | {} | {} | {} | {recovery} | {} | {} / {} |",
             r["stack"].as_str().unwrap_or("?"),
+            bursts(&r["bursts"]),
             lat(&r["latency_during"]),
             lat(&r["latency_after"]),
+            turned_away(r),
             r["retries"],
             pct(&r["outage_calls_ok"], &r["outage_calls"]),
             pct(&r["after_calls_ok"], &r["after_calls"]),
@@ -136,6 +138,37 @@ pub(crate) fn outage(json: &Value) -> String {
     out.push('\n');
     out.push_str(&goals(s, &stacks, unprotected));
     out
+}
+
+/// The outage's attempts as the burst that tripped the breaker plus the later bursts
+/// (`5 + 10 × 1`: ten open periods let one attempt through each; `× ≤ 43` when the
+/// later bursts differ, with the largest).
+fn bursts(bursts: &Value) -> String {
+    let sizes: Vec<u64> = bursts
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    match sizes.split_first() {
+        None => "–".into(),
+        Some((trip, [])) => format!("{trip}"),
+        Some((trip, later)) => {
+            let max = later.iter().max().copied().unwrap_or(0);
+            if later.iter().all(|&n| n == max) {
+                format!("{trip} + {} × {max}", later.len())
+            } else {
+                format!("{trip} + {} × ≤ {max}", later.len())
+            }
+        }
+    }
+}
+
+/// The longest call that no attempt of reached the dependency (`–` if none).
+fn turned_away(r: &Value) -> String {
+    if f(&r["turned_away_calls"]) > 0.0 {
+        format!("{:.0}", f(&r["latency_turned_away"]["max_ms"]))
+    } else {
+        "–".into()
+    }
 }
 
 /// Reads one figure of a stack's JSON.
@@ -316,6 +349,15 @@ pub(crate) fn human(ns: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bursts_show_the_trip_and_the_probes_per_open_period() {
+        let show = |v: Value| bursts(&v);
+        assert_eq!(show(serde_json::json!([5, 1, 1, 1])), "5 + 3 × 1");
+        assert_eq!(show(serde_json::json!([5, 43, 2])), "5 + 2 × ≤ 43");
+        assert_eq!(show(serde_json::json!([1200])), "1200");
+        assert_eq!(show(serde_json::json!([])), "–");
+    }
 
     #[test]
     fn micro_puts_each_runtime_in_a_column_and_the_cost_over_the_direct_call() {

@@ -16,7 +16,7 @@ use crate::classify::{AllTransient, Classify, IntoClassify};
 use crate::engine::form::{fall_back, AsyncForm, BlockingForm, Form};
 use crate::engine::future::Drive;
 use crate::engine::step::Layers;
-use crate::engine::table::Stopped;
+use crate::engine::table::{Alone, Stopped};
 use crate::policy::{Fallback, NoFallback};
 use crate::{CircuitOpen, PolicyErrorKind, Verdict};
 
@@ -445,6 +445,19 @@ where
 
     fn debug(_: &E) -> Option<&dyn fmt::Debug> {
         None
+    }
+
+    /// Without a fallback, the error is built in place: no trip through `finish`.
+    #[inline(always)]
+    fn end_alone(&mut self, end: Alone<E>) -> Result<T, BreakerError<E>> {
+        if self.fallback.is_some() {
+            let (stopped, last) = end.into_stopped();
+            return self.finish(stopped, last);
+        }
+        Err(match end {
+            Alone::Refused(open) => BreakerError::Open(open),
+            Alone::Failed(error, _) => BreakerError::Inner(error),
+        })
     }
 
     #[cold]

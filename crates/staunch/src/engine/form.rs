@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use super::events;
 use super::step::Layers;
-use super::table::{Record, Stopped};
+use super::table::{Alone, Record, Stopped};
 use crate::policy::Fallback;
 use crate::retry::Retrying;
 use crate::{CircuitOpen, PolicyErrorKind, Verdict};
@@ -50,6 +50,14 @@ pub(crate) trait Form<T, E> {
     /// The end of a call that did not succeed: the final error, or a fallback's value.
     /// `last` is the last outcome: an error, or an `Ok` that `.when_ok` kept rejecting.
     fn finish(&mut self, stopped: Stopped, last: Option<Result<T, E>>) -> Result<T, Self::Error>;
+
+    /// The end of a call of one attempt (a breaker alone) that did not succeed, without
+    /// the step machine. A form may build its error here directly, inline.
+    #[inline]
+    fn end_alone(&mut self, end: Alone<E>) -> Result<T, Self::Error> {
+        let (stopped, last) = end.into_stopped();
+        self.finish(stopped, last)
+    }
 }
 
 /// An async call form: makes each attempt's future.

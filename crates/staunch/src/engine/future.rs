@@ -19,7 +19,7 @@ use super::cold_drop::{ColdDrop, Trivial};
 use super::events;
 use super::form::AsyncForm;
 use super::step::{Layers, Run, Step};
-use super::table::{Ending, Record};
+use super::table::{Alone, Ending, Record};
 use crate::retry::Retrying;
 use crate::Sleep;
 
@@ -111,10 +111,12 @@ impl<F, Fut: Future, P> Drive<F, Fut, P> {
 }
 
 /// How the fast path left a call.
-enum First<T> {
+enum First<T, Err> {
     Done(T),
     Pending,
     Failed(Step),
+    /// A breaker alone refused or failed its only attempt: the call is over.
+    Ended(Err),
 }
 
 impl<F, Fut, T, E> Future for Drive<F, Fut, F::Permit>
@@ -131,6 +133,7 @@ where
                 First::Done(value) => return Poll::Ready(Ok(value)),
                 First::Pending => return Poll::Pending,
                 First::Failed(step) => Some(step),
+                First::Ended(error) => return Poll::Ready(Err(error)),
             }
         } else {
             None
@@ -148,7 +151,7 @@ where
     /// A plain call (no budget, deadline or attempt timeout) has nothing to deposit and no
     /// clock to read, and keeps to registers; the others do their bookkeeping out of line.
     #[inline(always)]
-    fn poll_first(self: Pin<&mut Self>, cx: &mut Context<'_>) -> First<T> {
+    fn poll_first(self: Pin<&mut Self>, cx: &mut Context<'_>) -> First<T, F::Error> {
         let mut this = self.project();
         let plain = this.form.layers().is_plain();
         if !plain {
@@ -156,19 +159,21 @@ where
         }
         let permit = match this.form.admit() {
             Ok(permit) => permit,
-            Err(open) => {
-                let slow = &mut **this.slow;
-                slow.used = true;
-                return First::Failed(slow.run.rejected(&this.form.layers(), open));
+            // A breaker alone: the refusal is the call's end, handed back as it is.
+            Err(open) if this.form.layers().quiet => {
+                this.phase.set(Phase::Done);
+                return ended(this.form.end_alone(Alone::Refused(open)));
             }
+            Err(open) => return refused(this.form, this.slow, open),
         };
         this.phase.set(Phase::Running {
             future: this.form.attempt(),
         });
-        let PhaseProj::Running { future } = this.phase.project() else {
+        let PhaseProj::Running { future } = this.phase.as_mut().project() else {
             unreachable!("the phase was just set to running")
         };
-        match poll_attempt(future, cx) {
+        let polled = poll_attempt(future, cx);
+        match polled {
             Poll::Ready(Ok(Ok(value))) if !this.form.retry_ok(&value) => {
                 if plain {
                     permit.success();
@@ -180,11 +185,15 @@ where
                 // and no write on the success path.
                 First::Done(value)
             }
+            // A breaker alone, untimed: its only attempt failed; report it and end. The
+            // finished attempt stays in place, as on success.
+            Poll::Ready(Ok(Err(error))) if plain && this.form.layers().quiet => {
+                let verdict = this.form.classify(&error);
+                permit.record(verdict);
+                ended(this.form.end_alone(Alone::Failed(error, verdict)))
+            }
             Poll::Ready(Ok(outcome)) => {
-                let slow = &mut **this.slow;
-                slow.used = true;
-                let ending = slow.run.ending(&this.form.layers());
-                First::Failed(judge(this.form, slow, permit, outcome, ending))
+                first_failed(this.form, this.slow, this.phase, permit, outcome)
             }
             Poll::Ready(Err(panic)) => panicked(permit, panic),
             Poll::Pending => {
@@ -401,6 +410,60 @@ fn notify<F, T, E, Fut>(
     }
 }
 
+/// The breaker refused the first attempt of a call that may wait for it: the step
+/// machine decides what next.
+#[cold]
+#[inline(never)]
+fn refused<F, T, E, Fut>(
+    form: &mut F,
+    slow: &mut Slow<F::Permit, Result<T, E>>,
+    open: crate::CircuitOpen,
+) -> First<T, F::Error>
+where
+    F: AsyncForm<T, E, Fut>,
+    Fut: Future<Output = Result<T, E>>,
+{
+    slow.used = true;
+    First::Failed(slow.run.rejected(&form.layers(), open))
+}
+
+/// The first attempt ended without a success: an error, or an `Ok` to retry on. A
+/// breaker alone ends there (`runtime_breaker_failure/staunch_failure_closed`); any other
+/// form decides what next.
+#[cold]
+#[inline(never)]
+fn first_failed<F, T, E, Fut>(
+    form: &mut F,
+    slow: &mut Slow<F::Permit, Result<T, E>>,
+    mut phase: Pin<&mut Phase<Fut>>,
+    permit: F::Permit,
+    outcome: Result<T, E>,
+) -> First<T, F::Error>
+where
+    F: AsyncForm<T, E, Fut>,
+    Fut: Future<Output = Result<T, E>>,
+{
+    slow.used = true;
+    let layers = form.layers();
+    let ending = slow.run.ending(&layers);
+    let step = judge(form, slow, permit, outcome, ending);
+    match step {
+        Step::Stop(stopped) if form.layers().quiet => {
+            phase.set(Phase::Done);
+            ended(form.finish(stopped, slow.last.take()))
+        }
+        step => First::Failed(step),
+    }
+}
+
+#[inline(always)]
+fn ended<T, Err>(result: Result<T, Err>) -> First<T, Err> {
+    match result {
+        Ok(value) => First::Done(value),
+        Err(error) => First::Ended(error),
+    }
+}
+
 /// Starts a call that is not plain: the budget's deposit, the start time.
 #[inline(never)]
 fn first_begin<P, O>(slow: &mut Slow<P, O>, layers: &Layers<'_>) {
@@ -423,7 +486,7 @@ fn first_timer<F, T, E, Fut>(
     form: &F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
     cx: &mut Context<'_>,
-) -> First<T>
+) -> First<T, F::Error>
 where
     F: AsyncForm<T, E, Fut>,
 {

@@ -335,10 +335,7 @@ impl Run {
     #[cold]
     pub(crate) fn refused(&mut self, l: &Layers<'_>, open: CircuitOpen) -> Stopped {
         if l.quiet {
-            let mut stopped = Stopped::single(Verdict::IGNORE);
-            (stopped.kind, stopped.open, stopped.attempts) =
-                (PolicyErrorKind::BreakerOpen, Some(open), 0);
-            return stopped;
+            return Stopped::refused_alone(open);
         }
         let now = l.clock.now();
         // Counts the refused attempt.

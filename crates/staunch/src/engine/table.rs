@@ -84,8 +84,36 @@ impl Stopped {
         }
     }
 
+    /// The end of a call of one attempt that the breaker refused (a breaker alone).
+    pub(crate) fn refused_alone(open: CircuitOpen) -> Self {
+        let mut stopped = Stopped::single(Verdict::IGNORE);
+        (stopped.kind, stopped.open, stopped.attempts) =
+            (PolicyErrorKind::BreakerOpen, Some(open), 0);
+        stopped
+    }
+
     pub(crate) fn into_policy_error<E>(self, error: Option<E>) -> crate::PolicyError<E> {
         crate::PolicyError::new(self.kind, error, self.open, self.attempts, self.elapsed)
+    }
+}
+
+/// How a call of one attempt (a breaker alone) ended without a success. The driver
+/// hands it to the form as it is, without the step machine: nothing is left to decide.
+#[derive(Debug)]
+pub(crate) enum Alone<E> {
+    /// The breaker refused the attempt.
+    Refused(CircuitOpen),
+    /// The attempt failed with this error, judged with this verdict (already reported).
+    Failed(E, Verdict),
+}
+
+impl<E> Alone<E> {
+    /// The end as the step machine would have given it: why it stopped, and the outcome.
+    pub(crate) fn into_stopped<T>(self) -> (Stopped, Option<Result<T, E>>) {
+        match self {
+            Alone::Refused(open) => (Stopped::refused_alone(open), None),
+            Alone::Failed(error, verdict) => (Stopped::single(verdict), Some(Err(error))),
+        }
     }
 }
 

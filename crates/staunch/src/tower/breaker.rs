@@ -8,6 +8,7 @@
 //! readiness, and a load balancer stops routing to the endpoint instead of sending it
 //! requests that fail at once.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -18,10 +19,11 @@ use tower_service::Service;
 
 use crate::breaker::OwnedPermit;
 use crate::classify::{self, When};
-use crate::engine::form::{AsyncForm, Form};
+use crate::engine::form::{fall_back, AsyncForm, Form};
 use crate::engine::future::Drive;
 use crate::engine::step::Layers;
 use crate::engine::table::Stopped;
+use crate::policy::{Fallback, NoFallback};
 use crate::{AllTransient, BreakerError, CircuitBreaker, CircuitOpen, Classify, Verdict};
 
 /// Guards a service with a [`CircuitBreaker`]: a request the circuit refuses fails with
@@ -52,11 +54,23 @@ use crate::{AllTransient, BreakerError, CircuitBreaker, CircuitOpen, Classify, V
 /// assert!(matches!(service.call(()).await, Err(BreakerError::Open(_))));
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
-pub struct CircuitBreakerLayer<C = AllTransient> {
+#[derive(Clone)]
+pub struct CircuitBreakerLayer<C = AllTransient, FB = NoFallback> {
     breaker: CircuitBreaker,
     classify: C,
     reject_in_poll_ready: bool,
+    fallback: Option<FB>,
+}
+
+impl<C: fmt::Debug, FB> fmt::Debug for CircuitBreakerLayer<C, FB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreakerLayer")
+            .field("breaker", &self.breaker)
+            .field("classify", &self.classify)
+            .field("reject_in_poll_ready", &self.reject_in_poll_ready)
+            .field("fallback", &self.fallback.is_some())
+            .finish()
+    }
 }
 
 impl CircuitBreakerLayer {
@@ -72,11 +86,12 @@ impl CircuitBreakerLayer {
             breaker,
             classify: AllTransient,
             reject_in_poll_ready: false,
+            fallback: None,
         }
     }
 }
 
-impl<C> CircuitBreakerLayer<C> {
+impl<C, FB> CircuitBreakerLayer<C, FB> {
     /// Counts only errors matching `predicate`; the others pass through uncounted.
     ///
     /// ```
@@ -86,7 +101,7 @@ impl<C> CircuitBreakerLayer<C> {
     /// # let _ = layer;
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
-    pub fn when<P>(self, predicate: P) -> CircuitBreakerLayer<When<P>> {
+    pub fn when<P>(self, predicate: P) -> CircuitBreakerLayer<When<P>, FB> {
         self.classify(classify::when(predicate))
     }
 
@@ -99,11 +114,59 @@ impl<C> CircuitBreakerLayer<C> {
     /// # let _ = layer;
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
-    pub fn classify<C2>(self, classifier: C2) -> CircuitBreakerLayer<C2> {
+    pub fn classify<C2>(self, classifier: C2) -> CircuitBreakerLayer<C2, FB> {
         CircuitBreakerLayer {
             breaker: self.breaker,
             classify: classifier,
             reject_in_poll_ready: self.reject_in_poll_ready,
+            fallback: self.fallback,
+        }
+    }
+
+    /// Turns a request's final error into a response, or hands it back: the
+    /// [`Fallback`] of [`BreakerCall::fallback`](crate::breaker::BreakerCall::fallback),
+    /// cloned for each request (a closure holding a cache handle, say). It is handed the
+    /// [`BreakerError`] the request would fail with, a refusal or a classified error of
+    /// the inner service, once per request that did not succeed; the breaker counts the
+    /// outcome before. A refused readiness check
+    /// ([`reject_in_poll_ready`](Self::reject_in_poll_ready)) is not a request: it fails
+    /// `poll_ready` as before, so that a load balancer routes elsewhere.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use staunch::tower::CircuitBreakerLayer;
+    /// use staunch::{BreakerError, CircuitBreaker};
+    /// use tower_layer::Layer;
+    /// use tower_service::Service;
+    ///
+    /// #[derive(Clone)]
+    /// struct Down;
+    /// impl Service<()> for Down {
+    ///     type Response = String;
+    ///     type Error = &'static str;
+    ///     type Future = std::future::Ready<Result<String, &'static str>>;
+    ///     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+    ///         std::task::Poll::Ready(Ok(()))
+    ///     }
+    ///     fn call(&mut self, _: ()) -> Self::Future { std::future::ready(Err("503")) }
+    /// }
+    ///
+    /// let breaker = CircuitBreaker::builder("upstream").failure_threshold(1).build()?;
+    /// let cached = |err: BreakerError<&'static str>| match err {
+    ///     BreakerError::Open(_) => Ok(String::from("cached")),
+    ///     err => Err(err), // the failure itself is seen
+    /// };
+    /// let mut service = CircuitBreakerLayer::new(breaker).fallback(cached).layer(Down);
+    /// assert!(matches!(service.call(()).await, Err(BreakerError::Inner("503"))));
+    /// assert_eq!(service.call(()).await.unwrap(), "cached"); // open: the fallback answers
+    /// # Ok(()) }
+    /// ```
+    pub fn fallback<FB2>(self, fallback: FB2) -> CircuitBreakerLayer<C, FB2> {
+        CircuitBreakerLayer {
+            breaker: self.breaker,
+            classify: self.classify,
+            reject_in_poll_ready: self.reject_in_poll_ready,
+            fallback: Some(fallback),
         }
     }
 
@@ -148,8 +211,8 @@ impl<C> CircuitBreakerLayer<C> {
     }
 }
 
-impl<S, C: Clone> Layer<S> for CircuitBreakerLayer<C> {
-    type Service = CircuitBreakerService<S, C>;
+impl<S, C: Clone, FB: Clone> Layer<S> for CircuitBreakerLayer<C, FB> {
+    type Service = CircuitBreakerService<S, C, FB>;
 
     fn layer(&self, inner: S) -> Self::Service {
         CircuitBreakerService {
@@ -157,6 +220,7 @@ impl<S, C: Clone> Layer<S> for CircuitBreakerLayer<C> {
             breaker: self.breaker.clone(),
             classify: self.classify.clone(),
             reject_in_poll_ready: self.reject_in_poll_ready,
+            fallback: self.fallback.clone(),
             reserved: None,
         }
     }
@@ -172,17 +236,17 @@ impl<S, C: Clone> Layer<S> for CircuitBreakerLayer<C> {
 /// assert_eq!(service.breaker().name(), "db");
 /// # Ok::<(), staunch::ConfigError>(())
 /// ```
-#[derive(Debug)]
-pub struct CircuitBreakerService<S, C = AllTransient> {
+pub struct CircuitBreakerService<S, C = AllTransient, FB = NoFallback> {
     inner: S,
     breaker: CircuitBreaker,
     classify: C,
     reject_in_poll_ready: bool,
+    fallback: Option<FB>,
     /// With `reject_in_poll_ready`: the permit taken by `poll_ready` for the next call.
     reserved: Option<OwnedPermit>,
 }
 
-impl<S: Clone, C: Clone> Clone for CircuitBreakerService<S, C> {
+impl<S: Clone, C: Clone, FB: Clone> Clone for CircuitBreakerService<S, C, FB> {
     /// A clone is not ready: it holds no permit of its own.
     fn clone(&self) -> Self {
         Self {
@@ -190,12 +254,44 @@ impl<S: Clone, C: Clone> Clone for CircuitBreakerService<S, C> {
             breaker: self.breaker.clone(),
             classify: self.classify.clone(),
             reject_in_poll_ready: self.reject_in_poll_ready,
+            fallback: self.fallback.clone(),
             reserved: None,
         }
     }
 }
 
-impl<S, C> CircuitBreakerService<S, C> {
+impl<S: fmt::Debug, C: fmt::Debug, FB> fmt::Debug for CircuitBreakerService<S, C, FB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreakerService")
+            .field("inner", &self.inner)
+            .field("breaker", &self.breaker)
+            .field("classify", &self.classify)
+            .field("reject_in_poll_ready", &self.reject_in_poll_ready)
+            .field("fallback", &self.fallback.is_some())
+            .field("reserved", &self.reserved)
+            .finish()
+    }
+}
+
+impl<S, C, FB> CircuitBreakerService<S, C, FB> {
+    /// The service of a key's breaker, for one request of a keyed service (admission at
+    /// the call: the keyed service's readiness is its own).
+    pub(super) fn for_key(
+        inner: S,
+        breaker: CircuitBreaker,
+        classify: C,
+        fallback: Option<FB>,
+    ) -> Self {
+        Self {
+            inner,
+            breaker,
+            classify,
+            reject_in_poll_ready: false,
+            fallback,
+            reserved: None,
+        }
+    }
+
     /// The inner service.
     ///
     /// ```
@@ -239,14 +335,15 @@ impl<S, C> CircuitBreakerService<S, C> {
     }
 }
 
-impl<S, C, Request> Service<Request> for CircuitBreakerService<S, C>
+impl<S, C, FB, Request> Service<Request> for CircuitBreakerService<S, C, FB>
 where
     S: Service<Request>,
     C: Classify<S::Error> + Clone,
+    FB: Fallback<S::Response, S::Error, BreakerError<S::Error>> + Clone,
 {
     type Response = S::Response;
     type Error = BreakerError<S::Error>;
-    type Future = CircuitBreakerFuture<S::Future, C>;
+    type Future = CircuitBreakerFuture<S::Future, C, FB>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         if self.reject_in_poll_ready && self.reserved.is_none() {
@@ -282,19 +379,25 @@ where
                 admission: Some(admission),
                 future,
                 classify: self.classify.clone(),
+                fallback: self.fallback.clone(),
             }),
         }
     }
 }
 
 /// One request through a breaker alone, admitted (or refused) when it was sent.
-struct FutureForm<F, C> {
+struct FutureForm<F, C, FB> {
     admission: Option<Result<OwnedPermit, CircuitOpen>>,
     future: Option<F>,
     classify: C,
+    fallback: Option<FB>,
 }
 
-impl<F, C: Classify<E>, T, E> Form<T, E> for FutureForm<F, C> {
+impl<F, C, FB, T, E> Form<T, E> for FutureForm<F, C, FB>
+where
+    C: Classify<E>,
+    FB: Fallback<T, E, BreakerError<E>>,
+{
     type Permit = OwnedPermit;
     type Error = BreakerError<E>;
 
@@ -312,7 +415,7 @@ impl<F, C: Classify<E>, T, E> Form<T, E> for FutureForm<F, C> {
         self.classify.classify(error)
     }
 
-    fn debug(_: &E) -> Option<&dyn std::fmt::Debug> {
+    fn debug(_: &E) -> Option<&dyn fmt::Debug> {
         None
     }
 
@@ -321,11 +424,19 @@ impl<F, C: Classify<E>, T, E> Form<T, E> for FutureForm<F, C> {
         stopped: Stopped,
         last: Option<Result<T, E>>,
     ) -> Result<T, BreakerError<E>> {
-        crate::breaker::finish(stopped, last)
+        let kind = stopped.kind;
+        match crate::breaker::finish(stopped, last) {
+            Ok(value) => Ok(value),
+            Err(error) => fall_back(&Layers::breaker_alone(), kind, &mut self.fallback, error),
+        }
     }
 }
 
-impl<F, C: Classify<E>, T, E> AsyncForm<T, E, F> for FutureForm<F, C> {
+impl<F, C, FB, T, E> AsyncForm<T, E, F> for FutureForm<F, C, FB>
+where
+    C: Classify<E>,
+    FB: Fallback<T, E, BreakerError<E>>,
+{
     fn attempt(&mut self) -> F {
         self.future
             .take()
@@ -341,19 +452,20 @@ pin_project! {
     /// assert_future::<staunch::tower::CircuitBreakerFuture<std::future::Ready<Result<(), ()>>, staunch::AllTransient>>();
     /// ```
     #[must_use = "futures do nothing unless polled"]
-    pub struct CircuitBreakerFuture<F, C>
+    pub struct CircuitBreakerFuture<F, C, FB = NoFallback>
     where
         F: Future,
     {
         #[pin]
-        drive: Drive<FutureForm<F, C>, F, OwnedPermit>,
+        drive: Drive<FutureForm<F, C, FB>, F, OwnedPermit>,
     }
 }
 
-impl<F, C, T, E> Future for CircuitBreakerFuture<F, C>
+impl<F, C, FB, T, E> Future for CircuitBreakerFuture<F, C, FB>
 where
     F: Future<Output = Result<T, E>>,
     C: Classify<E>,
+    FB: Fallback<T, E, BreakerError<E>>,
 {
     type Output = Result<T, BreakerError<E>>;
 
@@ -362,8 +474,8 @@ where
     }
 }
 
-impl<F: Future, C> std::fmt::Debug for CircuitBreakerFuture<F, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<F: Future, C, FB> fmt::Debug for CircuitBreakerFuture<F, C, FB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CircuitBreakerFuture")
             .field("phase", &self.drive.phase())
             .finish()

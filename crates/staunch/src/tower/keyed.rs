@@ -16,8 +16,9 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{CircuitBreakerFuture, CircuitBreakerLayer, CircuitBreakerService};
+use super::{CircuitBreakerFuture, CircuitBreakerService};
 use crate::classify::{self, When};
+use crate::policy::{Fallback, NoFallback};
 use crate::{AllTransient, BreakerError, Classify, KeyedBreakers};
 
 /// Guards a service with one breaker per key of the request.
@@ -51,11 +52,12 @@ use crate::{AllTransient, BreakerError, Classify, KeyedBreakers};
 /// assert!(service.call("up").await.is_ok()); // another host, another breaker
 /// # Ok(()) }
 /// ```
-pub struct KeyedCircuitBreakerLayer<K, F, C = AllTransient> {
+pub struct KeyedCircuitBreakerLayer<K, F, C = AllTransient, FB = NoFallback> {
     breakers: Arc<KeyedBreakers<K>>,
     key: F,
     classify: C,
     reject_in_poll_ready: bool,
+    fallback: Option<FB>,
 }
 
 impl<K, F> KeyedCircuitBreakerLayer<K, F> {
@@ -84,11 +86,12 @@ impl<K, F> KeyedCircuitBreakerLayer<K, F> {
             key,
             classify: AllTransient,
             reject_in_poll_ready: false,
+            fallback: None,
         }
     }
 }
 
-impl<K, F, C> KeyedCircuitBreakerLayer<K, F, C> {
+impl<K, F, C, FB> KeyedCircuitBreakerLayer<K, F, C, FB> {
     /// Counts only errors matching `predicate`; the others pass through uncounted.
     ///
     /// ```
@@ -99,7 +102,7 @@ impl<K, F, C> KeyedCircuitBreakerLayer<K, F, C> {
     /// # let _ = layer;
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
-    pub fn when<P>(self, predicate: P) -> KeyedCircuitBreakerLayer<K, F, When<P>> {
+    pub fn when<P>(self, predicate: P) -> KeyedCircuitBreakerLayer<K, F, When<P>, FB> {
         self.classify(classify::when(predicate))
     }
 
@@ -114,12 +117,58 @@ impl<K, F, C> KeyedCircuitBreakerLayer<K, F, C> {
     /// # let _ = layer;
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
-    pub fn classify<C2>(self, classifier: C2) -> KeyedCircuitBreakerLayer<K, F, C2> {
+    pub fn classify<C2>(self, classifier: C2) -> KeyedCircuitBreakerLayer<K, F, C2, FB> {
         KeyedCircuitBreakerLayer {
             breakers: self.breakers,
             key: self.key,
             classify: classifier,
             reject_in_poll_ready: self.reject_in_poll_ready,
+            fallback: self.fallback,
+        }
+    }
+
+    /// Turns a request's final error into a response, or hands it back, as
+    /// [`CircuitBreakerLayer::fallback`](super::CircuitBreakerLayer::fallback) does for
+    /// one breaker: cloned for each request,
+    /// handed the refusal of the key's breaker or the classified error of the inner
+    /// service.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use staunch::{tower::KeyedCircuitBreakerLayer, BreakerError, CircuitBreaker, KeyedBreakers};
+    /// use tower_layer::Layer;
+    /// use tower_service::Service;
+    ///
+    /// #[derive(Clone)]
+    /// struct Down;
+    /// impl Service<String> for Down {
+    ///     type Response = String;
+    ///     type Error = &'static str;
+    ///     type Future = std::future::Ready<Result<String, &'static str>>;
+    ///     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+    ///         std::task::Poll::Ready(Ok(()))
+    ///     }
+    ///     fn call(&mut self, _: String) -> Self::Future { std::future::ready(Err("503")) }
+    /// }
+    ///
+    /// let models = KeyedBreakers::<String>::new(CircuitBreaker::builder("model"), 32)?;
+    /// models.get(&"large".to_owned()).force_open();
+    /// let mut service = KeyedCircuitBreakerLayer::new(models, |model: &String| model.clone())
+    ///     .fallback(|err: BreakerError<&'static str>| match err {
+    ///         BreakerError::Open(_) => Ok(String::from("small model's answer")),
+    ///         err => Err(err),
+    ///     })
+    ///     .layer(Down);
+    /// assert_eq!(service.call("large".to_owned()).await.unwrap(), "small model's answer");
+    /// # Ok(()) }
+    /// ```
+    pub fn fallback<FB2>(self, fallback: FB2) -> KeyedCircuitBreakerLayer<K, F, C, FB2> {
+        KeyedCircuitBreakerLayer {
+            breakers: self.breakers,
+            key: self.key,
+            classify: self.classify,
+            reject_in_poll_ready: self.reject_in_poll_ready,
+            fallback: Some(fallback),
         }
     }
 
@@ -149,28 +198,30 @@ impl<K, F, C> KeyedCircuitBreakerLayer<K, F, C> {
     }
 }
 
-impl<K, F: Clone, C: Clone> Clone for KeyedCircuitBreakerLayer<K, F, C> {
+impl<K, F: Clone, C: Clone, FB: Clone> Clone for KeyedCircuitBreakerLayer<K, F, C, FB> {
     fn clone(&self) -> Self {
         Self {
             breakers: Arc::clone(&self.breakers),
             key: self.key.clone(),
             classify: self.classify.clone(),
             reject_in_poll_ready: self.reject_in_poll_ready,
+            fallback: self.fallback.clone(),
         }
     }
 }
 
-impl<K, F, C: fmt::Debug> fmt::Debug for KeyedCircuitBreakerLayer<K, F, C> {
+impl<K, F, C: fmt::Debug, FB> fmt::Debug for KeyedCircuitBreakerLayer<K, F, C, FB> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyedCircuitBreakerLayer")
             .field("classify", &self.classify)
             .field("reject_in_poll_ready", &self.reject_in_poll_ready)
+            .field("fallback", &self.fallback.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl<S, K, F: Clone, C: Clone> Layer<S> for KeyedCircuitBreakerLayer<K, F, C> {
-    type Service = KeyedCircuitBreakerService<S, K, F, C>;
+impl<S, K, F: Clone, C: Clone, FB: Clone> Layer<S> for KeyedCircuitBreakerLayer<K, F, C, FB> {
+    type Service = KeyedCircuitBreakerService<S, K, F, C, FB>;
 
     fn layer(&self, inner: S) -> Self::Service {
         KeyedCircuitBreakerService {
@@ -192,12 +243,12 @@ impl<S, K, F: Clone, C: Clone> Layer<S> for KeyedCircuitBreakerLayer<K, F, C> {
 /// assert_eq!(service.into_inner(), 8);
 /// # Ok::<(), staunch::ConfigError>(())
 /// ```
-pub struct KeyedCircuitBreakerService<S, K, F, C = AllTransient> {
+pub struct KeyedCircuitBreakerService<S, K, F, C = AllTransient, FB = NoFallback> {
     inner: S,
-    layer: KeyedCircuitBreakerLayer<K, F, C>,
+    layer: KeyedCircuitBreakerLayer<K, F, C, FB>,
 }
 
-impl<S, K, F, C> KeyedCircuitBreakerService<S, K, F, C> {
+impl<S, K, F, C, FB> KeyedCircuitBreakerService<S, K, F, C, FB> {
     /// The inner service.
     ///
     /// See [`KeyedCircuitBreakerService`] for an example.
@@ -227,7 +278,9 @@ impl<S, K, F, C> KeyedCircuitBreakerService<S, K, F, C> {
     }
 }
 
-impl<S: Clone, K, F: Clone, C: Clone> Clone for KeyedCircuitBreakerService<S, K, F, C> {
+impl<S: Clone, K, F: Clone, C: Clone, FB: Clone> Clone
+    for KeyedCircuitBreakerService<S, K, F, C, FB>
+{
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -236,7 +289,9 @@ impl<S: Clone, K, F: Clone, C: Clone> Clone for KeyedCircuitBreakerService<S, K,
     }
 }
 
-impl<S: fmt::Debug, K, F, C: fmt::Debug> fmt::Debug for KeyedCircuitBreakerService<S, K, F, C> {
+impl<S: fmt::Debug, K, F, C: fmt::Debug, FB> fmt::Debug
+    for KeyedCircuitBreakerService<S, K, F, C, FB>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyedCircuitBreakerService")
             .field("inner", &self.inner)
@@ -245,16 +300,17 @@ impl<S: fmt::Debug, K, F, C: fmt::Debug> fmt::Debug for KeyedCircuitBreakerServi
     }
 }
 
-impl<S, K, F, C, Request> Service<Request> for KeyedCircuitBreakerService<S, K, F, C>
+impl<S, K, F, C, FB, Request> Service<Request> for KeyedCircuitBreakerService<S, K, F, C, FB>
 where
     S: Service<Request>,
     K: Eq + Hash + Clone + fmt::Display,
     F: Fn(&Request) -> K,
     C: Classify<S::Error> + Clone,
+    FB: Fallback<S::Response, S::Error, BreakerError<S::Error>> + Clone,
 {
     type Response = S::Response;
     type Error = BreakerError<S::Error>;
-    type Future = CircuitBreakerFuture<S::Future, C>;
+    type Future = CircuitBreakerFuture<S::Future, C, FB>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         if self.layer.reject_in_poll_ready {
@@ -268,9 +324,12 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let breaker = self.layer.breakers.get(&(self.layer.key)(&request));
         // The breaker's own service around the ready inner service, for this request.
-        let mut service: CircuitBreakerService<&mut S, C> = CircuitBreakerLayer::new(breaker)
-            .classify(self.layer.classify.clone())
-            .layer(&mut self.inner);
+        let mut service = CircuitBreakerService::for_key(
+            &mut self.inner,
+            breaker,
+            self.layer.classify.clone(),
+            self.layer.fallback.clone(),
+        );
         service.call(request)
     }
 }

@@ -12,11 +12,11 @@ use tower_service::Service;
 
 use super::take_ready;
 use crate::classify::{self, When};
-use crate::engine::form::{AsyncForm, Form};
+use crate::engine::form::{fall_back, AsyncForm, Form};
 use crate::engine::future::Drive;
 use crate::engine::step::Layers;
 use crate::engine::table::{NoBreaker, Stopped};
-use crate::retry::retry_kind;
+use crate::policy::{Fallback, NoFallback};
 use crate::{
     AllTransient, CircuitOpen, Classify, Clock, RetryError, RetryErrorKind, RetryPolicy, Verdict,
 };
@@ -57,11 +57,23 @@ use crate::{
 /// assert_eq!(fake.sleeps().len(), 2);
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
-pub struct RetryLayer<C = AllTransient> {
+#[derive(Clone)]
+pub struct RetryLayer<C = AllTransient, FB = NoFallback> {
     policy: RetryPolicy,
     classify: C,
     clock: Clock,
+    fallback: Option<FB>,
+}
+
+impl<C: fmt::Debug, FB> fmt::Debug for RetryLayer<C, FB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryLayer")
+            .field("policy", &self.policy)
+            .field("classify", &self.classify)
+            .field("clock", &self.clock)
+            .field("fallback", &self.fallback.is_some())
+            .finish()
+    }
 }
 
 impl RetryLayer {
@@ -76,11 +88,12 @@ impl RetryLayer {
             policy,
             classify: AllTransient,
             clock: Clock::system(),
+            fallback: None,
         }
     }
 }
 
-impl<C> RetryLayer<C> {
+impl<C, FB> RetryLayer<C, FB> {
     /// Retries only errors matching `predicate`.
     ///
     /// ```
@@ -88,7 +101,7 @@ impl<C> RetryLayer<C> {
     ///     .when(staunch::classify::io::is_transient);
     /// # let _ = layer;
     /// ```
-    pub fn when<P>(self, predicate: P) -> RetryLayer<When<P>> {
+    pub fn when<P>(self, predicate: P) -> RetryLayer<When<P>, FB> {
         self.classify(classify::when(predicate))
     }
 
@@ -100,11 +113,61 @@ impl<C> RetryLayer<C> {
     ///     .classify(|status: &u16| status_verdict(*status));
     /// # let _ = layer;
     /// ```
-    pub fn classify<C2>(self, classifier: C2) -> RetryLayer<C2> {
+    pub fn classify<C2>(self, classifier: C2) -> RetryLayer<C2, FB> {
         RetryLayer {
             policy: self.policy,
             classify: classifier,
             clock: self.clock,
+            fallback: self.fallback,
+        }
+    }
+
+    /// Turns a request's final error into a response, or hands it back: the
+    /// [`Fallback`] of [`Retry::fallback`](crate::Retry::fallback), cloned for each
+    /// request (a closure holding a cache handle, say). It is handed the [`RetryError`]
+    /// the request would fail with, once per request that did not succeed, after the
+    /// last attempt; a response it makes is reported with the `fallback used` event.
+    /// The service's own `poll_ready` still fails when the inner service's does (there
+    /// is no request to answer yet); a readiness error before a later attempt ends the
+    /// request as not retryable, and that error goes to the fallback.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use staunch::test_util::FakeClock;
+    /// use staunch::tower::RetryLayer;
+    /// use staunch::{RetryError, RetryErrorKind, RetryPolicy};
+    /// use tower_layer::Layer;
+    /// use tower_service::Service;
+    ///
+    /// #[derive(Clone)]
+    /// struct Down;
+    /// impl Service<()> for Down {
+    ///     type Response = String;
+    ///     type Error = &'static str;
+    ///     type Future = std::future::Ready<Result<String, &'static str>>;
+    ///     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+    ///         std::task::Poll::Ready(Ok(()))
+    ///     }
+    ///     fn call(&mut self, _: ()) -> Self::Future { std::future::ready(Err("503")) }
+    /// }
+    ///
+    /// let fake = FakeClock::new();
+    /// let cached = |err: RetryError<&'static str>| match err.kind() {
+    ///     RetryErrorKind::NotRetryable => Err(err), // the request's own fault: no cover-up
+    ///     _ => Ok(String::from("cached")),
+    /// };
+    /// let layer = RetryLayer::new(RetryPolicy::default()).clock(fake.clock()).fallback(cached);
+    /// let mut service = layer.layer(Down);
+    /// assert_eq!(service.call(()).await.unwrap(), "cached");
+    /// assert_eq!(fake.sleeps().len(), 2); // after every attempt
+    /// # Ok(()) }
+    /// ```
+    pub fn fallback<FB2>(self, fallback: FB2) -> RetryLayer<C, FB2> {
+        RetryLayer {
+            policy: self.policy,
+            classify: self.classify,
+            clock: self.clock,
+            fallback: Some(fallback),
         }
     }
 
@@ -121,8 +184,8 @@ impl<C> RetryLayer<C> {
     }
 }
 
-impl<S, C: Clone> Layer<S> for RetryLayer<C> {
-    type Service = RetryService<S, C>;
+impl<S, C: Clone, FB: Clone> Layer<S> for RetryLayer<C, FB> {
+    type Service = RetryService<S, C, FB>;
 
     fn layer(&self, inner: S) -> Self::Service {
         RetryService {
@@ -130,6 +193,7 @@ impl<S, C: Clone> Layer<S> for RetryLayer<C> {
             policy: self.policy,
             classify: self.classify.clone(),
             clock: self.clock.clone(),
+            fallback: self.fallback.clone(),
         }
     }
 }
@@ -142,15 +206,28 @@ impl<S, C: Clone> Layer<S> for RetryLayer<C> {
 /// let service: RetryService<(), _> = RetryLayer::new(staunch::RetryPolicy::default()).layer(());
 /// assert_eq!(service.policy().max_attempts(), 3);
 /// ```
-#[derive(Clone, Debug)]
-pub struct RetryService<S, C = AllTransient> {
+#[derive(Clone)]
+pub struct RetryService<S, C = AllTransient, FB = NoFallback> {
     inner: S,
     policy: RetryPolicy,
     classify: C,
     clock: Clock,
+    fallback: Option<FB>,
 }
 
-impl<S, C> RetryService<S, C> {
+impl<S: fmt::Debug, C: fmt::Debug, FB> fmt::Debug for RetryService<S, C, FB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryService")
+            .field("inner", &self.inner)
+            .field("policy", &self.policy)
+            .field("classify", &self.classify)
+            .field("clock", &self.clock)
+            .field("fallback", &self.fallback.is_some())
+            .finish()
+    }
+}
+
+impl<S, C, FB> RetryService<S, C, FB> {
     /// The retry policy.
     ///
     /// ```
@@ -191,16 +268,17 @@ impl<S, C> RetryService<S, C> {
     }
 }
 
-impl<S, C, Request> Service<Request> for RetryService<S, C>
+impl<S, C, FB, Request> Service<Request> for RetryService<S, C, FB>
 where
     S: Service<Request> + Clone,
     S::Error: fmt::Debug,
     C: Classify<S::Error> + Clone,
+    FB: Fallback<S::Response, S::Error, RetryError<S::Error>> + Clone,
     Request: Clone,
 {
     type Response = S::Response;
     type Error = RetryError<S::Error>;
-    type Future = RetryFuture<S, Request, C>;
+    type Future = RetryFuture<S, Request, C, FB>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx).map_err(not_ready)
@@ -214,6 +292,7 @@ where
                 policy: self.policy,
                 classify: self.classify.clone(),
                 clock: self.clock.clone(),
+                fallback: self.fallback.clone(),
             }),
         }
     }
@@ -243,29 +322,31 @@ pin_project! {
     /// # }
     /// ```
     #[must_use = "futures do nothing unless polled"]
-    pub struct RetryFuture<S, Request, C>
+    pub struct RetryFuture<S, Request, C, FB = NoFallback>
     where
         S: Service<Request>,
     {
         #[pin]
-        drive: Drive<ServiceForm<S, Request, C>, S::Future, NoBreaker>,
+        drive: Drive<ServiceForm<S, Request, C, FB>, S::Future, NoBreaker>,
     }
 }
 
 /// One request under a retry: each attempt sends a clone of the request.
-struct ServiceForm<S, Request, C> {
+struct ServiceForm<S, Request, C, FB> {
     service: S,
     request: Request,
     policy: RetryPolicy,
     classify: C,
     clock: Clock,
+    fallback: Option<FB>,
 }
 
-impl<S, Request, C> Form<S::Response, S::Error> for ServiceForm<S, Request, C>
+impl<S, Request, C, FB> Form<S::Response, S::Error> for ServiceForm<S, Request, C, FB>
 where
     S: Service<Request>,
     S::Error: fmt::Debug,
     C: Classify<S::Error>,
+    FB: Fallback<S::Response, S::Error, RetryError<S::Error>>,
 {
     type Permit = NoBreaker;
     type Error = RetryError<S::Error>;
@@ -295,22 +376,23 @@ where
     ) -> Result<S::Response, RetryError<S::Error>> {
         match last.expect("a retry alone stops after an attempt") {
             Ok(response) => Ok(response),
-            Err(error) => Err(RetryError::new(
-                retry_kind(stopped.kind),
-                error,
-                stopped.attempts,
-                stopped.elapsed,
-                stopped.hint,
-            )),
+            Err(error) => {
+                let kind = stopped.kind;
+                let error = RetryError::from_stopped(stopped, error);
+                let layers = Layers::retry_alone(&self.policy, &self.clock);
+                fall_back(&layers, kind, &mut self.fallback, error)
+            }
         }
     }
 }
 
-impl<S, Request, C> AsyncForm<S::Response, S::Error, S::Future> for ServiceForm<S, Request, C>
+impl<S, Request, C, FB> AsyncForm<S::Response, S::Error, S::Future>
+    for ServiceForm<S, Request, C, FB>
 where
     S: Service<Request>,
     S::Error: fmt::Debug,
     C: Classify<S::Error>,
+    FB: Fallback<S::Response, S::Error, RetryError<S::Error>>,
     Request: Clone,
 {
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
@@ -322,11 +404,12 @@ where
     }
 }
 
-impl<S, Request, C> Future for RetryFuture<S, Request, C>
+impl<S, Request, C, FB> Future for RetryFuture<S, Request, C, FB>
 where
     S: Service<Request>,
     S::Error: fmt::Debug,
     C: Classify<S::Error>,
+    FB: Fallback<S::Response, S::Error, RetryError<S::Error>>,
     Request: Clone,
 {
     type Output = Result<S::Response, RetryError<S::Error>>;
@@ -336,7 +419,9 @@ where
     }
 }
 
-impl<S: Service<Request>, Request, C: fmt::Debug> fmt::Debug for RetryFuture<S, Request, C> {
+impl<S: Service<Request>, Request, C: fmt::Debug, FB> fmt::Debug
+    for RetryFuture<S, Request, C, FB>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let form = self.drive.form();
         f.debug_struct("RetryFuture")

@@ -34,6 +34,8 @@ mod settings;
 #[cfg(feature = "tower")]
 mod tower;
 #[cfg(feature = "tower")]
+mod tower_fallback;
+#[cfg(feature = "tower")]
 mod tower_keyed;
 #[cfg(feature = "tower")]
 mod tower_ready;

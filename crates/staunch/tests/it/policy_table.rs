@@ -457,8 +457,10 @@ fn a_retry_alone_and_a_policy_agree() {
 }
 
 /// The fallback of the table: a value for any final error but a fatal one, which it hands
-/// back.
-fn cached<Err>(fatal: impl Fn(&Err) -> bool) -> impl FnOnce(Err) -> Result<u32, Err> {
+/// back. `Clone`, as the tower layers clone it for each request.
+fn cached<Err>(
+    fatal: impl Fn(&Err) -> bool + Clone,
+) -> impl FnOnce(Err) -> Result<u32, Err> + Clone {
     move |err| if fatal(&err) { Err(err) } else { Ok(99) }
 }
 
@@ -528,6 +530,20 @@ fn fallback_forms(
                         None,
                     ),
                 ),
+                (
+                    "RetryLayer",
+                    observe(
+                        script,
+                        |f| {
+                            let layer = staunch::tower::RetryLayer::new(retry)
+                                .when(transient)
+                                .fallback(cached(retry_fatal))
+                                .clock(f.clock());
+                            tower_call(layer.layer(Dependency)).map_err(retry_err)
+                        },
+                        None,
+                    ),
+                ),
             ],
         ),
         (
@@ -552,6 +568,15 @@ fn fallback_forms(
                             .fallback(cached(policy_fatal))
                             .call()
                             .map_err(policy_err)
+                    }),
+                ),
+                (
+                    "PolicyLayer",
+                    policy_run(script, &|p| {
+                        let layer = staunch::tower::PolicyLayer::new(p.clone())
+                            .when(transient)
+                            .fallback(cached(policy_fatal));
+                        tower_call(layer.layer(Dependency)).map_err(policy_err)
                     }),
                 ),
             ],
@@ -586,6 +611,19 @@ fn fallback_forms(
                                 .fallback(cached(breaker_fatal))
                                 .call()
                                 .map_err(breaker_err)
+                        },
+                        Some(&breaker),
+                    ),
+                ),
+                (
+                    "CircuitBreakerLayer",
+                    observe(
+                        script,
+                        |_| {
+                            let layer = staunch::tower::CircuitBreakerLayer::new(breaker.clone())
+                                .when(transient)
+                                .fallback(cached(breaker_fatal));
+                            tower_call(layer.layer(Dependency)).map_err(breaker_err)
                         },
                         Some(&breaker),
                     ),
