@@ -37,7 +37,9 @@ pin_project! {
 /// running attempt, the last outcome, and the attempt's timer or the sleep before the
 /// next attempt.
 struct Slow<P, O> {
-    /// Set by the first write to any other field: the whole of [`Trivial::is_trivial`].
+    /// Set by the first write to a field that may own something (`run`'s retry state,
+    /// `permit`, `last`, `sleep`): the whole of [`Trivial::is_trivial`]. The start times
+    /// a timed first attempt writes own nothing, and leave it unset.
     used: bool,
     run: Run,
     permit: Option<P>,
@@ -154,7 +156,14 @@ where
     fn poll_first(self: Pin<&mut Self>, cx: &mut Context<'_>) -> First<T, F::Error> {
         let mut this = self.project();
         let plain = this.form.layers().is_plain();
-        if !plain {
+        // A call bounded only by an attempt timeout (the common one) times its first
+        // attempt inline: one clock read on each side, the start kept at hand.
+        let timeout_only = this.form.layers().timeout_only();
+        let mut start = std::time::Duration::ZERO;
+        if timeout_only.is_some() {
+            start = this.form.layers().clock.now();
+            this.slow.run.begin_at(start);
+        } else if !plain {
             first_begin(this.slow, &this.form.layers());
         }
         let permit = match this.form.admit() {
@@ -175,7 +184,14 @@ where
         let polled = poll_attempt(future, cx);
         match polled {
             Poll::Ready(Ok(Ok(value))) if !this.form.retry_ok(&value) => {
-                if plain {
+                let in_time = match timeout_only {
+                    _ if plain => true,
+                    Some(timeout) => {
+                        this.form.layers().clock.now().saturating_sub(start) <= timeout
+                    }
+                    None => false,
+                };
+                if in_time {
                     permit.success();
                     events::success_first_try(&this.form.layers());
                 } else {
@@ -464,10 +480,10 @@ fn ended<T, Err>(result: Result<T, Err>) -> First<T, Err> {
     }
 }
 
-/// Starts a call that is not plain: the budget's deposit, the start time.
+/// Starts a call that is not plain: the budget's deposit, the start time (plain data:
+/// the state stays trivial to drop).
 #[inline(never)]
 fn first_begin<P, O>(slow: &mut Slow<P, O>, layers: &Layers<'_>) {
-    slow.used = true;
     slow.run.begin(layers);
     slow.run.attempt_started(layers);
 }

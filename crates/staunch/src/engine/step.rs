@@ -89,6 +89,16 @@ impl<'a> Layers<'a> {
         self.budget.is_none() && self.attempt_timeout.is_none() && self.retry.deadline.is_none()
     }
 
+    /// The attempt timeout of a call that has nothing else to set up or bound: no budget,
+    /// no deadline.
+    #[inline(always)]
+    pub(crate) fn timeout_only(&self) -> Option<Duration> {
+        match (self.budget, self.retry.deadline) {
+            (None, None) => self.attempt_timeout,
+            _ => None,
+        }
+    }
+
     /// Whether an attempt can run out of time: an attempt timeout or a deadline.
     #[inline(always)]
     pub(crate) fn is_timed(&self) -> bool {
@@ -148,6 +158,14 @@ impl Run {
         }
     }
 
+    /// Starts a call of [`Layers::timeout_only`] at `now`, read by the caller: what
+    /// [`begin`](Self::begin) and the first [`attempt_started`](Self::attempt_started) do.
+    #[inline(always)]
+    pub(crate) fn begin_at(&mut self, now: Duration) {
+        self.start = Some(now);
+        self.attempt_start = Some(now);
+    }
+
     /// Marks the start of an attempt (a clock read, only when the attempt is timed).
     #[inline(always)]
     pub(crate) fn attempt_started(&mut self, l: &Layers<'_>) {
@@ -185,10 +203,12 @@ impl Run {
     }
 
     fn ending_timed(&self, l: &Layers<'_>) -> Ending {
-        match (self.allowed(l), self.attempt_start) {
-            (Some(allowed), Some(start)) if l.clock.now().saturating_sub(start) > allowed => {
-                Ending::Late
-            }
+        let Some(start) = self.attempt_start else {
+            return Ending::InTime;
+        };
+        let spent = l.clock.now().saturating_sub(start);
+        match self.allowed(l) {
+            Some(allowed) if spent > allowed => Ending::Late,
             _ => Ending::InTime,
         }
     }
