@@ -48,6 +48,10 @@ impl Replica {
             // Longer than an LLM call with its retries, so a probe keeps its lease.
             .lease(Duration::from_secs(5))
             .flush_interval(Duration::from_millis(250))
+            // The replicas and their services share the machine's cores: a slow answer is
+            // not an outage, and a trip's vote lost to a timeout would leave the others
+            // closed. No call waits on Redis either way.
+            .op_timeout(Duration::from_secs(2))
             .idle_sync(Duration::from_secs(1))
             // The run's keys go soon after it ends.
             .ttl(Duration::from_secs(120))
