@@ -20,6 +20,11 @@
 //! ends the call at once (tower treats such a service as failed), reported as not
 //! retryable.
 //!
+//! Each layer follows tower's template: a folder with `layer.rs` (the layer: `Clone`,
+//! `Debug`, its options), `service.rs` (the service: `get_ref`, `get_mut`,
+//! `into_inner`), `future.rs` (the response future, the engine's driver) and `error.rs`
+//! where the service makes errors of its own; the types are re-exported here.
+//!
 //! Prefer [`PolicyLayer`] to stacking [`RetryLayer`] over [`CircuitBreakerLayer`]: the
 //! policy's retry knows its breaker (it waits for the probe or fails fast, see
 //! [`policy`](crate::policy)), a stack only sees a refusal as one more error.

@@ -39,13 +39,16 @@ pub(crate) struct Config {
     pub(crate) observed: bool,
 }
 
-/// What a permit carries: the generation it was admitted in, whether it is a half-open
-/// probe, and when it started (only with slow-call detection). Kept to 16 plain bytes so
-/// that building and passing a permit is a couple of register moves.
+/// What a permit carries: the generation it was admitted in (and its era), whether it is
+/// a half-open probe, and when it started (only with slow-call detection). Kept to 16
+/// plain bytes so that building and passing a permit is a couple of register moves.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ticket {
     /// Generation, with [`PROBE`] set for half-open probes.
     tag: u32,
+    /// The [`era`](word::era) of the generation: tells a permit from one admitted 2²¹
+    /// changes earlier or later, whose generation the word shows the same.
+    era: u32,
     /// Start time in ns on the breaker's clock; 0 without slow-call detection.
     pub(crate) start: u64,
 }
@@ -54,9 +57,10 @@ const PROBE: u32 = 1 << 31;
 
 impl Ticket {
     #[inline]
-    fn new(generation: u32, probe: bool, start: u64) -> Self {
+    fn new(generation: u32, era: u32, probe: bool, start: u64) -> Self {
         Ticket {
             tag: generation | if probe { PROBE } else { 0 },
+            era,
             start,
         }
     }
@@ -80,6 +84,10 @@ pub(crate) fn nanos(d: Duration) -> u64 {
 pub(crate) struct Inner {
     /// The packed state word ([`Word`]).
     pub(crate) word: AtomicU64,
+    /// The count of changes of state, of which the word's generation is the low 21 bits,
+    /// as far as the threads that made them have counted them (`transitioned` does, right
+    /// after its CAS). Relaxed: [`word::widen`] needs only a reading within 2²⁰ changes.
+    pub(crate) changes: AtomicU64,
     /// The end of the current open period (in OPEN) or half-open timeout (in HALF_OPEN),
     /// in two words tagged with the generation they belong to: `generation << 43 |` the
     /// end in ns `>> 20` here, its low 20 bits in `deadline_low`. Published by the thread
@@ -156,6 +164,27 @@ impl Inner {
             .map_err(Word)
     }
 
+    /// The era of the word's `generation`, read now.
+    #[inline]
+    pub(crate) fn era(&self, generation: u32) -> u32 {
+        word::era(word::widen(
+            self.changes.load(Ordering::Relaxed),
+            generation,
+        ))
+    }
+
+    /// Whether `w` is the word of the generation `ticket` was admitted in: the same
+    /// generation, and not one 2²¹ changes later.
+    #[inline]
+    pub(crate) fn is_current(&self, ticket: Ticket, w: Word) -> bool {
+        w.generation() == ticket.generation() && self.era(w.generation()) == ticket.era
+    }
+
+    #[inline]
+    fn ticket(&self, generation: u32, probe: bool) -> Ticket {
+        Ticket::new(generation, self.era(generation), probe, self.start())
+    }
+
     #[inline]
     fn start(&self) -> u64 {
         if self.config.slow_detection {
@@ -173,7 +202,7 @@ impl Inner {
     pub(crate) fn acquire(&self) -> Result<Ticket, CircuitOpen> {
         let w = self.load();
         if w.state().is_passing() {
-            return Ok(Ticket::new(w.generation(), false, self.start()));
+            return Ok(self.ticket(w.generation(), false));
         }
         self.acquire_slow(w)
     }
@@ -186,9 +215,7 @@ impl Inner {
         loop {
             let (elapsed, retry_after) = self.open_status(w, now);
             match word::admit(w, elapsed, self.config.max_probes) {
-                Admit::Pass { generation } => {
-                    return Ok(Ticket::new(generation, false, self.start()))
-                }
+                Admit::Pass { generation } => return Ok(self.ticket(generation, false)),
                 Admit::Probe { .. } if !granted => {
                     granted = match &self.authority {
                         Some(authority) => authority.admit_probe(),
@@ -203,7 +230,7 @@ impl Inner {
                         if next.generation() != w.generation() {
                             self.transitioned(w, next, now, None);
                         }
-                        return Ok(Ticket::new(next.generation(), true, self.start()));
+                        return Ok(self.ticket(next.generation(), true));
                     }
                     Err(seen) => w = seen,
                 },

@@ -41,6 +41,7 @@ impl CircuitBreaker {
         let name: Arc<str> = Arc::from(builder.name.as_str());
         let inner = Arc::new(Inner {
             word: AtomicU64::new(Word::INITIAL.0),
+            changes: AtomicU64::new(0),
             deadline: AtomicU64::new(0),
             deadline_low: AtomicU64::new(0),
             rejected: super::authority::Tally::new(),

@@ -101,7 +101,7 @@ impl Inner {
             // closed period. Every reset follows the install of its new state.
             let epoch = window.epoch();
             let w = self.load();
-            if w.generation() != ticket.generation() || !w.state().is_passing() {
+            if !self.is_current(ticket, w) || !w.state().is_passing() {
                 return;
             }
             let at = || *now.get_or_insert_with(|| self.clock.now());
@@ -122,6 +122,9 @@ impl Inner {
     fn apply(&self, ticket: Ticket, kind: Kind, trips: bool, now: Option<Duration>) {
         let mut w = self.load();
         loop {
+            if !self.is_current(ticket, w) {
+                return;
+            }
             let Some(next) = word::record(
                 w,
                 ticket.generation(),

@@ -18,6 +18,10 @@ impl Inner {
         now: Duration,
         open_until: Option<Duration>,
     ) {
+        // Count the change first: permits admitted from now on widen the new generation
+        // with it. Relaxed, and `fetch_max` so a late thread never winds it back.
+        let changes = super::word::widen(self.changes.load(Ordering::Relaxed), to.generation());
+        self.changes.fetch_max(changes, Ordering::Relaxed);
         let state = to.state();
         if state == CircuitState::Open {
             let until = open_until.unwrap_or_else(|| self.open_until(to, now));

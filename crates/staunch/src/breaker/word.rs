@@ -11,6 +11,12 @@
 //! | 35..43 | trips | consecutive trips without a close (saturating), sizes the open period |
 //! | 43..64 | generation | +1 on every change of state (wraps after 2²¹) |
 //!
+//! The generation the word holds is the low 21 bits of a count of changes that never
+//! wraps in practice: the breaker keeps a recent reading of that count beside the word
+//! and [`widen`]s the word's generation with it, and a permit carries the count's high
+//! bits ([`era`]) too, so a permit held across 2²¹ changes is still told apart from one
+//! of the current generation.
+//!
 //! The functions here read no clock and touch no memory: the caller gathers the inputs
 //! (has the open period passed? does the window say trip?), asks for the next word, and
 //! tries to install it. A failed CAS simply asks again with the fresh word.
@@ -137,6 +143,28 @@ impl Word {
 /// The generation after `g`, wrapping within 21 bits.
 pub(crate) const fn next_generation(g: u32) -> u32 {
     g.wrapping_add(1) & GEN_MASK
+}
+
+/// The count of changes nearest to `recent` whose low 21 bits are `generation`.
+///
+/// Exact while `recent` (a reading of the count) is within 2²⁰ changes of the true count
+/// of the word that showed `generation`: it is behind only by the transitions installed
+/// and not yet counted, one per thread at most.
+pub(crate) const fn widen(recent: u64, generation: u32) -> u64 {
+    const HALF: u64 = 1 << 20;
+    let mask = GEN_MASK as u64;
+    let ahead = (generation as u64).wrapping_sub(recent) & mask;
+    if ahead < HALF {
+        recent.wrapping_add(ahead)
+    } else {
+        recent.wrapping_sub(mask + 1 - ahead)
+    }
+}
+
+/// The era of a count of changes: the bits above its 21-bit generation. Two permits of
+/// the same generation and era were admitted less than 2⁵³ changes apart.
+pub(crate) const fn era(changes: u64) -> u32 {
+    (changes >> 21) as u32
 }
 
 /// The outcome a permit reports.

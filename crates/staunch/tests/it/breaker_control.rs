@@ -128,6 +128,59 @@ fn recent_transitions_are_a_bounded_ring() {
     );
 }
 
+/// Drives `b` through 2²¹ changes of state (the width of the state word's generation),
+/// ending closed as it began.
+fn change_state_two_to_the_21_times(b: &CircuitBreaker) {
+    for _ in 0..1 << 20 {
+        b.force_open();
+        b.reset();
+    }
+    assert_eq!(b.state(), CircuitState::Closed);
+}
+
+#[test]
+fn a_permit_held_across_two_to_the_21_changes_of_state_counts_nothing() {
+    let b = CircuitBreaker::builder("db")
+        .failure_threshold(1)
+        .clock(FakeClock::new().clock())
+        .build()
+        .unwrap();
+    let held = b.try_acquire().unwrap();
+    change_state_two_to_the_21_times(&b);
+    held.failure();
+    assert_eq!(
+        (b.state(), b.failure_count()),
+        (CircuitState::Closed, 0),
+        "an outcome from 2^21 changes ago is not of this closed period"
+    );
+    fail(&b).unwrap_err();
+    assert_eq!(
+        b.state(),
+        CircuitState::Open,
+        "a current failure still counts"
+    );
+}
+
+#[test]
+fn a_window_drops_the_outcome_of_a_permit_held_across_two_to_the_21_changes() {
+    let b = CircuitBreaker::builder("db")
+        .count_window(4)
+        .minimum_calls(1)
+        .failure_rate_threshold(0.5)
+        .clock(FakeClock::new().clock())
+        .build()
+        .unwrap();
+    let held = b.try_acquire().unwrap();
+    change_state_two_to_the_21_times(&b);
+    held.failure();
+    let snap = b.snapshot();
+    assert_eq!(
+        (snap.state, snap.calls_in_window),
+        (CircuitState::Closed, 0),
+        "an outcome from 2^21 changes ago is not counted in this closed period"
+    );
+}
+
 #[test]
 fn circuit_open_and_breaker_error_read_well() {
     let fake = FakeClock::new();

@@ -208,3 +208,48 @@ async fn a_readiness_error_is_not_retried() {
     assert_eq!(err.kind(), PolicyErrorKind::NotRetryable);
     assert_eq!(err.into_inner().unwrap().to_string(), "closed");
 }
+
+/// What tower stacks expect of a layer, a service and its future: layers and services
+/// that clone, print and are `Send + Sync`, futures that print and are `Send`, over a
+/// `Send + Sync` inner service.
+#[test]
+fn every_layer_service_and_future_is_clone_debug_and_thread_safe() {
+    fn layer<L: Clone + std::fmt::Debug + Send + Sync + 'static>(_: &L) {}
+    fn service<S: Clone + std::fmt::Debug + Send + Sync>(_: &S) {}
+    fn future<F: std::future::Future + std::fmt::Debug + Send>(_: &F) {}
+
+    use tower_layer::Layer as _;
+    type Inner = mock::Mock<&'static str, &'static str>;
+    let fake = FakeClock::new();
+    let breaker = CircuitBreaker::builder("tower-traits").build().unwrap();
+    let policy = policy(&fake).build().unwrap();
+    let hosts = staunch::KeyedBreakers::<String>::new(CircuitBreaker::builder("host"), 4).unwrap();
+    let cached = |err: BreakerError<BoxError>| -> Result<&'static str, _> { Err(err) };
+
+    let breaker_layer = CircuitBreakerLayer::new(breaker).fallback(cached);
+    let retry_layer = RetryLayer::new(RetryPolicy::default()).clock(fake.clock());
+    let policy_layer = PolicyLayer::new(policy);
+    let keyed_layer =
+        staunch::tower::KeyedCircuitBreakerLayer::new(hosts, |r: &&str| r.to_string());
+    layer(&breaker_layer);
+    layer(&retry_layer);
+    layer(&policy_layer);
+    layer(&keyed_layer);
+
+    let (inner, _handle): (Inner, _) = mock::pair();
+    let breaker_service = breaker_layer.layer(inner.clone());
+    let mut retry_service = retry_layer.layer(inner.clone());
+    let mut policy_service = policy_layer.layer(inner.clone());
+    let keyed_service = keyed_layer.layer(inner);
+    service(&breaker_service);
+    service(&retry_service);
+    service(&policy_service);
+    service(&keyed_service);
+
+    use tower_service::Service as _;
+    let mut ready = mock::Spawn::new(breaker_service.clone());
+    assert_ready_ok!(ready.poll_ready());
+    future(&ready.call("a"));
+    future(&retry_service.call("a"));
+    future(&policy_service.call("a"));
+}

@@ -176,3 +176,20 @@ fn a_failed_probe_counts_one_more_failure_and_a_slow_one_does_not() {
     let slow = record(probing, g, true, Kind::Slow, false, RULES).unwrap();
     assert_eq!((slow.state(), slow.failures()), (CircuitState::Open, 3));
 }
+
+#[test]
+fn widening_finds_the_count_of_changes_nearest_the_reading() {
+    // The reading is exact, behind or ahead by a little, and across a wrap.
+    assert_eq!(widen(5, 5), 5);
+    assert_eq!(widen(5, 9), 9);
+    assert_eq!(widen(9, 5), 5);
+    let wrap = 3 << 21;
+    assert_eq!(widen(wrap - 2, 1), wrap + 1);
+    assert_eq!(widen(wrap + 1, GEN_MASK), wrap - 1);
+    // The farthest either way that is still told apart.
+    assert_eq!(widen(wrap, (1 << 20) - 1), wrap + (1 << 20) - 1);
+    assert_eq!(widen(wrap, 1 << 20), wrap - (1 << 20));
+    // The same generation 2²¹ changes later is another era.
+    assert_eq!(era(widen(wrap + 7, 7)), 3);
+    assert_eq!(era(widen(wrap + (1 << 21) + 7, 7)), 4);
+}
