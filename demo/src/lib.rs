@@ -33,6 +33,7 @@ mod calls;
 mod clients;
 mod options;
 mod presets;
+mod replica;
 mod script;
 mod services;
 mod stats;
@@ -44,6 +45,7 @@ pub use options::Options;
 pub use summary::{BreakerSummary, Summary};
 
 use clients::Clients;
+use replica::Replica;
 use script::Script;
 use services::Services;
 use stats::Stats;
@@ -68,6 +70,8 @@ pub struct Demo {
     stats: Arc<Stats>,
     server: JoinHandle<()>,
     _traffic: Traffic,
+    /// Fleet mode: this process's replica.
+    _replica: Option<Replica>,
 }
 
 impl Demo {
@@ -99,10 +103,20 @@ impl Demo {
         let addr = listener.local_addr().map_err(StartError::Services)?;
         // Before the breakers: they register their metrics with the recorder of the moment.
         let metrics = install_metrics_recorder();
-        presets::install().map_err(StartError::Config)?;
+        let mut replica = Replica::join(&options).map_err(StartError::Config)?;
+        if let Some(replica) = &mut replica {
+            replica.print_transitions();
+        }
+        presets::install(replica.as_ref().map(Replica::fleet)).map_err(StartError::Config)?;
         let stats = Stats::listen(registry);
         let clock = Clock::system();
-        let script = Script::start(clock.clone(), options.seed);
+        let mut script = Script::start(clock.clone(), options.seed);
+        if replica
+            .as_ref()
+            .is_some_and(|replica| !replica.has_outages())
+        {
+            script = script.calm();
+        }
         let services = Services::start(&script)
             .await
             .map_err(StartError::Services)?;
@@ -129,6 +143,7 @@ impl Demo {
             stats,
             server,
             _traffic: traffic,
+            _replica: replica,
         })
     }
 

@@ -5,9 +5,14 @@ use std::process::ExitCode;
 use clap::Parser;
 use staunch_demo::{Demo, Options};
 
+mod fleet;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = Options::parse();
+    if options.replicas.is_some() {
+        return fleet::run(options).await;
+    }
     let table = !options.no_table;
     let admin = options.admin_token.is_some();
     let demo = match Demo::start(options).await {

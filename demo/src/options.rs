@@ -54,4 +54,28 @@ pub struct Options {
     /// Don't draw the live table; print only the dashboard's address and the summary.
     #[arg(long)]
     pub no_table: bool,
+
+    /// Fleet mode: run this many replicas (2 to 8), each its own process with its own
+    /// dashboard (on --port and the ports after it), sharing their breakers through Redis.
+    /// Replica 0's services have the outages; the fleet opens the others' breakers.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=8))]
+    pub replicas: Option<u32>,
+
+    /// The fleet mode's Redis (e.g. redis://127.0.0.1:6379); without it the demo starts a
+    /// redis-server of its own on a free loopback port, without persistence, and stops it
+    /// on exit.
+    #[arg(long, requires = "replicas")]
+    pub redis: Option<String>,
+
+    /// Fleet mode, inside a replica: its number.
+    #[arg(long, hide = true, requires = "replica_of")]
+    pub replica: Option<u32>,
+
+    /// Fleet mode, inside a replica: the fleet's Redis.
+    #[arg(long, hide = true, requires = "replica")]
+    pub replica_of: Option<String>,
+
+    /// Fleet mode, inside a replica: the run's key prefix in Redis.
+    #[arg(long, hide = true, default_value = "staunch-demo:")]
+    pub fleet_prefix: String,
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use staunch::presets::{Preset, DATABASE, LLM, MCP};
 use staunch::{ConfigError, ResilienceSettings};
+use staunch_redis::SharedExt;
 
 /// How long every open circuit waits before it lets a probe through.
 const RECOVERY_TIMEOUT: Duration = Duration::from_secs(1);
@@ -46,12 +47,18 @@ fn demo_settings(preset: &Preset) -> Result<ResilienceSettings, ConfigError> {
 /// Installs the three presets with the demo's settings, once per process: from then on
 /// the statics, [`Policy::llm`](staunch::Policy::llm) and its siblings, and the registry
 /// hold the demo's breakers and policies.
-pub(crate) fn install() -> Result<(), ConfigError> {
+///
+/// In a fleet's replica, the breakers share their state through `fleet`.
+pub(crate) fn install(fleet: Option<&staunch_redis::Fleet>) -> Result<(), ConfigError> {
     static INSTALLED: Mutex<bool> = Mutex::new(false);
     let mut installed = INSTALLED.lock().unwrap_or_else(PoisonError::into_inner);
     if !*installed {
         for preset in [LLM, MCP, DATABASE] {
-            preset.install(&demo_settings(&preset)?)?;
+            let settings = demo_settings(&preset)?;
+            match fleet {
+                Some(fleet) => preset.install_with(&settings, |builder| builder.shared(fleet)),
+                None => preset.install(&settings),
+            }?;
         }
         *installed = true;
     }

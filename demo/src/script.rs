@@ -53,13 +53,25 @@ pub(crate) struct Script {
     clock: Clock,
     start: Duration,
     seed: u64,
+    /// No outages (a fleet's replicas but the first).
+    calm: bool,
 }
 
 impl Script {
     /// A script starting now on `clock`; `seed` drives the services' random choices.
     pub(crate) fn start(clock: Clock, seed: u64) -> Self {
         let start = clock.now();
-        Self { clock, start, seed }
+        Self {
+            clock,
+            start,
+            seed,
+            calm: false,
+        }
+    }
+
+    /// The same script without its outages.
+    pub(crate) fn calm(self) -> Self {
+        Self { calm: true, ..self }
     }
 
     pub(crate) fn clock(&self) -> &Clock {
@@ -73,7 +85,7 @@ impl Script {
 
     /// Whether `service` is in its outage now.
     pub(crate) fn is_down(&self, service: Service) -> bool {
-        is_down_at(service, self.elapsed())
+        !self.calm && is_down_at(service, self.elapsed())
     }
 
     /// A random source for request number `n` of `service`: the same seed gives the same

@@ -75,3 +75,4 @@ pub mod testing;
 
 pub use error::Error;
 pub use fleet::{Fleet, FleetBuilder, FleetStats, SharedExt, SharedStatus, PROTOCOL_VERSION};
+pub use link::from_fleet;

@@ -22,6 +22,39 @@ thread_local! {
     static APPLYING: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Whether the breaker transition being reported on this thread was applied from the
+/// fleet's shared state (a trip, a probe's close or a force decided at another replica),
+/// rather than decided by the breaker on its own outcomes or by a call here.
+///
+/// A breaker tells its listeners of a transition on the thread that made it, before that
+/// thread moves on, so a listener can ask this to tell "opened by the fleet" from
+/// "tripped here". Anywhere but inside a listener it is `false`.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use staunch::{CircuitBreaker, Event};
+/// use staunch_redis::{Fleet, SharedExt};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let fleet = Fleet::connect("redis://127.0.0.1:1")?;
+/// let llm = CircuitBreaker::builder("llm").failure_threshold(1).shared(&fleet).build()?;
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let log = Arc::clone(&seen);
+/// llm.add_listener(move |event| {
+///     if let Event::Transition(t) = event {
+///         let by = if staunch_redis::from_fleet() { "by the fleet" } else { "on its own calls" };
+///         log.lock().unwrap().push(format!("{} -> {} {by}", t.from, t.to));
+///     }
+/// });
+/// let _ = llm.call(|| async { Err::<(), _>("down") }).await;
+/// assert_eq!(*seen.lock().unwrap(), ["closed -> open on its own calls"]);
+/// assert!(!staunch_redis::from_fleet());
+/// # Ok(()) }
+/// ```
+pub fn from_fleet() -> bool {
+    APPLYING.with(Cell::get)
+}
+
 /// No shared state known yet.
 const UNKNOWN: u8 = u8::MAX;
 

@@ -2,10 +2,11 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use staunch::{CircuitBreaker, CircuitState};
+use staunch::{CircuitBreaker, CircuitState, Event};
 use staunch_redis::testing::RedisServer;
 use staunch_redis::SharedExt;
 
@@ -239,6 +240,61 @@ async fn a_breaker_outliving_its_fleet_recovers_on_its_own() {
             orphan.state() == CircuitState::Closed
         })
         .await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_tells_a_trip_here_from_an_open_by_the_fleet() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    with_timeout(async {
+        let fleets: Vec<_> = (0..2)
+            .map(|_| {
+                fleet(&server.url())
+                    .quorum(1, Duration::from_secs(30))
+                    .connect()
+                    .unwrap()
+            })
+            .collect();
+        // Replica 0 trips on its own after 3 failures; replica 1 never does.
+        let tripping = CircuitBreaker::builder("tool")
+            .failure_threshold(3)
+            .recovery_timeout(Duration::from_secs(30))
+            .shared(&fleets[0])
+            .build()
+            .unwrap();
+        let breakers = [tripping, breaker(&fleets[1], "tool")];
+        let logs: Vec<_> = breakers
+            .iter()
+            .map(|b| {
+                let log = Arc::new(Mutex::new(Vec::new()));
+                let seen = Arc::clone(&log);
+                b.add_listener(move |event| {
+                    if let Event::Transition(t) = event {
+                        let entry = (t.from, t.to, staunch_redis::from_fleet());
+                        seen.lock().unwrap().push(entry);
+                    }
+                });
+                log
+            })
+            .collect();
+        eventually("synced", || {
+            fleets.iter().all(|f| f.status()[0].fleet_state.is_some())
+        })
+        .await;
+        calls_never_wait(&breakers[0], 3, true).await;
+        eventually("replica 1 opens", || is_open(&breakers[1])).await;
+        let here = logs[0].lock().unwrap()[0];
+        assert_eq!(here, (CircuitState::Closed, CircuitState::Open, false));
+        let there = logs[1].lock().unwrap()[0];
+        assert_eq!(
+            there,
+            (CircuitState::Closed, CircuitState::Open, true),
+            "replica 1 was opened by the fleet"
+        );
+        assert!(!staunch_redis::from_fleet(), "false outside a listener");
     })
     .await;
 }

@@ -3,4 +3,5 @@
 #[path = "../../../crates/staunch-dashboard/tests/it/chromium.rs"]
 mod chromium;
 mod cli;
+mod fleet;
 mod run;

@@ -654,26 +654,37 @@ fn step() -> impl Strategy<Value = (u64, Step)> {
     (prop_oneof![0..50u64, 0..700u64, Just(2_000u64)], s)
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
-
-    #[test]
-    fn script_matches_the_reference_model(steps in proptest::collection::vec(step(), 1..40), quorum in 0..3u64) {
-        // One server for all cases; every case uses its own breaker name.
-        use std::sync::{Mutex, OnceLock};
-        static SERVER: OnceLock<Mutex<Option<Server>>> = OnceLock::new();
-        static CASE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let cell = SERVER.get_or_init(|| Mutex::new(Server::start()));
-        let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(s) = guard.as_mut() else { return Ok(()) };
-        let name = format!("p{}", CASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+#[test]
+fn script_matches_the_reference_model() {
+    // One server for all cases, owned by this test so that it stops with it (a static
+    // would outlive the test process's last drop and leave the server running); every
+    // case uses its own breaker name.
+    let Some(server) = Server::start() else {
+        return;
+    };
+    let server = std::sync::Mutex::new(server);
+    let case = std::sync::atomic::AtomicU64::new(0);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 48,
+        ..ProptestConfig::default()
+    });
+    let strategy = (proptest::collection::vec(step(), 1..40), 0..3u64);
+    let result = runner.run(&strategy, |(steps, quorum)| {
+        let mut guard = server.lock().unwrap_or_else(|e| e.into_inner());
+        let s = &mut *guard;
+        let name = format!(
+            "p{}",
+            case.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
         let mut p = params();
         p.quorum = quorum;
         let client = redis::Client::open(s.url.as_str()).unwrap();
         let mut sub = client.get_connection().unwrap();
         let mut pubsub = sub.as_pubsub();
         pubsub.subscribe("t:events").unwrap();
-        pubsub.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+        pubsub
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
 
         let mut model = Model::default();
         let mut now = 10_000_000;
@@ -685,7 +696,19 @@ proptest! {
             now += advance;
             let gen = model.hash.as_ref().map_or(1, |h| h.gen);
             let op = match step {
-                Step::Record { stale, successes, failures, instance, vote } => record(gen.saturating_sub(stale), successes, failures, &format!("i{instance}"), vote),
+                Step::Record {
+                    stale,
+                    successes,
+                    failures,
+                    instance,
+                    vote,
+                } => record(
+                    gen.saturating_sub(stale),
+                    successes,
+                    failures,
+                    &format!("i{instance}"),
+                    vote,
+                ),
                 Step::Acquire { instance } => {
                     seq += 1;
                     let lease = format!("i{instance}:{gen}:{seq}");
@@ -694,7 +717,11 @@ proptest! {
                 }
                 // Mostly a recently granted lease, with its own generation or an older
                 // one; sometimes one that was denied or already completed (a duplicate).
-                Step::Complete { lease, stale, outcome } => {
+                Step::Complete {
+                    lease,
+                    stale,
+                    outcome,
+                } => {
                     let pick = if lease < 6 && !granted.is_empty() {
                         granted.get(granted.len() - 1 - lease % granted.len())
                     } else {
@@ -705,7 +732,9 @@ proptest! {
                         None => complete(gen, "never-granted", outcome),
                     }
                 }
-                Step::Force { to } => Op::Force { to: Shared::from_code(i64::from(to)).unwrap() },
+                Step::Force { to } => Op::Force {
+                    to: Shared::from_code(i64::from(to)).unwrap(),
+                },
                 Step::Repeat { back } => match sent.len().checked_sub(back) {
                     Some(i) => sent[i].clone(),
                     None => continue,
@@ -728,29 +757,55 @@ proptest! {
 
         // A replica that hears those messages with losses, duplicates and reordering,
         // then re-syncs, ends at the server's version and never moves backwards.
-        let versions: Vec<Version> = model.published.iter().map(|m| {
-            let m = Message::parse(m).unwrap();
-            Version { epoch: m.epoch, gen: m.gen }
-        }).collect();
+        let versions: Vec<Version> = model
+            .published
+            .iter()
+            .map(|m| {
+                let m = Message::parse(m).unwrap();
+                Version {
+                    epoch: m.epoch,
+                    gen: m.gen,
+                }
+            })
+            .collect();
         let mut heard = Vec::new();
         for (i, v) in versions.iter().enumerate() {
             match (i * 7 + versions.len()) % 4 {
-                0 => {}                                   // lost
-                1 => { heard.push(*v); heard.push(*v) }   // duplicated
-                2 if i > 0 => { heard.push(*v); heard.push(versions[i - 1]) } // late
+                0 => {} // lost
+                1 => {
+                    heard.push(*v);
+                    heard.push(*v)
+                } // duplicated
+                2 if i > 0 => {
+                    heard.push(*v);
+                    heard.push(versions[i - 1])
+                } // late
                 _ => heard.push(*v),
             }
         }
         let mut view = Version::default();
         for v in heard {
             let before = view;
-            if view.is_older_than(v) { view = v; }
+            if view.is_older_than(v) {
+                view = v;
+            }
             prop_assert!(!view.is_older_than(before));
         }
         // Nothing sent (only repeats of nothing): nothing to catch up with.
-        let Some(h) = model.hash.as_ref() else { return Ok(()) };
-        let truth = Version { epoch: h.epoch, gen: h.gen };
-        if view.is_older_than(truth) { view = truth; }
+        let Some(h) = model.hash.as_ref() else {
+            return Ok(());
+        };
+        let truth = Version {
+            epoch: h.epoch,
+            gen: h.gen,
+        };
+        if view.is_older_than(truth) {
+            view = truth;
+        }
         prop_assert_eq!(view, truth);
+        Ok(())
+    });
+    if let Err(err) = result {
+        panic!("{err}");
     }
 }

@@ -483,7 +483,8 @@ const STRIPES: usize = 16;
 #[repr(align(128))]
 struct Stripe(crate::sync::AtomicU64);
 
-/// The running count of plain successes behind [`AuthorityHandle::successes`].
+/// A running count written by many threads: the plain successes behind
+/// [`AuthorityHandle::successes`], a breaker's rejected calls.
 ///
 /// A success is a relaxed load and store on the calling thread's stripe: no
 /// read-modify-write, whose lock prefix would cost more than the rest of the call. Two
@@ -515,7 +516,7 @@ impl Tally {
         );
     }
 
-    fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.stripes.iter().fold(0u64, |sum, stripe| {
             // Relaxed: a statistic.
             sum.wrapping_add(stripe.0.load(crate::sync::Ordering::Relaxed))

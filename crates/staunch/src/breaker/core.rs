@@ -97,8 +97,9 @@ pub(crate) struct Inner {
     pub(crate) deadline: AtomicU64,
     /// The low bits of the deadline in ns (see `deadline`).
     pub(crate) deadline_low: AtomicU64,
-    /// Rejected calls. Relaxed: a statistic.
-    pub(crate) rejected: AtomicU64,
+    /// Rejected calls, counted per thread: a rejection writes its own thread's stripe
+    /// with a plain load and store, no locked read-modify-write.
+    pub(crate) rejected: super::authority::Tally,
     /// Clock time of the last transition, in ns. Relaxed: a statistic.
     pub(crate) since: AtomicU64,
     /// Latest end of a honoured delay hint, in ms. Relaxed: `fetch_max` is its own order.
@@ -343,7 +344,7 @@ impl Inner {
 
     #[cold]
     fn reject(&self, retry_after: Option<Duration>) -> CircuitOpen {
-        self.rejected.fetch_add(1, Ordering::Relaxed);
+        self.rejected.add();
         #[cfg(feature = "metrics")]
         self.metrics.not_permitted.increment(1);
         if let Some(authority) = &self.authority {

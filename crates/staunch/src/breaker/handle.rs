@@ -44,7 +44,7 @@ impl CircuitBreaker {
             changes: AtomicU64::new(0),
             deadline: AtomicU64::new(0),
             deadline_low: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
+            rejected: super::authority::Tally::new(),
             since: AtomicU64::new(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX)),
             hint_until: AtomicU64::new(0),
             name: Arc::clone(&name),

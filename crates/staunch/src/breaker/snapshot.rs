@@ -45,7 +45,9 @@ pub struct Snapshot {
     pub slow_call_rate: Option<f64>,
     /// Calls in the window (0 in consecutive mode).
     pub calls_in_window: u32,
-    /// Calls rejected since the breaker was built.
+    /// Calls rejected since the breaker was built. A statistic, counted per thread
+    /// without a locked increment: two threads that share one of its 16 stripes and
+    /// reject at the same instant may lose a count.
     pub rejected_calls: u64,
     /// Time since the last change of state (or since the breaker was built).
     pub time_in_state: Duration,
@@ -84,7 +86,7 @@ impl Inner {
                 .slow_threshold
                 .and_then(|_| thresholds.rate(counts.slow, counts)),
             calls_in_window: counts.calls,
-            rejected_calls: self.rejected.load(Ordering::Relaxed),
+            rejected_calls: self.rejected.total(),
             time_in_state: now.saturating_sub(since),
             retry_in: self.retry_in(w, now),
             consecutive_trips: w.trips(),

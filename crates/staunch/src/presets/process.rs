@@ -2,7 +2,9 @@
 //! environment, never panicking on bad settings.
 
 use super::preset::Preset;
-use crate::{CircuitBreaker, ConfigError, Policy, Registry, ResilienceSettings};
+use crate::{
+    CircuitBreaker, CircuitBreakerBuilder, ConfigError, Policy, Registry, ResilienceSettings,
+};
 
 impl Preset {
     /// Makes the process-wide breaker and policy of this service from `settings` rather
@@ -36,6 +38,35 @@ impl Preset {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn install(&self, settings: &ResilienceSettings) -> Result<&'static Policy, ConfigError> {
+        self.install_with(settings, |builder| builder)
+    }
+
+    /// [`install`](Self::install), with `customize` given the breaker's builder before it
+    /// is built: to attach an [authority](crate::breaker::Authority) such as a fleet's
+    /// shared state, a listener or a clock.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use staunch::breaker::{Authority, AuthorityStatus};
+    /// use staunch::presets::DATABASE;
+    /// use staunch::Policy;
+    ///
+    /// #[derive(Debug)]
+    /// struct Fleet;
+    /// impl Authority for Fleet {
+    ///     fn status(&self) -> Option<AuthorityStatus> {
+    ///         Some(AuthorityStatus::new("fleet", true, None, 3, 1))
+    ///     }
+    /// }
+    /// DATABASE.install_with(&DATABASE.settings()?, |builder| builder.authority(Arc::new(Fleet)))?;
+    /// assert_eq!(Policy::database().breaker().authority_status().unwrap().members, 3);
+    /// # Ok::<(), staunch::ConfigError>(())
+    /// ```
+    pub fn install_with(
+        &self,
+        settings: &ResilienceSettings,
+        customize: impl FnOnce(CircuitBreakerBuilder) -> CircuitBreakerBuilder,
+    ) -> Result<&'static Policy, ConfigError> {
         let in_use = || {
             ConfigError::new(
                 "preset",
@@ -43,7 +74,7 @@ impl Preset {
                 "already in use; install it before its first use",
             )
         };
-        let breaker = self.breaker_builder(settings).build()?;
+        let breaker = customize(self.breaker_builder(settings)).build()?;
         let policy = self
             .policy_builder(settings, breaker.clone())
             .budget(self.budget().clone())
