@@ -200,6 +200,17 @@ impl Clock {
         }
     }
 
+    /// [`now`](Self::now) in whole nanoseconds, saturating (after 584 years): for the
+    /// engine's inline attempt timer, which compares two readings and needs no
+    /// `Duration` for that.
+    #[inline]
+    pub(crate) fn now_nanos(&self) -> u64 {
+        match &self.source {
+            Source::System => system::now_nanos(),
+            Source::Custom(source) => u64::try_from(source.now().as_nanos()).unwrap_or(u64::MAX),
+        }
+    }
+
     /// Completes after `duration` (tokio's timer under feature `tokio`).
     ///
     /// Without the `tokio` feature the system clock's sleeps share one timer thread
@@ -259,6 +270,22 @@ mod system {
         let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
         let nanos = u32::try_from(ts.tv_nsec).unwrap_or(0);
         Duration::new(secs, nanos)
+    }
+
+    /// [`now`] in nanoseconds, saturating, without building a `Duration`.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[inline]
+    pub(super) fn now_nanos() -> u64 {
+        let ts = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
+        let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
+        let nanos = u64::try_from(ts.tv_nsec).unwrap_or(0);
+        secs.saturating_mul(1_000_000_000).saturating_add(nanos)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[inline]
+    pub(super) fn now_nanos() -> u64 {
+        u64::try_from(now().as_nanos()).unwrap_or(u64::MAX)
     }
 
     #[cfg(not(any(target_os = "linux", target_os = "android")))]

@@ -12,6 +12,7 @@ use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
@@ -27,7 +28,7 @@ pin_project! {
     /// A call in progress: the form, the cold state, and the running attempt.
     pub(crate) struct Drive<F, Fut: Future, P> {
         form: F,
-        slow: ColdDrop<Slow<P, Fut::Output>>,
+        slow: ColdDrop<Lazy<P, Fut::Output>>,
         #[pin]
         phase: Phase<Fut>,
     }
@@ -60,10 +61,40 @@ impl<P, O> Default for Slow<P, O> {
     }
 }
 
-impl<P, O> Trivial for Slow<P, O> {
+/// The cold state, made at its first use: until then one niche value says there is none,
+/// the only write a call that succeeds at once makes for it.
+struct Lazy<P, O>(Option<Slow<P, O>>);
+
+impl<P, O> Default for Lazy<P, O> {
+    #[inline(always)]
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<P, O> Lazy<P, O> {
+    /// The cold state, made now if it was not.
+    #[inline(always)]
+    fn get(&mut self) -> &mut Slow<P, O> {
+        self.0.get_or_insert_with(Slow::default)
+    }
+
+    /// The cold state of a call whose first attempt was timed inline from `start`: made,
+    /// and given that start.
+    #[inline(always)]
+    fn begun(&mut self, start: Option<u64>) -> &mut Slow<P, O> {
+        let slow = self.get();
+        if let Some(start) = start {
+            slow.run.begin_at(Duration::from_nanos(start));
+        }
+        slow
+    }
+}
+
+impl<P, O> Trivial for Lazy<P, O> {
     #[inline(always)]
     fn is_trivial(&self) -> bool {
-        !self.used
+        !matches!(&self.0, Some(slow) if slow.used)
     }
 }
 
@@ -159,12 +190,15 @@ where
         // A call bounded only by an attempt timeout (the common one) times its first
         // attempt inline: one clock read on each side, the start kept at hand.
         let timeout_only = this.form.layers().timeout_only();
-        let mut start = std::time::Duration::ZERO;
+        // The start of an attempt timed inline, in nanoseconds, written to the cold state
+        // only if the call goes there.
+        let mut start = 0;
+        let mut timed_start = None;
         if timeout_only.is_some() {
-            start = this.form.layers().clock.now();
-            this.slow.run.begin_at(start);
+            start = this.form.layers().clock.now_nanos();
+            timed_start = Some(start);
         } else if !plain {
-            first_begin(this.slow, &this.form.layers());
+            first_begin(this.slow.get(), &this.form.layers());
         }
         let permit = match this.form.admit() {
             Ok(permit) => permit,
@@ -173,7 +207,7 @@ where
                 this.phase.set(Phase::Done);
                 return ended(this.form.end_alone(Alone::Refused(open)));
             }
-            Err(open) => return refused(this.form, this.slow, open),
+            Err(open) => return refused(this.form, this.slow.begun(timed_start), open),
         };
         this.phase.set(Phase::Running {
             future: this.form.attempt(),
@@ -187,7 +221,8 @@ where
                 let in_time = match timeout_only {
                     _ if plain => true,
                     Some(timeout) => {
-                        this.form.layers().clock.now().saturating_sub(start) <= timeout
+                        let spent = this.form.layers().clock.now_nanos().saturating_sub(start);
+                        spent <= nanos(timeout)
                     }
                     None => false,
                 };
@@ -195,7 +230,8 @@ where
                     permit.success();
                     events::success_first_try(&this.form.layers());
                 } else {
-                    first_succeeded(this.slow, &this.form.layers(), permit);
+                    let slow = this.slow.begun(timed_start);
+                    first_succeeded(slow, &this.form.layers(), permit);
                 }
                 // The finished attempt stays in place until the call is dropped: no drop
                 // and no write on the success path.
@@ -209,11 +245,12 @@ where
                 ended(this.form.end_alone(Alone::Failed(error, verdict)))
             }
             Poll::Ready(Ok(outcome)) => {
-                first_failed(this.form, this.slow, this.phase, permit, outcome)
+                let slow = this.slow.begun(timed_start);
+                first_failed(this.form, slow, this.phase, permit, outcome)
             }
             Poll::Ready(Err(panic)) => panicked(permit, panic),
             Poll::Pending => {
-                let slow = &mut **this.slow;
+                let slow = this.slow.begun(timed_start);
                 slow.used = true;
                 slow.permit = Some(permit);
                 if this.form.layers().is_timed() {
@@ -235,7 +272,7 @@ where
         mut step: Option<Step>,
     ) -> Poll<Result<T, F::Error>> {
         let mut this = self.project();
-        let slow = &mut **this.slow;
+        let slow = this.slow.get();
         slow.used = true;
         loop {
             let next = match step.take() {
@@ -402,12 +439,8 @@ where
 
 /// Tells the form's hook about a retry.
 #[inline]
-fn notify<F, T, E, Fut>(
-    form: &mut F,
-    run: &Run,
-    last: &Option<Result<T, E>>,
-    delay: std::time::Duration,
-) where
+fn notify<F, T, E, Fut>(form: &mut F, run: &Run, last: &Option<Result<T, E>>, delay: Duration)
+where
     F: AsyncForm<T, E, Fut>,
 {
     if !form.notifies() {
@@ -529,4 +562,10 @@ impl<F: fmt::Debug, Fut: Future, P> fmt::Debug for Drive<F, Fut, P> {
             .field("phase", &self.phase())
             .finish()
     }
+}
+
+/// `duration` in whole nanoseconds, saturating.
+#[inline(always)]
+pub(crate) fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
