@@ -140,10 +140,10 @@
 //!   (with a preset's breaker, the preset's attempt timeout and budget apply too). An
 //!   attempt refused by an open circuit returns the open circuit at once. After a
 //!   failure that leaves the circuit open, the retry looks at the probe: if it comes
-//!   within the retry's patience (`wait_max` × the retries left, what the backoff could
-//!   have waited anyway), it waits exactly until then and the next attempt is the probe;
-//!   if it comes later, the call ends with that failure rather than sleeping towards a
-//!   refusal.
+//!   within the retry's patience (what the backoff could wait over the call, `wait_max` ×
+//!   (`max_attempts` − 1), less the waits already made), it waits exactly until then and
+//!   the next attempt is the probe; if it comes later, the call ends with that failure
+//!   rather than sleeping towards a refusal.
 //!
 //! Because the body runs several times, it must not move out of the arguments (clone
 //! them instead), and a `&mut self` method can't return a borrow of `self` (the borrow
@@ -359,9 +359,10 @@ pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
 /// breaker inside. Every attempt goes through the breaker and is counted by it. An
 /// attempt refused by an open circuit returns `E::from(CircuitOpen)` at once. When a
 /// failure leaves the circuit open, the retry waits for the probe if it comes within the
-/// retry's patience (`wait_max` × the retries left), so that the next attempt is the
-/// probe; if the probe is further away, the call ends with that failure instead of
-/// sleeping towards a refusal, as below (60 s open, at most 2 × 10 s of waits).
+/// retry's patience (`wait_max` × (`max_attempts` − 1) over the whole call, less the
+/// waits already made), so that the next attempt is the probe; if the probe is further
+/// away, the call ends with that failure instead of sleeping towards a refusal, as below
+/// (60 s open, at most 2 × 10 s of waits).
 ///
 /// ```
 /// use std::time::Duration;

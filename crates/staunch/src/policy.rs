@@ -73,11 +73,24 @@
 //!   [`retry_after`](crate::CircuitOpen::retry_after); when no probe time is known
 //!   (forced open, or the half-open probes are all taken) the call ends at once.
 //!
-//! The patience is [`max_probe_wait`](PolicyBuilder::max_probe_wait) if set; otherwise
-//! the time left before the deadline, or without one `wait_max` × the retries left: what
-//! the backoff could still have waited anyway. So the seed's numbers (60 s open, waits of
-//! at most 10 s, 2 retries) fail fast on an open circuit, as the seed did, while a
-//! database preset with a 10 s recovery behind a deadline waits for its probe.
+//! The patience is a budget for the whole call, not for each wait. A wait for a probe
+//! (after a refusal, or after a failure that left the circuit open) is made only if all
+//! of it, the backoff it may include too, fits what is left of the budget, and it then
+//! uses that much up. The budget is:
+//!
+//! - [`max_probe_wait`](PolicyBuilder::max_probe_wait) if set: the waits for probes of
+//!   one call add up to at most that;
+//! - otherwise the time left before the deadline;
+//! - otherwise what the backoff could wait over the whole call, `wait_max` ×
+//!   (`max_attempts` − 1), less every wait the call has made so far (backoff and probes
+//!   alike): waiting for probes never makes a call wait longer in all than its backoff
+//!   could have.
+//!
+//! No wait ends at or past the deadline in any case. So the seed's numbers (60 s open,
+//! waits of at most 10 s, 2 retries: 20 s) fail fast on an open circuit, as the seed did,
+//! while a database preset with a 10 s recovery behind a deadline waits for its probe. A
+//! call whose waits are spent ends with [`PolicyErrorKind::BreakerOpen`] at the next
+//! open circuit.
 //!
 //! # Timeouts
 //!

@@ -131,11 +131,31 @@ enum Circuit {
 pub(crate) struct Run {
     /// Built at the first failure, so a first attempt that succeeds stays cheap; boxed,
     /// so the drivers' futures stay small on that path.
-    state: Option<Box<RetryState>>,
+    state: Option<Box<Later>>,
     /// The call's start, read up front only when a deadline or a timeout needs it.
     start: Option<Duration>,
     /// The current attempt's start, read only when the attempt is timed.
     attempt_start: Option<Duration>,
+}
+
+/// The progress of a call past its first failure: the retry's state, and the waits the
+/// call has decided, which the patience for probes is a budget over.
+#[derive(Debug)]
+struct Later {
+    retry: RetryState,
+    /// Every wait decided so far, in all.
+    waited: Duration,
+    /// The waits for a probe among them.
+    waited_for_probes: Duration,
+}
+
+/// What a wait is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    /// The backoff (or the error's delay hint) alone.
+    Backoff,
+    /// A probe of an open circuit: after a refusal, or a failure that left it open.
+    Probe,
 }
 
 impl Run {
@@ -235,7 +255,7 @@ impl Run {
         }
         match &self.state {
             None => events::success_first_try(l),
-            Some(state) => events::success_after_retry(l, state.attempts().saturating_add(1)),
+            Some(state) => events::success_after_retry(l, state.retry.attempts().saturating_add(1)),
         }
     }
 
@@ -290,28 +310,36 @@ impl Run {
             _ => Circuit::Passing,
         };
         let patience = self.patience(l, now);
-        let state = self.state(l, now);
+        let state = &mut self.state(l, now).retry;
         let decision = match circuit {
-            Circuit::Passing => state.on_failure(verdict, now),
+            Circuit::Passing => Some(state.on_failure(verdict, now)),
+            // The wait for the probe (the backoff's, if longer) must fit, all of it.
             Circuit::OpenFor(wait) if wait <= patience => {
-                state.on_failure_with_min_wait(verdict, wait, now)
+                match state.on_failure_with_min_wait(verdict, wait, now) {
+                    Decision::Retry(delay) if delay > patience => None,
+                    decision => Some(decision),
+                }
             }
             Circuit::OpenFor(_) | Circuit::Shut => match state.on_failure(verdict, now) {
-                Decision::Retry(_) => {
-                    let open = l.breaker.map(|breaker| open_circuit(breaker, circuit));
-                    let kind = PolicyErrorKind::BreakerOpen;
-                    return Step::Stop(self.stop(l, kind, open, now, error, verdict));
-                }
-                stop => stop,
+                Decision::Retry(_) => None,
+                stop => Some(stop),
             },
+        };
+        let Some(decision) = decision else {
+            let open = l.breaker.map(|breaker| open_circuit(breaker, circuit));
+            let kind = PolicyErrorKind::BreakerOpen;
+            return Step::Stop(self.stop(l, kind, open, now, error, verdict));
         };
         match decision {
             Decision::Retry(delay) => {
-                let reason = match circuit {
-                    Circuit::OpenFor(_) if !timed_out => "error; waiting for the probe",
-                    _ => reason,
+                let (reason, wait) = match circuit {
+                    Circuit::OpenFor(_) if !timed_out => {
+                        ("error; waiting for the probe", Wait::Probe)
+                    }
+                    Circuit::OpenFor(_) => (reason, Wait::Probe),
+                    _ => (reason, Wait::Backoff),
                 };
-                self.retry(l, delay, now, reason, error, verdict)
+                self.retry(l, delay, wait, now, reason, error, verdict)
             }
             Decision::Stop(kind) => {
                 let kind = PolicyErrorKind::from_retry(kind, timed_out);
@@ -329,12 +357,14 @@ impl Run {
         }
         let now = l.clock.now();
         let patience = self.patience(l, now);
-        let state = self.state(l, now);
+        let state = &mut self.state(l, now).retry;
         let verdict = Verdict::RETRY_UNCOUNTED;
         match open.retry_after() {
             Some(wait) if wait <= patience => {
                 match state.on_failure_with_min_wait(verdict, wait, now) {
-                    Decision::Retry(_) => self.retry(l, wait, now, "circuit open", None, verdict),
+                    Decision::Retry(_) => {
+                        self.retry(l, wait, Wait::Probe, now, "circuit open", None, verdict)
+                    }
                     Decision::Stop(_) => Step::Stop(self.stop(
                         l,
                         PolicyErrorKind::BreakerOpen,
@@ -359,7 +389,7 @@ impl Run {
         }
         let now = l.clock.now();
         // Counts the refused attempt.
-        let _ = self.state(l, now).on_failure(Verdict::IGNORE, now);
+        let _ = self.state(l, now).retry.on_failure(Verdict::IGNORE, now);
         let kind = PolicyErrorKind::BreakerOpen;
         self.stop(l, kind, Some(open), now, None, Verdict::IGNORE)
     }
@@ -373,10 +403,12 @@ impl Run {
         self.stop(l, kind, None, now, None, Verdict::FATAL)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn retry(
         &mut self,
         l: &Layers<'_>,
         delay: Duration,
+        wait: Wait,
         now: Duration,
         reason: &'static str,
         error: Option<&dyn fmt::Debug>,
@@ -384,7 +416,7 @@ impl Run {
     ) -> Step {
         // The deadline bounds every attempt: a wait that would end at the deadline leaves
         // the next attempt no time at all, so the call ends now.
-        if let Some(left) = self.state.as_ref().and_then(|s| s.remaining(now)) {
+        if let Some(left) = self.state.as_ref().and_then(|s| s.retry.remaining(now)) {
             if delay >= left {
                 let kind = PolicyErrorKind::Deadline;
                 return Step::Stop(self.stop(l, kind, None, now, error, verdict));
@@ -394,6 +426,12 @@ impl Run {
             if !budget.try_withdraw() {
                 let kind = PolicyErrorKind::BudgetExhausted;
                 return Step::Stop(self.stop(l, kind, None, now, error, verdict));
+            }
+        }
+        if let Some(later) = self.state.as_mut() {
+            later.waited = later.waited.saturating_add(delay);
+            if wait == Wait::Probe {
+                later.waited_for_probes = later.waited_for_probes.saturating_add(delay);
             }
         }
         events::retrying(l, self.attempts(), delay, reason, error);
@@ -422,38 +460,55 @@ impl Run {
 
     /// The attempts made so far.
     pub(crate) fn attempts(&self) -> u32 {
-        self.state.as_ref().map_or(0, |state| state.attempts())
+        self.state
+            .as_ref()
+            .map_or(0, |state| state.retry.attempts())
     }
 
     /// Time since the call started (zero before the first failure of an untimed call).
     pub(crate) fn elapsed(&self, now: Duration) -> Duration {
         self.state
             .as_ref()
-            .map_or(Duration::ZERO, |s| s.elapsed(now))
+            .map_or(Duration::ZERO, |s| s.retry.elapsed(now))
     }
 
-    fn state(&mut self, l: &Layers<'_>, now: Duration) -> &mut RetryState {
+    fn state(&mut self, l: &Layers<'_>, now: Duration) -> &mut Later {
         let start = self.start;
         self.state.get_or_insert_with(|| {
-            let mut state = RetryState::unstarted(l.retry);
-            state.start(start.unwrap_or(now));
-            Box::new(state)
+            let mut retry = RetryState::unstarted(l.retry);
+            retry.start(start.unwrap_or(now));
+            Box::new(Later {
+                retry,
+                waited: Duration::ZERO,
+                waited_for_probes: Duration::ZERO,
+            })
         })
     }
 
-    /// The longest the retry waits for a circuit to let a probe through: `max_probe_wait`
-    /// if set, else (without a deadline) what its own backoff could still have waited,
-    /// `wait_max` × the retries left; never past the deadline.
+    /// What is left of the call's patience for probes: the longest the next wait for a
+    /// probe may be. The patience is a budget over the whole call, which every wait for a
+    /// probe uses up in full:
+    ///
+    /// - `max_probe_wait`, less the waits for probes made so far;
+    /// - without it, the time left before the deadline;
+    /// - without either, what the backoff could wait over the whole call,
+    ///   `wait_max` × (`max_attempts` − 1), less every wait made so far (backoff and
+    ///   probes alike): waiting for probes never makes a call wait longer in all than its
+    ///   backoff could have.
+    ///
+    /// Never past the deadline.
     fn patience(&mut self, l: &Layers<'_>, now: Duration) -> Duration {
-        let state = self.state(l, now);
-        let left = state.remaining(now);
-        let own = l.max_probe_wait.unwrap_or_else(|| match left {
-            Some(_) => Duration::MAX,
-            None => {
-                let retries = l.retry.max_attempts.saturating_sub(state.attempts() + 1);
-                l.retry.backoff.max_delay().saturating_mul(retries)
+        let later = self.state(l, now);
+        let left = later.retry.remaining(now);
+        let own = match (l.max_probe_wait, left) {
+            (Some(max), _) => max.saturating_sub(later.waited_for_probes),
+            (None, Some(_)) => Duration::MAX,
+            (None, None) => {
+                let retries = l.retry.max_attempts.saturating_sub(1);
+                let most = l.retry.backoff.max_delay().saturating_mul(retries);
+                most.saturating_sub(later.waited)
             }
-        });
+        };
         left.map_or(own, |left| own.min(left))
     }
 }

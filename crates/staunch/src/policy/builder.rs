@@ -292,9 +292,14 @@ impl PolicyBuilder {
         self
     }
 
-    /// The longest the retry waits for an open circuit's probe. By default: the time left
-    /// before the deadline, or without one `wait_max` × the retries left. Zero never
-    /// waits: an open circuit ends the call at once.
+    /// The longest one call waits for open circuits' probes, in all: the waits for probes
+    /// it makes (after a refusal, or after a failure that left the circuit open, each
+    /// counted in full) add up to at most `wait`; a wait that would go past what is left
+    /// ends the call with [`BreakerOpen`](crate::PolicyErrorKind::BreakerOpen). By
+    /// default: the time left before the deadline, or without one what the backoff could
+    /// wait over the whole call, `wait_max` × (`max_attempts` − 1), less the waits
+    /// already made. Zero never waits: an open circuit ends the call at once. See
+    /// [the retry knows the breaker](crate::policy#the-retry-knows-the-breaker).
     ///
     /// ```
     /// # use std::time::Duration;

@@ -67,14 +67,24 @@ fn observe(
     run: impl FnOnce(&FakeClock) -> Result<u32, &'static str>,
     breaker: Option<&CircuitBreaker>,
 ) -> Observed {
-    let fake = FakeClock::new();
+    observe_on(&FakeClock::new(), script, run, breaker)
+}
+
+/// [`observe`] on `fake`, which may have slept before: only the run's sleeps count.
+fn observe_on(
+    fake: &FakeClock,
+    script: &[Result<u32, Fail>],
+    run: impl FnOnce(&FakeClock) -> Result<u32, &'static str>,
+    breaker: Option<&CircuitBreaker>,
+) -> Observed {
+    let slept = fake.sleeps().len();
     SCRIPT.with(|s| *s.borrow_mut() = script.iter().copied().collect());
     CALLS.with(|c| *c.borrow_mut() = 0);
     if let Some(breaker) = breaker {
         breaker.reset();
     }
     let mut outcome = None;
-    let events = support::capture("staunch::retry", || outcome = Some(run(&fake)));
+    let events = support::capture("staunch::retry", || outcome = Some(run(fake)));
     let events = events
         .iter()
         .map(|e| {
@@ -85,7 +95,7 @@ fn observe(
         .collect();
     Observed {
         calls: CALLS.with(|c| *c.borrow()),
-        sleeps: fake.sleeps(),
+        sleeps: fake.sleeps().split_off(slept),
         outcome: outcome.unwrap(),
         failures: breaker.map_or(0, CircuitBreaker::failure_count),
         events,
@@ -135,6 +145,20 @@ async fn resilient_async_fn(clock: &Clock) -> Result<u32, Fail> {
     next()
 }
 
+// A circuit that opens at the first failure and stays open longer than `wait_max`: 20 s,
+// against waits of 10 s at most, over 4 attempts.
+#[resilient(name = "table-probing", when = transient, clock = clock.clone(),
+    max_attempts = 4, failure_threshold = 1, recovery_timeout = 20)]
+fn probing_fn(clock: &Clock) -> Result<u32, Fail> {
+    next()
+}
+
+#[resilient(name = "table-probing-async", when = transient, clock = clock.clone(),
+    max_attempts = 4, failure_threshold = 1, recovery_timeout = 20)]
+async fn probing_async_fn(clock: &Clock) -> Result<u32, Fail> {
+    next()
+}
+
 #[circuit_breaker(name = "table-breaker", when = transient, clock = clock.clone())]
 fn breaker_fn(clock: &Clock) -> Result<u32, Fail> {
     next()
@@ -143,6 +167,22 @@ fn breaker_fn(clock: &Clock) -> Result<u32, Fail> {
 #[circuit_breaker(name = "table-breaker-async", when = transient, clock = clock.clone())]
 async fn breaker_async_fn(clock: &Clock) -> Result<u32, Fail> {
     next()
+}
+
+/// The fake clock of an attribute's breaker, made with the first call: every run of that
+/// attribute goes on the same clock, so that the breaker and the retry agree on the time.
+fn attribute_clock(name: &'static str) -> FakeClock {
+    static CLOCKS: std::sync::Mutex<Vec<(&str, FakeClock)>> = std::sync::Mutex::new(Vec::new());
+    let mut clocks = CLOCKS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match clocks.iter().find(|(n, _)| *n == name) {
+        Some((_, fake)) => fake.clone(),
+        None => {
+            clocks.push((name, FakeClock::new()));
+            clocks[clocks.len() - 1].1.clone()
+        }
+    }
 }
 
 fn registered(name: &str) -> CircuitBreaker {
@@ -238,12 +278,38 @@ fn policy_forms(script: &[Result<u32, Fail>]) -> Vec<(&'static str, Observed)> {
             .build()
             .unwrap()
     };
-    // The attributes' breakers exist after a first call.
-    let _ = resilient_fn(&FakeClock::new().clock());
-    let _ = block_on(resilient_async_fn(&FakeClock::new().clock()));
+    let attributes = Attributes {
+        sync: resilient_fn,
+        asynchronous: |clock| block_on(resilient_async_fn(clock)),
+        names: ("table-resilient", "table-resilient-async"),
+    };
+    policy_forms_of(script, fake_for, &attributes)
+}
+
+/// The `#[resilient]` functions of a policy family, with their breakers' names.
+struct Attributes {
+    sync: fn(&Clock) -> Result<u32, Fail>,
+    asynchronous: fn(&Clock) -> Result<u32, Fail>,
+    names: (&'static str, &'static str),
+}
+
+/// Every policy form, built by `fake_for` (the attributes by their own arguments, which
+/// must say the same).
+fn policy_forms_of(
+    script: &[Result<u32, Fail>],
+    fake_for: impl Fn(&FakeClock) -> Policy,
+    attributes: &Attributes,
+) -> Vec<(&'static str, Observed)> {
+    // The attributes' breakers exist after a first call, on their clocks.
+    let clocks = (
+        attribute_clock(attributes.names.0),
+        attribute_clock(attributes.names.1),
+    );
+    let _ = (attributes.sync)(&clocks.0.clock());
+    let _ = (attributes.asynchronous)(&clocks.1.clock());
     let (sync, asynchronous) = (
-        registered("table-resilient"),
-        registered("table-resilient-async"),
+        registered(attributes.names.0),
+        registered(attributes.names.1),
     );
     let mut forms = Vec::new();
     forms.push(("PolicyCall", {
@@ -299,17 +365,19 @@ fn policy_forms(script: &[Result<u32, Fail>]) -> Vec<(&'static str, Observed)> {
     }));
     forms.push((
         "#[resilient] fn",
-        observe(
+        observe_on(
+            &clocks.0,
             script,
-            |f| resilient_fn(&f.clock()).map_err(|e| e.0),
+            |f| (attributes.sync)(&f.clock()).map_err(|e| e.0),
             Some(&sync),
         ),
     ));
     forms.push((
         "#[resilient] async fn",
-        observe(
+        observe_on(
+            &clocks.1,
             script,
-            |f| block_on(resilient_async_fn(&f.clock())).map_err(|e| e.0),
+            |f| (attributes.asynchronous)(&f.clock()).map_err(|e| e.0),
             Some(&asynchronous),
         ),
     ));
@@ -431,6 +499,36 @@ fn every_breaker_form_behaves_alike() {
         // A breaker alone makes one attempt and emits no retry events.
         assert_eq!((forms[0].1.calls, forms[0].1.events.len()), (1, 0));
     }
+}
+
+#[test]
+fn every_policy_form_bounds_its_waits_for_probes_alike() {
+    let _serial = serial();
+    let fake_for = |f: &FakeClock| {
+        Policy::builder("table-probing-policy")
+            .max_attempts(4)
+            .failure_threshold(1)
+            .recovery_timeout(Duration::from_secs(20))
+            .clock(f.clock())
+            .build()
+            .unwrap()
+    };
+    let attributes = Attributes {
+        sync: probing_fn,
+        asynchronous: |clock| block_on(probing_async_fn(clock)),
+        names: ("table-probing", "table-probing-async"),
+    };
+    let script = [DOWN, DOWN, DOWN, DOWN];
+    let forms = policy_forms_of(&script, fake_for, &attributes);
+    assert_all_alike("policy", &script, &forms);
+    // The backoff could wait 3 × 10 s at most over the call: the first probe, 20 s away,
+    // fits; the next one, 20 s after the probe failed, does not fit the 10 s left, and the
+    // call ends with the probe's failure rather than waiting 40 s in all.
+    let observed = &forms[0].1;
+    assert_eq!(
+        (observed.calls, &observed.sleeps, observed.outcome),
+        (2, &vec![Duration::from_secs(20)], Err("down"))
+    );
 }
 
 #[test]

@@ -191,3 +191,94 @@ fn when_another_call_holds_the_probe_the_call_fails_fast() {
         assert_eq!(policy.breaker().state(), CircuitState::Closed, "{api:?}");
     }
 }
+
+#[test]
+fn max_probe_wait_bounds_the_waits_of_a_call_in_total() {
+    let ms = Duration::from_millis;
+    for api in BOTH {
+        let fake = FakeClock::new();
+        let policy = builder(&fake)
+            .max_attempts(5)
+            .wait_min(ms(1))
+            .wait_max(ms(10))
+            .failure_threshold(1)
+            .recovery_timeout(ms(30))
+            .max_probe_wait(ms(40))
+            .build()
+            .unwrap();
+        let calls = Cell::new(0);
+        let err = call_both!(api, policy, || {
+            calls.set(calls.get() + 1);
+            Err::<(), _>("down")
+        })
+        .unwrap_err();
+        // The first probe, 30 ms away, fits the 40 ms; the second does not fit the 10 ms
+        // left, and the call ends with the failure that reopened the circuit.
+        assert_eq!(fake.sleeps(), [ms(30)], "{api:?}");
+        assert_eq!(
+            (err.kind(), err.attempts(), calls.get()),
+            (PolicyErrorKind::BreakerOpen, 2, 2),
+            "{api:?}"
+        );
+        assert_eq!(err.retry_after(), Some(ms(30)), "{api:?}");
+    }
+}
+
+#[test]
+fn a_refusal_waits_from_the_same_patience() {
+    let ms = Duration::from_millis;
+    for api in BOTH {
+        let fake = FakeClock::new();
+        let policy = builder(&fake)
+            .max_attempts(5)
+            .wait_min(ms(1))
+            .wait_max(ms(10))
+            .failure_threshold(1)
+            .recovery_timeout(ms(30))
+            .max_probe_wait(ms(50))
+            .build()
+            .unwrap();
+        policy.breaker().try_acquire().unwrap().failure();
+        fake.advance(ms(5));
+        let calls = Cell::new(0);
+        let err = call_both!(api, policy, || {
+            calls.set(calls.get() + 1);
+            Err::<(), _>("down")
+        })
+        .unwrap_err();
+        // Refused, it waits 25 ms for the probe; the probe fails and the next probe, 30 ms
+        // away, does not fit the 25 ms left.
+        assert_eq!(fake.sleeps(), [ms(25)], "{api:?}");
+        assert_eq!(
+            (err.kind(), calls.get()),
+            (PolicyErrorKind::BreakerOpen, 1),
+            "{api:?}"
+        );
+    }
+}
+
+#[test]
+fn by_default_a_call_waits_no_longer_than_its_backoff_could() {
+    for api in BOTH {
+        let fake = FakeClock::new();
+        // Waits of at most 10 s over 4 attempts: 30 s at most in all.
+        let policy = builder(&fake)
+            .max_attempts(4)
+            .failure_threshold(1)
+            .recovery_timeout(20 * SECOND)
+            .build()
+            .unwrap();
+        let calls = Cell::new(0);
+        let err = call_both!(api, policy, || {
+            calls.set(calls.get() + 1);
+            Err::<(), _>("down")
+        })
+        .unwrap_err();
+        assert_eq!(fake.sleeps(), [20 * SECOND], "{api:?}");
+        assert_eq!(
+            (err.kind(), calls.get()),
+            (PolicyErrorKind::BreakerOpen, 2),
+            "{api:?}"
+        );
+    }
+}

@@ -130,7 +130,8 @@ async fn resilient_call(clock: &Clock, calls: &Cell<u32>) -> Result<(), ApiError
 async fn resilient_takes_constant_expressions() {
     let (fake, calls) = (FakeClock::new(), Cell::new(0));
     // Three failures open the circuit; the probe is 30 s away, beyond the retry's
-    // patience (1 s × the retry left), so the call ends with the third failure.
+    // patience (the 3 × 1 s the backoff could wait, less the 2 s already waited), so the
+    // call ends with the third failure.
     assert!(matches!(
         resilient_call(&fake.clock(), &calls).await,
         Err(ApiError::Down)
