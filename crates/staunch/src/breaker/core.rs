@@ -403,3 +403,30 @@ impl Inner {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticket_keeps_its_generation_probe_bit_and_era_apart() {
+        for (generation, era, probe) in [
+            (0, 0, false),
+            (word::GEN_MASK, u32::MAX, true),
+            (word::GEN_MASK, 0, false),
+            (0, u32::MAX, true),
+            (12_345, 1, false),
+        ] {
+            let ticket = Ticket::new(generation, era, probe, 7);
+            assert_eq!(ticket.generation(), generation);
+            assert_eq!(ticket.era(), era);
+            assert_eq!(ticket.probe(), probe);
+            assert_eq!(ticket.start, 7);
+        }
+    }
+
+    #[test]
+    fn a_ticket_is_two_words() {
+        assert_eq!(std::mem::size_of::<Ticket>(), 16);
+    }
+}
