@@ -119,8 +119,12 @@ pub(crate) struct Core {
     pub(crate) instance: String,
     pub(crate) channel: String,
     pub(crate) wake: Notify,
-    /// Redis answered the last background call.
+    /// Redis answered the last background call. Read it through [`Core::connected`]: a
+    /// pass still running when the fleet is dropped may set it again afterwards.
     pub(crate) healthy: AtomicBool,
+    /// The fleet was dropped: its tasks are stopping and sync nothing more, whatever
+    /// `healthy` says.
+    stopped: AtomicBool,
     /// Re-sync every breaker on the next pass (after a (re)subscription or recovery).
     resync: AtomicBool,
     /// Redis holds another protocol version: stay local-only.
@@ -138,6 +142,11 @@ impl Core {
                 .is_some_and(|l| l.handle.get().is_none_or(|h| h.breaker().is_some()))
         });
         links.iter().filter_map(Weak::upgrade).collect()
+    }
+
+    /// Whether the background tasks run and Redis answered their last call.
+    pub(crate) fn connected(&self) -> bool {
+        !self.stopped.load(Ordering::Acquire) && self.healthy.load(Ordering::Acquire)
     }
 
     fn set_error(&self, error: String) {
@@ -446,6 +455,7 @@ impl FleetBuilder {
             instance,
             wake: Notify::new(),
             healthy: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
             resync: AtomicBool::new(true),
             incompatible: AtomicBool::new(false),
             links: Mutex::new(Vec::new()),
@@ -469,11 +479,15 @@ struct Tasks(Vec<JoinHandle<()>>, Arc<Core>);
 
 impl Drop for Tasks {
     fn drop(&mut self) {
+        // Nobody syncs any more: every attached breaker runs on its own. An abort takes
+        // effect only when a task next yields, so a pass running now (on another thread,
+        // or the one whose listener dropped the fleet) still ends and may mark Redis
+        // reachable again: `stopped` outranks it for good.
+        self.1.stopped.store(true, Ordering::Release);
+        self.1.healthy.store(false, Ordering::Release);
         for task in &self.0 {
             task.abort();
         }
-        // Nobody syncs any more: every attached breaker runs on its own.
-        self.1.healthy.store(false, Ordering::Release);
     }
 }
 
@@ -590,7 +604,7 @@ impl Fleet {
     /// # Ok(()) }
     /// ```
     pub fn is_connected(&self) -> bool {
-        self.core.healthy.load(Ordering::Acquire)
+        self.core.connected()
     }
 
     /// The last background error, if any (a connection failure, a timeout, a protocol

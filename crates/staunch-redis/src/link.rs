@@ -245,7 +245,7 @@ impl Link {
 
     /// Whether the fleet decides probes now (reachable and not CLOSED).
     fn fleet_gates_probes(&self) -> bool {
-        self.core.healthy.load(Ordering::Acquire)
+        self.core.connected()
             && matches!(
                 self.shared(),
                 Some(Shared::Open | Shared::HalfOpen | Shared::ForcedOpen)
@@ -305,7 +305,7 @@ impl Authority for Link {
         self.keys.get()?;
         Some(AuthorityStatus::new(
             "redis",
-            self.core.healthy.load(Ordering::Acquire),
+            self.core.connected(),
             self.shared().map(Shared::circuit_state),
             self.replicas.load(Ordering::Relaxed),
             self.shared_gen.load(Ordering::Relaxed),

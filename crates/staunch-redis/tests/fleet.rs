@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
+use staunch::test_util::FakeClock;
 use staunch::{CircuitBreaker, CircuitState, Event};
 use staunch_redis::testing::RedisServer;
 use staunch_redis::SharedExt;
@@ -297,4 +298,85 @@ async fn a_listener_tells_a_trip_here_from_an_open_by_the_fleet() {
         assert!(!staunch_redis::from_fleet(), "false outside a listener");
     })
     .await;
+}
+
+/// The fleet is dropped while one of its sync passes is still running (here by the very
+/// listener that pass calls, so the order is fixed): once that pass has finished, the
+/// breaker must still run on its own, not wait for probe leases from a fleet that is gone.
+#[test]
+fn a_fleet_dropped_during_a_sync_pass_leaves_its_breaker_to_itself() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let main = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    // The fleet's background tasks run here, so that dropping this runtime waits for the
+    // pass that was running when the fleet went away.
+    let background = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let forcer = fleet(&server.url())
+        .runtime(main.handle().clone())
+        .connect()
+        .unwrap();
+    // Without pub/sub the fleet's state reaches the breaker only in a sync pass.
+    let owned = fleet(&server.url())
+        .pubsub(false)
+        .runtime(background.handle().clone())
+        .connect()
+        .unwrap();
+    let clock = FakeClock::new();
+    let orphan = CircuitBreaker::builder("orphan")
+        .failure_threshold(1_000)
+        .clock(clock.clock())
+        .shared(&owned)
+        .build()
+        .unwrap();
+    let held = Arc::new(Mutex::new(Some(owned)));
+    let dropper = Arc::clone(&held);
+    orphan.add_listener(move |event| {
+        if let Event::Transition(t) = event {
+            if t.to == CircuitState::Open && staunch_redis::from_fleet() {
+                // The last handle: the fleet's tasks are told to stop mid-pass.
+                let fleet = dropper.lock().unwrap().take();
+                drop(fleet);
+            }
+        }
+    });
+    main.block_on(with_timeout(async {
+        eventually("synced", || {
+            held.lock()
+                .unwrap()
+                .as_ref()
+                .is_some_and(|f| f.status().first().is_some_and(|s| s.fleet_state.is_some()))
+        })
+        .await;
+        forcer.force("orphan", CircuitState::Open).await.unwrap();
+        eventually(
+            "a sync pass opened the breaker and dropped the fleet",
+            || held.lock().unwrap().is_none(),
+        )
+        .await;
+    }));
+    drop(background);
+    // OPEN, or past its period already if the pass came late (then it reads HALF_OPEN).
+    assert!(is_open(&orphan) || orphan.state() == CircuitState::HalfOpen);
+    // Past the longest open period the breaker probes alone, and the probe closes it.
+    clock.advance(Duration::from_secs(5));
+    let permit = orphan
+        .try_acquire()
+        .expect("with its fleet gone the breaker probes without a lease");
+    assert_eq!(orphan.state(), CircuitState::HalfOpen);
+    permit.success();
+    assert_eq!(orphan.state(), CircuitState::Closed);
+    let status = orphan.authority_status().expect("a shared breaker");
+    assert!(
+        !status.connected,
+        "a dropped fleet syncs nothing: {status:?}"
+    );
 }

@@ -40,39 +40,48 @@ pub(crate) struct Config {
 }
 
 /// What a permit carries: the generation it was admitted in (and its era), whether it is
-/// a half-open probe, and when it started (only with slow-call detection). Kept to 16
-/// plain bytes so that building and passing a permit is a couple of register moves.
+/// a half-open probe, and when it started (only with slow-call detection).
+///
+/// Two plain `u64`s: a pair of scalars, which the compiler passes and returns in two
+/// registers. (Three fields, or fields of different widths packed into one `u64`'s
+/// bytes, go through the stack, where writing them in parts and reading them whole
+/// stalls the store buffer on every call.)
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ticket {
-    /// Generation, with [`PROBE`] set for half-open probes.
-    tag: u32,
-    /// The [`era`](word::era) of the generation: tells a permit from one admitted 2²¹
-    /// changes earlier or later, whose generation the word shows the same.
-    era: u32,
+    /// The generation in the low 21 bits, [`PROBE`] set for half-open probes, and the
+    /// [`era`](word::era) of the generation in the high 32 bits: it tells a permit from
+    /// one admitted 2²¹ changes earlier or later, whose generation the word shows the
+    /// same.
+    id: u64,
     /// Start time in ns on the breaker's clock; 0 without slow-call detection.
     pub(crate) start: u64,
 }
 
-const PROBE: u32 = 1 << 31;
+const PROBE: u64 = 1 << 31;
+const ERA_SHIFT: u32 = 32;
 
 impl Ticket {
     #[inline]
     fn new(generation: u32, era: u32, probe: bool, start: u64) -> Self {
         Ticket {
-            tag: generation | if probe { PROBE } else { 0 },
-            era,
+            id: u64::from(era) << ERA_SHIFT | u64::from(generation) | if probe { PROBE } else { 0 },
             start,
         }
     }
 
     #[inline]
     pub(crate) fn generation(self) -> u32 {
-        self.tag & !PROBE
+        (self.id & u64::from(word::GEN_MASK)) as u32
     }
 
     #[inline]
     pub(crate) fn probe(self) -> bool {
-        self.tag & PROBE != 0
+        self.id & PROBE != 0
+    }
+
+    #[inline]
+    fn era(self) -> u32 {
+        (self.id >> ERA_SHIFT) as u32
     }
 }
 
@@ -177,7 +186,7 @@ impl Inner {
     /// generation, and not one 2²¹ changes later.
     #[inline]
     pub(crate) fn is_current(&self, ticket: Ticket, w: Word) -> bool {
-        w.generation() == ticket.generation() && self.era(w.generation()) == ticket.era
+        w.generation() == ticket.generation() && self.era(w.generation()) == ticket.era()
     }
 
     #[inline]
@@ -392,5 +401,32 @@ impl Inner {
                 Err(seen) => w = seen,
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticket_keeps_its_generation_probe_bit_and_era_apart() {
+        for (generation, era, probe) in [
+            (0, 0, false),
+            (word::GEN_MASK, u32::MAX, true),
+            (word::GEN_MASK, 0, false),
+            (0, u32::MAX, true),
+            (12_345, 1, false),
+        ] {
+            let ticket = Ticket::new(generation, era, probe, 7);
+            assert_eq!(ticket.generation(), generation);
+            assert_eq!(ticket.era(), era);
+            assert_eq!(ticket.probe(), probe);
+            assert_eq!(ticket.start, 7);
+        }
+    }
+
+    #[test]
+    fn a_ticket_is_two_words() {
+        assert_eq!(std::mem::size_of::<Ticket>(), 16);
     }
 }

@@ -247,6 +247,7 @@ pub(crate) fn record(
     }
 }
 
+#[inline]
 fn record_closed(w: Word, kind: Kind, window_trips: bool, rules: Rules) -> Option<Word> {
     match (kind, rules.consecutive) {
         (Kind::Released, _) => None,
