@@ -20,10 +20,10 @@ where
     F: BlockingForm<T, E>,
 {
     let layers = form.layers();
-    if let Some(timeout) = layers.timeout_only() {
-        return run_timeout_only(form, timeout);
-    }
     if !layers.is_plain() {
+        if let Some(timeout) = layers.timeout_only() {
+            return run_timeout_only(form, timeout);
+        }
         return run_timed(form);
     }
     // The first attempt of a plain call: nothing to deposit, no clock to read.

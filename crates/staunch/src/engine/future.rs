@@ -28,6 +28,10 @@ pin_project! {
     /// A call in progress: the form, the cold state, and the running attempt.
     pub(crate) struct Drive<F, Fut: Future, P> {
         form: F,
+        // Known at the start to be a plain call (see `Layers::is_plain`): read from the
+        // policy handed to a retry before it is copied into the call, so that the first
+        // attempt does not wait on that copy to know.
+        plain: bool,
         slow: ColdDrop<Lazy<P, Fut::Output>>,
         #[pin]
         phase: Phase<Fut>,
@@ -113,8 +117,15 @@ pin_project! {
 impl<F, Fut: Future, P> Drive<F, Fut, P> {
     #[inline(always)]
     pub(crate) fn new(form: F) -> Self {
+        Self::known(form, false)
+    }
+
+    /// A call whose form is known to be plain when `plain`.
+    #[inline(always)]
+    pub(crate) fn known(form: F, plain: bool) -> Self {
         Self {
             form,
+            plain,
             slow: ColdDrop::default(),
             phase: Phase::Start,
         }
@@ -186,7 +197,7 @@ where
     #[inline(always)]
     fn poll_first(self: Pin<&mut Self>, cx: &mut Context<'_>) -> First<T, F::Error> {
         let mut this = self.project();
-        let plain = this.form.layers().is_plain();
+        let plain = *this.plain || this.form.layers().is_plain();
         // A call bounded only by an attempt timeout (the common one) times its first
         // attempt inline: one clock read on each side, the start kept at hand.
         let timeout_only = this.form.layers().timeout_only();

@@ -56,7 +56,7 @@ impl<F, Fut: Future> Retry<F, Fut> {
     #[inline]
     pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
         Self {
-            drive: Drive::new(RetryForm::new(make, policy)),
+            drive: Drive::known(RetryForm::new(make, policy), policy.deadline.is_none()),
         }
     }
 }
@@ -67,8 +67,10 @@ impl<F, Fut: Future, C, O, N, FB> Retry<F, Fut, C, O, N, FB> {
         self,
         refine: impl FnOnce(RetryForm<F, C, O, N, FB>) -> RetryForm<F, C2, O2, N2, FB2>,
     ) -> Retry<F, Fut, C2, O2, N2, FB2> {
+        let form = refine(self.drive.into_form());
+        let plain = form.policy.deadline.is_none();
         Retry {
-            drive: Drive::new(refine(self.drive.into_form())),
+            drive: Drive::known(form, plain),
         }
     }
 
