@@ -10,7 +10,7 @@ use super::events;
 use super::form::BlockingForm;
 use super::future::{nanos, panicked};
 use super::step::{Run, Step};
-use super::table::{Ending, Record};
+use super::table::{Alone, Ending, Record};
 use crate::retry::Retrying;
 
 /// Runs a blocking call until it succeeds or the engine ends it.
@@ -26,9 +26,12 @@ where
         }
         return run_timed(form);
     }
+    let quiet = layers.quiet;
     // The first attempt of a plain call: nothing to deposit, no clock to read.
     let permit = match form.admit() {
         Ok(permit) => permit,
+        // A breaker alone: the refusal is the call's end, handed back as it is.
+        Err(open) if quiet => return ended_alone(form, Alone::Refused(open)),
         Err(open) => {
             let mut run = Run::new();
             let step = run.rejected(&form.layers(), open);
@@ -42,8 +45,31 @@ where
             events::success_first_try(&form.layers());
             Ok(value)
         }
+        Err(error) if quiet => failed_alone(form, permit, error),
         outcome => first_failed(form, Run::new(), permit, outcome, Ending::InTime),
     }
+}
+
+/// A breaker alone, untimed: its only attempt failed; report it and end, as the async
+/// driver does, without the step machine (`blocking/closed_failure_x1000/staunch`).
+#[cold]
+#[inline(never)]
+fn failed_alone<F: BlockingForm<T, E>, T, E>(
+    mut form: F,
+    permit: F::Permit,
+    error: E,
+) -> Result<T, F::Error> {
+    let verdict = form.classify(&error);
+    permit.record(verdict);
+    form.end_alone(Alone::Failed(error, verdict))
+}
+
+/// A breaker alone refused its only attempt: the refusal is the call's end, handed back
+/// as it is (`blocking/open_rejection/staunch`).
+#[cold]
+#[inline(never)]
+fn ended_alone<F: BlockingForm<T, E>, T, E>(mut form: F, end: Alone<E>) -> Result<T, F::Error> {
+    form.end_alone(end)
 }
 
 /// A call bounded only by an attempt timeout (the common timed one): its first attempt
