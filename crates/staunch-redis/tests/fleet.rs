@@ -107,17 +107,30 @@ async fn one_sick_replica_is_diluted_but_still_protects_itself() {
             fleets.iter().all(|f| f.status()[0].fleet_state.is_some())
         })
         .await;
+        let mut failed = 0;
         for _ in 0..10 {
             calls_never_wait(&healthy, 5, false).await;
-            calls_never_wait(&sick, 1, true).await;
+            failed += calls_never_wait(&sick, 1, true).await as u64;
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        // Let the counts reach Redis: still closed, 10 failures in 60 calls.
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        assert_eq!(
-            fleets[1].status()[0].fleet_state,
-            Some(CircuitState::Closed)
+        assert!(
+            failed >= 3,
+            "the sick replica's own breaker tripped on its failures"
         );
+        // Every call's outcome reaches the shared window: the fleet has seen the
+        // failures, and they are too few among the successes to open it.
+        eventually("the shared window holds every outcome", || {
+            shared_counts(&server, "api") == (50, failed)
+        })
+        .await;
+        // The shared state as the server holds it after counting them all: closed
+        // (state code 0), never moved (generation 1).
+        assert_eq!(server.cli(&["HGET", "cb:{api}", "st"]), "$1\r\n0\r\n");
+        assert_eq!(server.cli(&["HGET", "cb:{api}", "gen"]), "$1\r\n1\r\n");
+        eventually("replica 1 reads the closed state", || {
+            fleets[1].status()[0].fleet_state == Some(CircuitState::Closed)
+        })
+        .await;
         assert_eq!(healthy.state(), CircuitState::Closed);
         assert!(
             is_open(&sick),
@@ -160,7 +173,12 @@ async fn with_a_quorum_one_replica_alone_does_not_open_the_fleet() {
         .await;
         calls_never_wait(&breakers[0], 3, true).await;
         assert!(is_open(&breakers[0]));
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The vote reaches the server, which keeps the fleet closed on it alone.
+        eventually("replica 0's vote is recorded", || {
+            server.cli(&["ZCARD", "cb:{q}:votes"]) == ":1\r\n"
+        })
+        .await;
+        assert_eq!(server.cli(&["HGET", "cb:{q}", "st"]), "$1\r\n0\r\n");
         assert_eq!(
             fleets[2].status()[0].fleet_state,
             Some(CircuitState::Closed),

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use staunch::{CircuitBreaker, CircuitState};
+use staunch_redis::testing::RedisServer;
 use staunch_redis::{Fleet, FleetBuilder, SharedExt};
 
 /// Short timings so that tests finish quickly; generous waits so that they never flake.
@@ -83,4 +84,32 @@ pub async fn with_timeout<T>(f: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(60), f)
         .await
         .expect("test timed out")
+}
+
+/// The successes and failures counted in the shared window of the breaker `name` (key
+/// prefix `cb:`), read from the server itself: the sum of the window's `s<slot>` and
+/// `f<slot>` fields.
+pub fn shared_counts(server: &RedisServer, name: &str) -> (u64, u64) {
+    let reply = server.cli(&["HGETALL", &format!("cb:{{{name}}}")]);
+    // RESP: `*2n`, then `$len` and the text of each field and value in turn.
+    let texts: Vec<&str> = reply
+        .split("\r\n")
+        .filter(|l| !l.is_empty() && !l.starts_with('*') && !l.starts_with('$'))
+        .collect();
+    let (mut successes, mut failures) = (0, 0);
+    for pair in texts.chunks(2) {
+        let [field, value] = pair else { continue };
+        let slot = |prefix: char| {
+            field
+                .strip_prefix(prefix)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let value: u64 = value.parse().unwrap_or(0);
+        if slot('s') {
+            successes += value;
+        } else if slot('f') {
+            failures += value;
+        }
+    }
+    (successes, failures)
 }
