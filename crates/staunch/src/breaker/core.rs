@@ -366,7 +366,7 @@ impl Inner {
             };
             self.listeners.emit(&self.name, &event);
         }
-        CircuitOpen::named(self.open_name.clone(), retry_after)
+        CircuitOpen::named(self.open_name, retry_after)
     }
 
     /// Applies a manual or remote move; `open_until` overrides the computed open period.

@@ -1,15 +1,26 @@
 //! The breaker's errors: [`CircuitOpen`] (a rejected call) and [`BreakerError`] (either
 //! that or the protected call's own error, by value).
 
+use std::collections::HashMap;
 use std::error::Error;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{LazyLock, PoisonError, RwLock};
 use std::time::Duration;
 
 /// A call rejected because the circuit is open (the seed's `CircuitBreakerError`).
 ///
 /// It names the breaker and says how long until the breaker lets a probe through.
-/// Only the breaker constructs it.
+/// Only the breaker constructs it. It is `Copy` and 12 bytes (the name is an index in the
+/// process's table of breaker names), so that a call's `Result` stays as small as the
+/// call's own: a rejection costs no allocation and no shared reference count, and a
+/// `Result<u64, BreakerError<std::io::Error>>` is two registers wide.
+///
+/// ```
+/// use staunch::{BreakerError, CircuitOpen};
+///
+/// assert_eq!(size_of::<CircuitOpen>(), 12);
+/// assert_eq!(size_of::<Result<u64, BreakerError<std::io::Error>>>(), 16);
+/// ```
 ///
 /// ```
 /// use std::time::Duration;
@@ -24,48 +35,68 @@ use std::time::Duration;
 /// assert_eq!(err.to_string(), "circuit `llm` is open");
 /// # Ok::<(), staunch::ConfigError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct CircuitOpen {
     name: BreakerName,
-    /// Nanoseconds until the next probe; [`UNKNOWN`] when none is scheduled. (One word
-    /// rather than an `Option<Duration>` keeps the error, and so every call's `Result`,
-    /// small.)
-    retry_after: u64,
+    /// Nanoseconds until the next probe, as two halves (low, high); [`UNKNOWN`] when none
+    /// is scheduled. Two 4-byte halves rather than an `Option<Duration>` or a `u64` keep
+    /// the error at 12 bytes with 4-byte alignment, so that a call's
+    /// `Result<T, BreakerError<E>>` with a word-sized `T` and `E` fits in two registers.
+    retry_after: [u32; 2],
 }
 
 const UNKNOWN: u64 = u64::MAX;
 
-/// A breaker's name as a rejection carries it: short names are copied inline, so that
-/// rejecting a call touches no shared reference count; longer ones share the breaker's.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) enum BreakerName {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Shared(Arc<str>),
+/// A breaker's name as a rejection carries it: its index in the process's table of
+/// breaker names, so that rejecting a call copies 4 bytes and touches no shared count.
+/// Each distinct name is stored once for the life of the process.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct BreakerName(u32);
+
+/// Every breaker name seen by this process, each stored once: the names in order of
+/// first use, and each name's index.
+#[derive(Default)]
+struct Names {
+    list: Vec<&'static str>,
+    index: HashMap<&'static str, u32>,
 }
 
-const INLINE: usize = 22;
+static NAMES: LazyLock<RwLock<Names>> = LazyLock::new(RwLock::default);
 
 impl BreakerName {
-    pub(crate) fn new(name: &Arc<str>) -> Self {
-        if name.len() > INLINE {
-            return BreakerName::Shared(Arc::clone(name));
+    /// The index of `name`, stored now if this is its first use. A process that has used
+    /// more than `u32::MAX` distinct names shares the last index among the rest.
+    pub(crate) fn new(name: &str) -> Self {
+        if let Some(&index) = NAMES
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .index
+            .get(name)
+        {
+            return BreakerName(index);
         }
-        let mut bytes = [0; INLINE];
-        bytes[..name.len()].copy_from_slice(name.as_bytes());
-        BreakerName::Inline {
-            len: name.len() as u8,
-            bytes,
+        let mut names = NAMES.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&index) = names.index.get(name) {
+            return BreakerName(index);
         }
+        let Ok(index) = u32::try_from(names.list.len()) else {
+            return BreakerName(u32::MAX);
+        };
+        let name: &'static str = Box::leak(Box::from(name));
+        names.list.push(name);
+        names.index.insert(name, index);
+        BreakerName(index)
     }
 
-    fn as_str(&self) -> &str {
-        match self {
-            // The bytes are a copy of a whole `str`: always valid UTF-8.
-            BreakerName::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
-            BreakerName::Shared(name) => name,
-        }
+    fn as_str(self) -> &'static str {
+        let names = NAMES.read().unwrap_or_else(PoisonError::into_inner);
+        let index = usize::try_from(self.0).unwrap_or(usize::MAX);
+        names
+            .list
+            .get(index)
+            .or(names.list.last())
+            .copied()
+            .unwrap_or_default()
     }
 }
 
@@ -77,15 +108,14 @@ impl fmt::Debug for BreakerName {
 
 impl CircuitOpen {
     /// A rejection by the breaker named `name`.
-    pub(crate) fn new(name: Arc<str>, retry_after: Option<Duration>) -> Self {
-        Self::named(BreakerName::new(&name), retry_after)
-    }
-
     #[inline]
     pub(crate) fn named(name: BreakerName, retry_after: Option<Duration>) -> Self {
-        let retry_after = retry_after.map_or(UNKNOWN, |d| {
+        let nanos = retry_after.map_or(UNKNOWN, |d| {
             u64::try_from(d.as_nanos()).unwrap_or(UNKNOWN - 1)
         });
+        // Truncations by design: the two halves of one u64.
+        #[allow(clippy::cast_possible_truncation)]
+        let retry_after = [nanos as u32, (nanos >> 32) as u32];
         Self { name, retry_after }
     }
 
@@ -98,7 +128,7 @@ impl CircuitOpen {
     /// assert_eq!(breaker.try_acquire().unwrap_err().name(), "mcp");
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &'static str {
         self.name.as_str()
     }
 
@@ -125,7 +155,9 @@ impl CircuitOpen {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
-        (self.retry_after != UNKNOWN).then(|| Duration::from_nanos(self.retry_after))
+        let [low, high] = self.retry_after;
+        let nanos = u64::from(high) << 32 | u64::from(low);
+        (nanos != UNKNOWN).then(|| Duration::from_nanos(nanos))
     }
 }
 
@@ -245,5 +277,60 @@ impl<E: Error + 'static> Error for BreakerError<E> {
             BreakerError::Open(_) => None,
             BreakerError::Inner(e) => Some(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{BreakerName, CircuitOpen};
+
+    #[test]
+    fn a_name_is_kept_once_and_outlives_its_breakers() {
+        let first = BreakerName::new("error-tests-name");
+        let again = BreakerName::new(&String::from("error-tests-name"));
+        let other = BreakerName::new("error-tests-other");
+        assert_eq!(first, again);
+        assert_ne!(first, other);
+        let open = CircuitOpen::named(first, None);
+        assert_eq!(open.name(), "error-tests-name");
+        assert_eq!(CircuitOpen::named(other, None).name(), "error-tests-other");
+        // A breaker's rejection keeps its name after the breaker is gone.
+        let breaker = crate::CircuitBreaker::builder("error-tests-dropped")
+            .build()
+            .unwrap();
+        breaker.force_open();
+        let rejected = breaker.try_acquire().unwrap_err();
+        drop(breaker);
+        assert_eq!(rejected.name(), "error-tests-dropped");
+        assert_eq!(
+            format!("{rejected:?}"),
+            "CircuitOpen { name: \"error-tests-dropped\", retry_after: None }"
+        );
+    }
+
+    #[test]
+    fn the_time_to_the_probe_keeps_every_nanosecond() {
+        let name = BreakerName::new("error-tests-time");
+        for nanos in [
+            0,
+            1,
+            u64::from(u32::MAX),
+            u64::from(u32::MAX) + 1,
+            30_000_000_007,
+            u64::MAX - 1,
+        ] {
+            let open = CircuitOpen::named(name, Some(Duration::from_nanos(nanos)));
+            assert_eq!(
+                open.retry_after(),
+                Some(Duration::from_nanos(nanos)),
+                "{nanos} ns"
+            );
+        }
+        assert_eq!(CircuitOpen::named(name, None).retry_after(), None);
+        // Longer than u64 nanoseconds: kept as the longest time that is not "unknown".
+        let open = CircuitOpen::named(name, Some(Duration::MAX));
+        assert_eq!(open.retry_after(), Some(Duration::from_nanos(u64::MAX - 1)));
     }
 }

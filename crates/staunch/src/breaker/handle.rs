@@ -83,6 +83,11 @@ impl CircuitBreaker {
         &self.inner.name
     }
 
+    /// A rejection by this breaker, for the engine's look-ahead.
+    pub(crate) fn open_error(&self, retry_after: Option<Duration>) -> CircuitOpen {
+        CircuitOpen::named(self.inner.open_name, retry_after)
+    }
+
     /// The state now. Side-effect free: it never takes a probe slot. Once the open
     /// period has passed it reads HALF_OPEN, as the seed's `state` does, although the
     /// move itself happens on the next call (no timer thread): that call is the probe.

@@ -182,7 +182,15 @@ where
         } else {
             None
         };
-        self.poll_slow(cx, step)
+        // The slow path's result comes back through a place of its own, not as a return
+        // value: so the fast path's `Poll<Result<..>>` stays in registers rather than in
+        // the memory a returned value of the slow path's would share with it.
+        let mut out = None;
+        self.poll_slow(cx, step, &mut out);
+        match out {
+            Some(result) => Poll::Ready(result),
+            None => Poll::Pending,
+        }
     }
 }
 
@@ -274,10 +282,22 @@ where
     }
 
     /// Everything but the fast path, starting from `step` when the caller has just
-    /// decided one.
+    /// decided one; the call's result, when it ends, is written to `out`.
     #[cold]
     #[inline(never)]
     fn poll_slow(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        step: Option<Step>,
+        out: &mut Option<Result<T, F::Error>>,
+    ) {
+        if let Poll::Ready(result) = self.poll_slow_inner(cx, step) {
+            *out = Some(result);
+        }
+    }
+
+    #[inline(always)]
+    fn poll_slow_inner(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         mut step: Option<Step>,

@@ -9,7 +9,6 @@
 //! without a breaker; a breaker alone is a run of one attempt.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::events;
@@ -528,5 +527,5 @@ fn open_circuit(breaker: &CircuitBreaker, circuit: Circuit) -> CircuitOpen {
         Circuit::OpenFor(wait) => Some(wait),
         Circuit::Passing | Circuit::Shut => None,
     };
-    CircuitOpen::new(Arc::from(breaker.name()), retry_after)
+    breaker.open_error(retry_after)
 }

@@ -133,7 +133,7 @@ impl<'a> Stepper<'a> {
         let permit = match breaker.map(CircuitBreaker::try_acquire).transpose() {
             Ok(permit) => permit,
             Err(open) => {
-                let _ = run.refused(&layers, open.clone());
+                let _ = run.refused(&layers, open);
                 return Err(open);
             }
         };
