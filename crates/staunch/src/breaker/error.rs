@@ -13,7 +13,9 @@ use std::time::Duration;
 /// Only the breaker constructs it. It is `Copy` and 12 bytes (the name is an index in the
 /// process's table of breaker names), so that a call's `Result` stays as small as the
 /// call's own: a rejection costs no allocation and no shared reference count, and a
-/// `Result<u64, BreakerError<std::io::Error>>` is two registers wide.
+/// `Result<u64, BreakerError<std::io::Error>>` is two registers wide. Each distinct
+/// breaker name is stored once and kept for the life of the process, so names should
+/// come from a bounded set (services, hosts, tools), not from per-request data.
 ///
 /// ```
 /// use staunch::{BreakerError, CircuitOpen};
