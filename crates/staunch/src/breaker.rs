@@ -107,7 +107,7 @@ impl fmt::Debug for CircuitBreaker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let w = self.inner.load();
         f.debug_struct("CircuitBreaker")
-            .field("name", &&*self.inner.name)
+            .field("name", &self.inner.name)
             .field(
                 "state",
                 &self.inner.reported_state(w, self.inner.clock.now()),

@@ -113,7 +113,7 @@ pub(crate) struct Inner {
     pub(crate) since: AtomicU64,
     /// Latest end of a honoured delay hint, in ms. Relaxed: `fetch_max` is its own order.
     pub(crate) hint_until: AtomicU64,
-    pub(crate) name: Arc<str>,
+    pub(crate) name: &'static str,
     /// The name as rejections carry it.
     pub(crate) open_name: super::error::BreakerName,
     pub(crate) clock: Clock,
@@ -364,7 +364,7 @@ impl Inner {
                 name: self.name.to_string(),
                 retry_in: retry_after,
             };
-            self.listeners.emit(&self.name, &event);
+            self.listeners.emit(self.name, &event);
         }
         CircuitOpen::named(self.open_name, retry_after)
     }

@@ -52,7 +52,7 @@ const UNKNOWN: u64 = u64::MAX;
 /// A breaker's name as a rejection carries it: its index in the process's table of
 /// breaker names, so that rejecting a call copies 4 bytes and touches no shared count.
 /// Each distinct name is stored once for the life of the process.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BreakerName(u32);
 
 /// Every breaker name seen by this process, each stored once: the names in order of
@@ -66,28 +66,28 @@ struct Names {
 static NAMES: LazyLock<RwLock<Names>> = LazyLock::new(RwLock::default);
 
 impl BreakerName {
-    /// The index of `name`, stored now if this is its first use. A process that has used
-    /// more than `u32::MAX` distinct names shares the last index among the rest.
-    pub(crate) fn new(name: &str) -> Self {
-        if let Some(&index) = NAMES
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .index
-            .get(name)
-        {
-            return BreakerName(index);
+    /// The index of `name` and the stored name, stored now if this is its first use. A
+    /// process that has used more than `u32::MAX` distinct names shares the last index
+    /// among the rest.
+    pub(crate) fn intern(name: &str) -> (Self, &'static str) {
+        let found = |names: &Names| {
+            let (&stored, &index) = names.index.get_key_value(name)?;
+            Some((BreakerName(index), stored))
+        };
+        if let Some(found) = found(&NAMES.read().unwrap_or_else(PoisonError::into_inner)) {
+            return found;
         }
         let mut names = NAMES.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&index) = names.index.get(name) {
-            return BreakerName(index);
+        if let Some(found) = found(&names) {
+            return found;
         }
+        let stored: &'static str = Box::leak(Box::from(name));
         let Ok(index) = u32::try_from(names.list.len()) else {
-            return BreakerName(u32::MAX);
+            return (BreakerName(u32::MAX), stored);
         };
-        let name: &'static str = Box::leak(Box::from(name));
-        names.list.push(name);
-        names.index.insert(name, index);
-        BreakerName(index)
+        names.list.push(stored);
+        names.index.insert(stored, index);
+        (BreakerName(index), stored)
     }
 
     fn as_str(self) -> &'static str {
@@ -290,9 +290,10 @@ mod tests {
 
     #[test]
     fn a_name_is_kept_once_and_outlives_its_breakers() {
-        let first = BreakerName::new("error-tests-name");
-        let again = BreakerName::new(&String::from("error-tests-name"));
-        let other = BreakerName::new("error-tests-other");
+        let (first, _) = BreakerName::intern("error-tests-name");
+        let (again, stored) = BreakerName::intern(&String::from("error-tests-name"));
+        let (other, _) = BreakerName::intern("error-tests-other");
+        assert_eq!(stored, "error-tests-name");
         assert_eq!(first, again);
         assert_ne!(first, other);
         let open = CircuitOpen::named(first, None);
@@ -314,7 +315,7 @@ mod tests {
 
     #[test]
     fn the_time_to_the_probe_keeps_every_nanosecond() {
-        let name = BreakerName::new("error-tests-time");
+        let (name, _) = BreakerName::intern("error-tests-time");
         for nanos in [
             0,
             1,

@@ -38,7 +38,8 @@ impl CircuitBreaker {
         authority: Option<Arc<dyn Authority>>,
     ) -> Self {
         let now = builder.clock.now();
-        let name: Arc<str> = Arc::from(builder.name.as_str());
+        // The name is stored once per process; rejections carry its index.
+        let (open_name, name) = super::error::BreakerName::intern(&builder.name);
         let inner = Arc::new(Inner {
             word: AtomicU64::new(Word::INITIAL.0),
             changes: AtomicU64::new(0),
@@ -47,8 +48,8 @@ impl CircuitBreaker {
             rejected: super::authority::Tally::new(),
             since: AtomicU64::new(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX)),
             hint_until: AtomicU64::new(0),
-            name: Arc::clone(&name),
-            open_name: super::error::BreakerName::new(&name),
+            name,
+            open_name,
             clock: builder.clock.clone(),
             config,
             window,
@@ -80,7 +81,7 @@ impl CircuitBreaker {
     /// # Ok::<(), staunch::ConfigError>(())
     /// ```
     pub fn name(&self) -> &str {
-        &self.inner.name
+        self.inner.name
     }
 
     /// A rejection by this breaker, for the engine's look-ahead.

@@ -218,14 +218,14 @@ impl Drop for OwnedPermit {
 
 impl fmt::Debug for Permit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        debug(f, "Permit", &self.inner.name, Some(self.ticket))
+        debug(f, "Permit", self.inner.name, Some(self.ticket))
     }
 }
 
 impl fmt::Debug for OwnedPermit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.slot {
-            Some((inner, ticket)) => debug(f, "OwnedPermit", &inner.name, Some(*ticket)),
+            Some((inner, ticket)) => debug(f, "OwnedPermit", inner.name, Some(*ticket)),
             None => f.write_str("OwnedPermit(reported)"),
         }
     }

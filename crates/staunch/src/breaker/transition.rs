@@ -65,7 +65,7 @@ impl Inner {
         }
         if !self.listeners.is_empty() {
             self.listeners
-                .emit(&self.name, &Event::Transition(transition));
+                .emit(self.name, &Event::Transition(transition));
         }
     }
 
@@ -88,7 +88,7 @@ impl Inner {
     }
 
     fn log(&self, t: &Transition, to_word: Word) {
-        let name = &*self.name;
+        let name = self.name;
         let failure_count = self.failure_count_of(to_word);
         let (from, to) = (t.from.as_str(), t.to.as_str());
         match t.to {
