@@ -178,11 +178,15 @@ impl Demo {
         let clock = self.script.clock().clone();
         let deadline = async {
             match self.options.duration {
-                Some(duration) => {
-                    clock
-                        .sleep(duration.saturating_sub(self.script.elapsed()))
-                        .await
-                }
+                // The demo's clock may read a tick behind the timer: sleep until it too
+                // says the duration has passed.
+                Some(duration) => loop {
+                    let left = duration.saturating_sub(self.script.elapsed());
+                    if left.is_zero() {
+                        break;
+                    }
+                    clock.sleep(left).await;
+                },
                 None => std::future::pending().await,
             }
         };
