@@ -193,6 +193,8 @@ struct Inner {
     attempt_timeout: Option<Duration>,
     max_probe_wait: Option<Duration>,
     clock: Clock,
+    /// What a first attempt needs, worked out once from the fields above.
+    shape: crate::engine::step::Shape,
     #[cfg(feature = "metrics")]
     metrics: crate::engine::events::Metrics,
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::services::database::ORDERS;
 
@@ -17,7 +17,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(100);
 pub(crate) async fn connect(path: &Path) -> std::io::Result<SqlitePool> {
     let options = SqliteConnectOptions::new()
         .filename(path)
-        .busy_timeout(BUSY_TIMEOUT);
+        .busy_timeout(BUSY_TIMEOUT)
+        // The service made the file a write-ahead log; no write waits on the disk.
+        .synchronous(SqliteSynchronous::Off);
     SqlitePoolOptions::new()
         .max_connections(4)
         .acquire_timeout(Duration::from_millis(200))

@@ -22,6 +22,7 @@ async fn a_trip_at_replica_0_opens_the_breakers_of_the_others() {
     if !staunch_redis::testing::available() {
         return;
     }
+    let _alone = super::WHOLE_DEMO.lock().await;
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_staunch-demo"))
         .args(["--replicas", "3", "--port", "0", "--duration", "6s"])
         .stdin(Stdio::null())

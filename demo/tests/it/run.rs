@@ -17,6 +17,7 @@ const UPDATE_DOCS: &str = "STAUNCH_UPDATE_DOCS_SCREENSHOT";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_breaker_opens_and_recovers_and_the_page_shows_it() {
+    let _alone = super::WHOLE_DEMO.lock().await;
     let args = [
         "staunch-demo",
         "--port",

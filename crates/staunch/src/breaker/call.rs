@@ -186,7 +186,9 @@ impl<'b, F, Fut: Future, C, FB> BreakerCall<'b, F, Fut, C, FB> {
     #[inline(always)]
     fn new(form: BreakerForm<'b, F, C, FB>) -> Self {
         Self {
-            drive: Drive::new(form),
+            // A breaker alone is plain (no budget, deadline or attempt timeout), known
+            // here so that its first attempt does not read its layers to know it.
+            drive: Drive::known(form, true),
         }
     }
 

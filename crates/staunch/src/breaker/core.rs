@@ -34,13 +34,14 @@ pub(crate) struct Config {
     /// How long HALF_OPEN may wait for its probes before reopening.
     pub(crate) half_open_timeout: Duration,
     pub(crate) open: OpenPeriod,
-    /// True when a success needs more than the word compare (and, with an authority, a
-    /// count): a window, slow-call detection or metrics.
+    /// True when a success needs more than the word compare: a window, slow-call
+    /// detection, metrics, or an authority (which counts every success).
     pub(crate) observed: bool,
 }
 
-/// What a permit carries: the generation it was admitted in (and its era), whether it is
-/// a half-open probe, and when it started (only with slow-call detection).
+/// What a permit carries: the generation it was admitted in (and a reading of the count
+/// of changes, which tells its era), whether it is a half-open probe, and when it started
+/// (only with slow-call detection).
 ///
 /// Two plain `u64`s: a pair of scalars, which the compiler passes and returns in two
 /// registers. (Three fields, or fields of different widths packed into one `u64`'s
@@ -48,23 +49,36 @@ pub(crate) struct Config {
 /// stalls the store buffer on every call.)
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ticket {
-    /// The generation in the low 21 bits, [`PROBE`] set for half-open probes, and the
-    /// [`era`](word::era) of the generation in the high 32 bits: it tells a permit from
-    /// one admitted 2²¹ changes earlier or later, whose generation the word shows the
-    /// same.
+    /// The generation in the low 21 bits, [`PROBE`] set for half-open probes, and above
+    /// them the low 42 bits of the count of changes read at admission. The era is
+    /// worked out from that reading only when it is needed (a failure, a probe, a
+    /// window), not on every admission: it tells a permit from one admitted 2²¹ changes
+    /// earlier or later, whose generation the word shows the same, up to 2⁴² changes
+    /// apart.
     id: u64,
     /// Start time in ns on the breaker's clock; 0 without slow-call detection.
     pub(crate) start: u64,
 }
 
-const PROBE: u64 = 1 << 31;
-const ERA_SHIFT: u32 = 32;
+const PROBE: u64 = 1 << 21;
+const RECENT_SHIFT: u32 = 22;
+/// The bits of the count of changes a ticket keeps.
+const RECENT_BITS: u32 = 64 - RECENT_SHIFT;
+
+/// The era of `generation` seen through a `recent` count of changes, modulo 2^21: the
+/// bits of the widened count that a ticket's 42-bit reading keeps above the generation.
+#[inline]
+fn era_of(recent: u64, generation: u32) -> u32 {
+    let widened = word::widen(recent, generation) & ((1 << RECENT_BITS) - 1);
+    word::era(widened)
+}
 
 impl Ticket {
+    /// A ticket of `generation`, admitted when the count of changes read `recent`.
     #[inline]
-    fn new(generation: u32, era: u32, probe: bool, start: u64) -> Self {
+    fn new(generation: u32, recent: u64, probe: bool, start: u64) -> Self {
         Ticket {
-            id: u64::from(era) << ERA_SHIFT | u64::from(generation) | if probe { PROBE } else { 0 },
+            id: recent << RECENT_SHIFT | u64::from(generation) | if probe { PROBE } else { 0 },
             start,
         }
     }
@@ -79,9 +93,10 @@ impl Ticket {
         self.id & PROBE != 0
     }
 
+    /// The era of the ticket's generation, modulo 2²¹.
     #[inline]
     fn era(self) -> u32 {
-        (self.id >> ERA_SHIFT) as u32
+        era_of(self.id >> RECENT_SHIFT, self.generation())
     }
 }
 
@@ -173,13 +188,10 @@ impl Inner {
             .map_err(Word)
     }
 
-    /// The era of the word's `generation`, read now.
+    /// The era of the word's `generation`, read now, modulo 2²¹ (as a ticket keeps it).
     #[inline]
     pub(crate) fn era(&self, generation: u32) -> u32 {
-        word::era(word::widen(
-            self.changes.load(Ordering::Relaxed),
-            generation,
-        ))
+        era_of(self.changes.load(Ordering::Relaxed), generation)
     }
 
     /// Whether `w` is the word of the generation `ticket` was admitted in: the same
@@ -191,7 +203,9 @@ impl Inner {
 
     #[inline]
     fn ticket(&self, generation: u32, probe: bool) -> Ticket {
-        Ticket::new(generation, self.era(generation), probe, self.start())
+        // Relaxed: see `changes`. The era is worked out from this reading when needed.
+        let recent = self.changes.load(Ordering::Relaxed);
+        Ticket::new(generation, recent, probe, self.start())
     }
 
     #[inline]
@@ -410,19 +424,37 @@ mod tests {
 
     #[test]
     fn a_ticket_keeps_its_generation_probe_bit_and_era_apart() {
-        for (generation, era, probe) in [
+        const WRAP: u64 = 1 << 21;
+        for (generation, recent, probe) in [
             (0, 0, false),
-            (word::GEN_MASK, u32::MAX, true),
+            (word::GEN_MASK, u64::MAX, true),
             (word::GEN_MASK, 0, false),
-            (0, u32::MAX, true),
-            (12_345, 1, false),
+            (0, u64::MAX, true),
+            (12_345, 3 * WRAP + 12_345, false),
+            (7, (1 << 42) - 2, true),
         ] {
-            let ticket = Ticket::new(generation, era, probe, 7);
+            let ticket = Ticket::new(generation, recent, probe, 7);
             assert_eq!(ticket.generation(), generation);
-            assert_eq!(ticket.era(), era);
+            assert_eq!(ticket.era(), era_of(recent, generation));
             assert_eq!(ticket.probe(), probe);
             assert_eq!(ticket.start, 7);
         }
+    }
+
+    #[test]
+    fn a_ticket_tells_its_era_from_the_next_up_to_two_to_the_42_changes() {
+        let ticket = Ticket::new(5, 5, false, 0);
+        // The same reading, a little behind or ahead: the same era.
+        assert_eq!(ticket.era(), era_of(3, 5));
+        assert_eq!(ticket.era(), era_of(9, 5));
+        // 2^21 changes later the generation shows again, in the next era.
+        assert_ne!(ticket.era(), era_of(5 + (1 << 21), 5));
+        assert_eq!(era_of(5 + (1 << 21), 5), ticket.era() + 1);
+        // A ticket read at the top of its 42 bits widens across the carry.
+        let top = Ticket::new(3, (1 << 42) - 1, false, 0);
+        assert_eq!(top.era(), era_of((1 << 42) + 3, 3));
+        // Only after 2^42 changes do eras repeat.
+        assert_eq!(ticket.era(), era_of(5 + (1 << 42), 5));
     }
 
     #[test]

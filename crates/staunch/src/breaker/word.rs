@@ -13,9 +13,10 @@
 //!
 //! The generation the word holds is the low 21 bits of a count of changes that never
 //! wraps in practice: the breaker keeps a recent reading of that count beside the word
-//! and [`widen`]s the word's generation with it, and a permit carries the count's high
-//! bits ([`era`]) too, so a permit held across 2²¹ changes is still told apart from one
-//! of the current generation.
+//! and [`widen`]s the word's generation with it, and a permit carries a reading of the
+//! count too, from which its [`era`] (the count's bits above the generation) is worked
+//! out when needed, so a permit held across 2²¹ changes is still told apart from one of
+//! the current generation (up to 2⁴² changes: a permit keeps 42 bits of its reading).
 //!
 //! The functions here read no clock and touch no memory: the caller gathers the inputs
 //! (has the open period passed? does the window say trip?), asks for the next word, and

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use super::events;
 use super::form::BlockingForm;
-use super::future::{nanos, panicked};
-use super::step::{Run, Step};
+use super::future::panicked;
+use super::step::{Run, Shape, Step};
 use super::table::{Alone, Ending, Record};
 use crate::retry::Retrying;
 
@@ -19,14 +19,12 @@ pub(crate) fn run<F, T, E>(mut form: F) -> Result<T, F::Error>
 where
     F: BlockingForm<T, E>,
 {
-    let layers = form.layers();
-    if !layers.is_plain() {
-        if let Some(timeout) = layers.timeout_only() {
-            return run_timeout_only(form, timeout);
-        }
-        return run_timed(form);
+    match form.shape() {
+        Shape::Plain => {}
+        Shape::TimeoutOnly(timeout) => return run_timeout_only(form, timeout),
+        Shape::General => return run_timed(form),
     }
-    let quiet = layers.quiet;
+    let quiet = form.layers().quiet;
     // The first attempt of a plain call: nothing to deposit, no clock to read.
     let permit = match form.admit() {
         Ok(permit) => permit,
@@ -80,10 +78,7 @@ fn refused_alone<F: BlockingForm<T, E>, T, E>(
 /// is timed inline, one clock read on each side, in nanoseconds; the step machine hears
 /// of the start only if the call goes on.
 #[inline]
-fn run_timeout_only<F: BlockingForm<T, E>, T, E>(
-    mut form: F,
-    timeout: Duration,
-) -> Result<T, F::Error> {
+fn run_timeout_only<F: BlockingForm<T, E>, T, E>(mut form: F, timeout: u64) -> Result<T, F::Error> {
     let start = form.layers().clock.now_nanos();
     let permit = match form.admit() {
         Ok(permit) => permit,
@@ -96,7 +91,7 @@ fn run_timeout_only<F: BlockingForm<T, E>, T, E>(
     let spent = form.layers().clock.now_nanos().saturating_sub(start);
     match outcome {
         Ok(value) if !form.retry_ok(&value) => {
-            if spent > nanos(timeout) {
+            if spent > timeout {
                 return late_success(form, begun(start), permit, value);
             }
             permit.success();

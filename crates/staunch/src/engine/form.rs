@@ -6,7 +6,7 @@ use std::fmt;
 use std::task::{Context, Poll};
 
 use super::events;
-use super::step::Layers;
+use super::step::{Layers, Shape};
 use super::table::{Alone, Record, Stopped};
 use crate::policy::Fallback;
 use crate::retry::Retrying;
@@ -21,6 +21,13 @@ pub(crate) trait Form<T, E> {
 
     /// The layers the step machine decides with.
     fn layers(&self) -> Layers<'_>;
+
+    /// What the first attempt needs (see [`Shape`]), worked out from the layers unless
+    /// the form keeps it at hand.
+    #[inline(always)]
+    fn shape(&self) -> Shape {
+        Shape::of(&self.layers())
+    }
 
     /// Asks the breaker for a permit.
     fn admit(&mut self) -> Result<Self::Permit, CircuitOpen>;

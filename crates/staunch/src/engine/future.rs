@@ -19,7 +19,7 @@ use pin_project_lite::pin_project;
 use super::cold_drop::{ColdDrop, Trivial};
 use super::events;
 use super::form::AsyncForm;
-use super::step::{Layers, Run, Step};
+use super::step::{Layers, Run, Shape, Step};
 use super::table::{Alone, Ending, Record};
 use crate::retry::Retrying;
 use crate::Sleep;
@@ -205,19 +205,25 @@ where
     #[inline(always)]
     fn poll_first(self: Pin<&mut Self>, cx: &mut Context<'_>) -> First<T, F::Error> {
         let mut this = self.project();
-        let plain = *this.plain || this.form.layers().is_plain();
-        // A call bounded only by an attempt timeout (the common one) times its first
-        // attempt inline: one clock read on each side, the start kept at hand.
-        let timeout_only = this.form.layers().timeout_only();
+        let shape = if *this.plain {
+            Shape::Plain
+        } else {
+            this.form.shape()
+        };
+        let plain = shape == Shape::Plain;
         // The start of an attempt timed inline, in nanoseconds, written to the cold state
         // only if the call goes there.
         let mut start = 0;
         let mut timed_start = None;
-        if timeout_only.is_some() {
-            start = this.form.layers().clock.now_nanos();
-            timed_start = Some(start);
-        } else if !plain {
-            first_begin(this.slow.get(), &this.form.layers());
+        match shape {
+            Shape::Plain => {}
+            // A call bounded only by an attempt timeout (the common one) times its first
+            // attempt inline: one clock read on each side, the start kept at hand.
+            Shape::TimeoutOnly(_) => {
+                start = this.form.layers().clock.now_nanos();
+                timed_start = Some(start);
+            }
+            Shape::General => first_begin(this.slow.get(), &this.form.layers()),
         }
         let permit = match this.form.admit() {
             Ok(permit) => permit,
@@ -237,13 +243,13 @@ where
         let polled = poll_attempt(future, cx);
         match polled {
             Poll::Ready(Ok(Ok(value))) if !this.form.retry_ok(&value) => {
-                let in_time = match timeout_only {
-                    _ if plain => true,
-                    Some(timeout) => {
+                let in_time = match shape {
+                    Shape::Plain => true,
+                    Shape::TimeoutOnly(timeout) => {
                         let spent = this.form.layers().clock.now_nanos().saturating_sub(start);
-                        spent <= nanos(timeout)
+                        spent <= timeout
                     }
-                    None => false,
+                    Shape::General => false,
                 };
                 if in_time {
                     permit.success();

@@ -46,6 +46,44 @@ pub(crate) struct Layers<'a> {
     pub(crate) metrics: Option<&'a events::Metrics>,
 }
 
+/// What a call's first attempt needs before and after it, known from its layers before
+/// it starts (a policy works it out once, when it is built).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// No budget, deadline or attempt timeout: no clock read, no deposit.
+    Plain,
+    /// An attempt timeout, in whole nanoseconds, and nothing else to set up or bound:
+    /// the first attempt is timed inline.
+    TimeoutOnly(u64),
+    /// A budget or a deadline: the call is set up out of line.
+    General,
+}
+
+impl Shape {
+    /// The shape of a call with a budget (or not), a deadline and an attempt timeout.
+    pub(crate) fn new(
+        budget: bool,
+        deadline: Option<Duration>,
+        attempt_timeout: Option<Duration>,
+    ) -> Shape {
+        match (budget, deadline, attempt_timeout) {
+            (false, None, None) => Shape::Plain,
+            (false, None, Some(timeout)) => Shape::TimeoutOnly(super::future::nanos(timeout)),
+            _ => Shape::General,
+        }
+    }
+
+    /// The shape of a call with these layers.
+    #[inline(always)]
+    pub(crate) fn of(layers: &Layers<'_>) -> Shape {
+        Shape::new(
+            layers.budget.is_some(),
+            layers.retry.deadline,
+            layers.attempt_timeout,
+        )
+    }
+}
+
 impl<'a> Layers<'a> {
     /// The layers of a breaker alone: one attempt, no events of its own. The breaker is
     /// not needed: nothing looks ahead after the only attempt.
@@ -79,22 +117,6 @@ impl<'a> Layers<'a> {
             quiet: false,
             #[cfg(feature = "metrics")]
             metrics: None,
-        }
-    }
-
-    /// Whether the first attempt needs a clock read or a deposit before it starts.
-    #[inline(always)]
-    pub(crate) fn is_plain(&self) -> bool {
-        self.budget.is_none() && self.attempt_timeout.is_none() && self.retry.deadline.is_none()
-    }
-
-    /// The attempt timeout of a call that has nothing else to set up or bound: no budget,
-    /// no deadline.
-    #[inline(always)]
-    pub(crate) fn timeout_only(&self) -> Option<Duration> {
-        match (self.budget, self.retry.deadline) {
-            (None, None) => self.attempt_timeout,
-            _ => None,
         }
     }
 

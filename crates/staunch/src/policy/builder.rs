@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Inner, Policy};
+use crate::engine::step::Shape;
 use crate::{
     Backoff, CircuitBreaker, Clock, ConfigError, Jitter, RetryBudget, RetryBuilder, RetryPolicy,
 };
@@ -369,6 +370,7 @@ impl PolicyBuilder {
                 metrics: crate::engine::events::Metrics::new(breaker.name()),
                 retry,
                 breaker,
+                shape: Shape::new(self.budget.is_some(), retry.deadline, self.attempt_timeout),
                 budget: self.budget,
                 attempt_timeout: self.attempt_timeout,
                 max_probe_wait: self.max_probe_wait,

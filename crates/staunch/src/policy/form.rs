@@ -7,7 +7,7 @@ use super::fallback::Fallback;
 use super::{Policy, PolicyError};
 use crate::breaker::Permit;
 use crate::engine::form::{fall_back, AsyncForm, BlockingForm, Form};
-use crate::engine::step::Layers;
+use crate::engine::step::{Layers, Shape};
 use crate::engine::table::Stopped;
 use crate::{CircuitOpen, Classify, Verdict};
 
@@ -57,6 +57,11 @@ where
     #[inline(always)]
     fn layers(&self) -> Layers<'_> {
         self.policy.layers()
+    }
+
+    #[inline(always)]
+    fn shape(&self) -> Shape {
+        self.policy.shape()
     }
 
     #[inline(always)]

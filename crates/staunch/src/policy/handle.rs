@@ -183,6 +183,12 @@ impl Policy {
         BlockingPolicyCall::new(self, f)
     }
 
+    /// What a first attempt needs, worked out when the policy was built.
+    #[inline(always)]
+    pub(crate) fn shape(&self) -> crate::engine::step::Shape {
+        self.inner.shape
+    }
+
     #[inline(always)]
     pub(crate) fn layers(&self) -> Layers<'_> {
         let inner = &*self.inner;
