@@ -90,7 +90,7 @@ fn main() -> ExitCode {
         ($call:expr) => {
             rt.block_on(async {
                 for _ in 0..n {
-                    black_box($call.await);
+                    let _ = black_box($call.await);
                 }
             })
         };
