@@ -35,8 +35,11 @@ pub(crate) struct Config {
     pub(crate) half_open_timeout: Duration,
     pub(crate) open: OpenPeriod,
     /// True when a success needs more than the word compare: a window, slow-call
-    /// detection, metrics, or an authority (which counts every success).
+    /// detection or metrics.
     pub(crate) observed: bool,
+    /// `observed`, or an authority (which counts every success): a success does more
+    /// than the word compare, out of line.
+    pub(crate) counted: bool,
 }
 
 /// What a permit carries: the generation it was admitted in (and a reading of the count

@@ -38,7 +38,7 @@ impl CircuitBreaker {
         authority: Option<Arc<dyn Authority>>,
     ) -> Self {
         // With an authority every success is counted for it, out of the fast path.
-        config.observed |= authority.is_some();
+        config.counted = config.observed || authority.is_some();
         let now = builder.clock.now();
         // The name is stored once per process; rejections carry its index.
         let (open_name, name) = super::error::BreakerName::intern(&builder.name);

@@ -14,21 +14,33 @@ impl Inner {
     /// generation has nothing to do.
     #[inline]
     pub(crate) fn succeed(&self, ticket: Ticket) {
-        // Relaxed: if the word is the clean closed word of our generation there is
-        // nothing to do and nothing to synchronise with.
-        if !self.config.observed
-            && self.word.load(Ordering::Relaxed) == Word::clean_closed(ticket.generation()).0
-            && !ticket.probe()
-        {
+        if !self.config.counted && self.is_clean_success(ticket) {
             return;
         }
         self.succeed_slow(ticket);
+    }
+
+    /// Whether a success of `ticket` changes nothing: the word is the clean closed word of
+    /// its generation, and it is no probe.
+    #[inline(always)]
+    fn is_clean_success(&self, ticket: Ticket) -> bool {
+        // Relaxed: if the word is the clean closed word of our generation there is
+        // nothing to do and nothing to synchronise with.
+        self.word.load(Ordering::Relaxed) == Word::clean_closed(ticket.generation()).0
+            && !ticket.probe()
     }
 
     /// Records a success that needs more than the word compare; slow when slow-call
     /// detection is on and it took too long.
     #[inline(never)]
     fn succeed_slow(&self, ticket: Ticket) {
+        if !self.config.observed && self.is_clean_success(ticket) {
+            // A plain breaker with an authority: the success is only counted for it.
+            if let Some(tally) = &self.tally {
+                tally.add();
+            }
+            return;
+        }
         let kind = match self.config.slow_threshold {
             Some(limit) if nanos(self.clock.now()).saturating_sub(ticket.start) >= nanos(limit) => {
                 Kind::Slow

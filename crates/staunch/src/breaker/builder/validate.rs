@@ -79,6 +79,8 @@ impl CircuitBreakerBuilder {
             half_open_timeout: self.half_open_timeout.unwrap_or(self.recovery_timeout),
             open,
             observed: self.window.is_some() || self.slow.is_some() || cfg!(feature = "metrics"),
+            // Set with the authority, when the breaker is assembled.
+            counted: false,
         })
     }
 
