@@ -15,7 +15,7 @@ use super::CircuitBreaker;
 use crate::classify::{AllTransient, Classify, IntoClassify};
 use crate::engine::form::{fall_back, AsyncForm, BlockingForm, Form};
 use crate::engine::future::Drive;
-use crate::engine::step::Layers;
+use crate::engine::step::{Layers, Shape};
 use crate::engine::table::{Alone, Stopped};
 use crate::policy::{Fallback, NoFallback};
 use crate::{CircuitOpen, PolicyErrorKind, Verdict};
@@ -186,9 +186,7 @@ impl<'b, F, Fut: Future, C, FB> BreakerCall<'b, F, Fut, C, FB> {
     #[inline(always)]
     fn new(form: BreakerForm<'b, F, C, FB>) -> Self {
         Self {
-            // A breaker alone is plain (no budget, deadline or attempt timeout), known
-            // here so that its first attempt does not read its layers to know it.
-            drive: Drive::known(form, true),
+            drive: Drive::new(form),
         }
     }
 
@@ -432,6 +430,12 @@ where
     #[inline(always)]
     fn layers(&self) -> Layers<'_> {
         Layers::breaker_alone()
+    }
+
+    /// A breaker alone has no budget, deadline or attempt timeout.
+    #[inline(always)]
+    fn shape(&self) -> Shape {
+        Shape::Plain
     }
 
     #[inline(always)]

@@ -32,13 +32,11 @@ impl CircuitBreaker {
 
     pub(crate) fn assemble(
         builder: &CircuitBreakerBuilder,
-        mut config: Config,
+        config: Config,
         window: Option<Window>,
         history: usize,
         authority: Option<Arc<dyn Authority>>,
     ) -> Self {
-        // With an authority every success is counted for it, out of the fast path.
-        config.counted = config.observed || authority.is_some();
         let now = builder.clock.now();
         // The name is stored once per process; rejections carry its index.
         let (open_name, name) = super::error::BreakerName::intern(&builder.name);

@@ -67,6 +67,7 @@ impl CircuitBreakerBuilder {
             return bad("success_threshold", &self.success_threshold, reason);
         }
         let open = self.open_period()?;
+        let observed = self.window.is_some() || self.slow.is_some() || cfg!(feature = "metrics");
         Ok(Config {
             rules: Rules {
                 consecutive,
@@ -78,9 +79,8 @@ impl CircuitBreakerBuilder {
             slow_detection: self.slow.is_some(),
             half_open_timeout: self.half_open_timeout.unwrap_or(self.recovery_timeout),
             open,
-            observed: self.window.is_some() || self.slow.is_some() || cfg!(feature = "metrics"),
-            // Set with the authority, when the breaker is assembled.
-            counted: false,
+            observed,
+            counted: observed || self.authority.is_some(),
         })
     }
 

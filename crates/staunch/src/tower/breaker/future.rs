@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 use crate::breaker::OwnedPermit;
 use crate::engine::form::{fall_back, AsyncForm, Form};
 use crate::engine::future::Drive;
-use crate::engine::step::Layers;
+use crate::engine::step::{Layers, Shape};
 use crate::engine::table::Stopped;
 use crate::policy::{Fallback, NoFallback};
 use crate::{BreakerError, CircuitOpen, Classify, Verdict};
@@ -34,6 +34,12 @@ where
     #[inline(always)]
     fn layers(&self) -> Layers<'_> {
         Layers::breaker_alone()
+    }
+
+    /// A breaker alone has no budget, deadline or attempt timeout.
+    #[inline(always)]
+    fn shape(&self) -> Shape {
+        Shape::Plain
     }
 
     #[inline(always)]

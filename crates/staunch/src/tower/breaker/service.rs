@@ -163,16 +163,12 @@ where
             Err(open) => (Err(open), None),
         };
         CircuitBreakerFuture {
-            // A breaker alone is plain: no budget, deadline or attempt timeout.
-            drive: Drive::known(
-                FutureForm {
-                    admission: Some(admission),
-                    future,
-                    classify: self.classify.clone(),
-                    fallback: self.fallback.clone(),
-                },
-                true,
-            ),
+            drive: Drive::new(FutureForm {
+                admission: Some(admission),
+                future,
+                classify: self.classify.clone(),
+                fallback: self.fallback.clone(),
+            }),
         }
     }
 }
