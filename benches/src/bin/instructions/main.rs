@@ -4,8 +4,9 @@
 //! path exactly. Speed itself is measured by the criterion benches.
 //!
 //! `instructions <case> <n>`, with `case` one of `direct`, `direct_failure`, `retry`,
-//! `success`, `failure`, `rejection`, `policy`, `policy_timeout`: the operation and
-//! the subjects are configured as in `benches/runtime.rs`.
+//! `success`, `failure`, `rejection`, `policy`, `policy_timeout`, or one of the retry
+//! peers `tryhard` and `tokio_retry`: the operation and the subjects are configured as in
+//! `benches/runtime.rs`.
 
 use std::hint::black_box;
 use std::io;
@@ -31,7 +32,7 @@ async fn op_async(x: u64, fail: bool) -> Outcome {
 }
 
 const HOUR: Duration = Duration::from_secs(3600);
-const USAGE: &str = "usage: instructions <direct|direct_failure|retry|success|failure|rejection|policy|policy_timeout> <calls>";
+const USAGE: &str = "usage: instructions <direct|direct_failure|retry|success|failure|rejection|policy|policy_timeout|tryhard|tokio_retry> <calls>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -104,6 +105,17 @@ fn main() -> ExitCode {
         "rejection" => run!(open.call(|| op_async(black_box(1), false))),
         "policy" => run!(plain.call(|| op_async(black_box(1), false))),
         "policy_timeout" => run!(timed.call(|| op_async(black_box(1), false))),
+        "tryhard" => run!(tryhard::retry_fn(|| op_async(black_box(1), false))
+            .retries(2)
+            .exponential_backoff(Duration::from_secs(1))
+            .max_delay(Duration::from_secs(10))),
+        "tokio_retry" => run!(tokio_retry::Retry::start(
+            tokio_retry::strategy::ExponentialBackoff::from_millis(2)
+                .factor(500)
+                .max_delay(Duration::from_secs(10))
+                .take(2),
+            || op_async(black_box(1), false)
+        )),
         other => {
             eprintln!("unknown case `{other}`\n{USAGE}");
             return ExitCode::FAILURE;
