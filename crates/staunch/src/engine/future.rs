@@ -154,11 +154,15 @@ impl<F, Fut: Future, P> Drive<F, Fut, P> {
     }
 }
 
-/// How the fast path left a call.
+/// How the fast path left a call. Kept small: the step it decides when it hands the call
+/// over goes to a place of the caller's, so that a success's value stays in registers instead of
+/// in a slot of memory shared with the cold paths' results (a store, a load and a jump
+/// through a table on every success of a policy).
 enum First<T, Err> {
     Done(T),
     Pending,
-    Failed(Step),
+    /// The slow path goes on from the step in the caller's `step`.
+    Slow,
     /// A breaker alone refused or failed its only attempt: the call is over.
     Ended(Err),
 }
@@ -172,16 +176,15 @@ where
 
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let step = if matches!(self.phase, Phase::Start) {
-            match self.as_mut().poll_first(cx) {
+        let mut step = None;
+        if matches!(self.phase, Phase::Start) {
+            match self.as_mut().poll_first(cx, &mut step) {
                 First::Done(value) => return Poll::Ready(Ok(value)),
                 First::Pending => return Poll::Pending,
-                First::Failed(step) => Some(step),
+                First::Slow => {}
                 First::Ended(error) => return Poll::Ready(Err(error)),
             }
-        } else {
-            None
-        };
+        }
         // The slow path's result comes back through a place of its own, not as a return
         // value: so the fast path's `Poll<Result<..>>` stays in registers rather than in
         // the memory a returned value of the slow path's would share with it.
@@ -203,7 +206,11 @@ where
     /// A plain call (no budget, deadline or attempt timeout) has nothing to deposit and no
     /// clock to read, and keeps to registers; the others do their bookkeeping out of line.
     #[inline(always)]
-    fn poll_first(self: Pin<&mut Self>, cx: &mut Context<'_>) -> First<T, F::Error> {
+    fn poll_first(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        step: &mut Option<Step>,
+    ) -> First<T, F::Error> {
         let mut this = self.project();
         let shape = if *this.plain {
             Shape::Plain
@@ -232,7 +239,10 @@ where
                 this.phase.set(Phase::Done);
                 return ended(this.form.end_alone(Alone::Refused(open)));
             }
-            Err(open) => return refused(this.form, this.slow.begun(timed_start), open),
+            Err(open) => {
+                *step = Some(refused(this.form, this.slow.begun(timed_start), open));
+                return First::Slow;
+            }
         };
         this.phase.set(Phase::Running {
             future: this.form.attempt(),
@@ -271,7 +281,7 @@ where
             }
             Poll::Ready(Ok(outcome)) => {
                 let slow = this.slow.begun(timed_start);
-                first_failed(this.form, slow, this.phase, permit, outcome)
+                first_failed(this.form, slow, this.phase, permit, outcome, step)
             }
             Poll::Ready(Err(panic)) => panicked(permit, panic),
             Poll::Pending => {
@@ -279,7 +289,7 @@ where
                 slow.used = true;
                 slow.permit = Some(permit);
                 if this.form.layers().is_timed() {
-                    first_timer(this.form, slow, cx)
+                    first_timer(this.form, slow, cx, step)
                 } else {
                     First::Pending
                 }
@@ -287,8 +297,8 @@ where
         }
     }
 
-    /// Everything but the fast path, starting from `step` when the caller has just
-    /// decided one; the call's result, when it ends, is written to `out`.
+    /// Everything but the fast path, starting from the step the fast path decided when
+    /// it left one; the call's result, when it ends, is written to `out`.
     #[cold]
     #[inline(never)]
     fn poll_slow(
@@ -504,13 +514,13 @@ fn refused<F, T, E, Fut>(
     form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
     open: crate::CircuitOpen,
-) -> First<T, F::Error>
+) -> Step
 where
     F: AsyncForm<T, E, Fut>,
     Fut: Future<Output = Result<T, E>>,
 {
     slow.used = true;
-    First::Failed(slow.run.rejected(&form.layers(), open))
+    slow.run.rejected(&form.layers(), open)
 }
 
 /// The first attempt ended without a success: an error, or an `Ok` to retry on. A
@@ -524,6 +534,7 @@ fn first_failed<F, T, E, Fut>(
     mut phase: Pin<&mut Phase<Fut>>,
     permit: F::Permit,
     outcome: Result<T, E>,
+    next: &mut Option<Step>,
 ) -> First<T, F::Error>
 where
     F: AsyncForm<T, E, Fut>,
@@ -532,13 +543,15 @@ where
     slow.used = true;
     let layers = form.layers();
     let ending = slow.run.ending(&layers);
-    let step = judge(form, slow, permit, outcome, ending);
-    match step {
+    match judge(form, slow, permit, outcome, ending) {
         Step::Stop(stopped) if form.layers().quiet => {
             phase.set(Phase::Done);
             ended(form.finish(stopped, slow.last.take()))
         }
-        step => First::Failed(step),
+        step => {
+            *next = Some(step);
+            First::Slow
+        }
     }
 }
 
@@ -572,6 +585,7 @@ fn first_timer<F, T, E, Fut>(
     form: &F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
     cx: &mut Context<'_>,
+    step: &mut Option<Step>,
 ) -> First<T, F::Error>
 where
     F: AsyncForm<T, E, Fut>,
@@ -586,10 +600,11 @@ where
         .take()
         .expect("a running attempt holds a permit");
     let verdict = crate::Verdict::TRANSIENT;
-    First::Failed(
+    *step = Some(
         slow.run
             .failed(&layers, permit, verdict, Ending::TimedOut, None),
-    )
+    );
+    First::Slow
 }
 
 impl<F: fmt::Debug, Fut: Future, P> fmt::Debug for Drive<F, Fut, P> {
