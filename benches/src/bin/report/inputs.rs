@@ -1,7 +1,7 @@
 //! Reading the benchmarks' output files.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -78,11 +78,68 @@ pub(crate) fn criterion(dir: &Path) -> Result<Micro> {
     Ok(micro)
 }
 
+/// Several runs of the same benches, one criterion directory each: per case, the lowest
+/// of its medians (noise on a shared machine only ever adds time, and a burst of it
+/// rarely hits the same case in every run), and each run's own medians.
+pub(crate) fn criterion_runs(dirs: &[PathBuf]) -> Result<(Micro, Vec<Micro>)> {
+    let runs = dirs
+        .iter()
+        .map(|dir| criterion(dir))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((lowest(&runs), runs))
+}
+
+/// Per case, the lowest median of `runs` that have it; cases in the first run's order.
+pub(crate) fn lowest(runs: &[Micro]) -> Micro {
+    let mut best = Micro::new();
+    for run in runs {
+        for (group, cases) in run {
+            let into = best.entry(group.clone()).or_default();
+            for (case, ns) in cases {
+                match into.iter_mut().find(|(c, _)| c == case) {
+                    Some((_, low)) => *low = low.min(*ns),
+                    None => into.push((case.clone(), *ns)),
+                }
+            }
+        }
+    }
+    best
+}
+
+/// The file, in the data directory, that keeps each run's medians beside the lowest:
+/// `group,case,lowest_ns,run1_ns,run2_ns,…` (empty where a run lacks the case).
+pub(crate) const MICRO_RUNS_CSV: &str = "micro-runs.csv";
+
+/// Writes every run's medians of each case of `lowest`.
+pub(crate) fn write_micro_runs_csv(path: &Path, lowest: &Micro, runs: &[Micro]) -> Result<()> {
+    let mut text = String::from("group,case,lowest_ns");
+    for r in 1..=runs.len() {
+        text.push_str(&format!(",run{r}_ns"));
+    }
+    text.push('\n');
+    for (group, cases) in lowest {
+        for (case, ns) in cases {
+            text.push_str(&format!("{group},{case},{ns}"));
+            for run in runs {
+                let found = run
+                    .get(group)
+                    .and_then(|cases| cases.iter().find(|(c, _)| c == case));
+                match found {
+                    Some((_, ns)) => text.push_str(&format!(",{ns}")),
+                    None => text.push(','),
+                }
+            }
+            text.push('\n');
+        }
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+}
+
 /// The file, in the data directory, that keeps a run's criterion medians (criterion's
 /// own directory is cleared at the start of each run).
 pub(crate) const MICRO_CSV: &str = "micro.csv";
 
-/// Writes `micro` as `group,case,median_ns` rows.
+/// Writes `micro` as `group,case,median_ns` rows (with several runs, the lowest median).
 pub(crate) fn write_micro_csv(path: &Path, micro: &Micro) -> Result<()> {
     let mut text = String::from("group,case,median_ns\n");
     for (group, cases) in micro {
@@ -172,4 +229,54 @@ pub(crate) fn allocs(path: &Path) -> Result<Allocs> {
         allocs.insert((group.to_owned(), library.to_owned()), (a, b));
     }
     Ok(allocs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowest_keeps_each_cases_smallest_median_and_every_case_of_any_run() {
+        let run = |cases: &[(&str, f64)]| {
+            let mut micro = Micro::new();
+            micro.insert(
+                "runtime/closed_success".to_owned(),
+                cases.iter().map(|(c, ns)| ((*c).to_owned(), *ns)).collect(),
+            );
+            micro
+        };
+        let runs = [
+            run(&[
+                ("direct/current_thread", 5.0),
+                ("staunch/current_thread", 9.0),
+            ]),
+            run(&[
+                ("direct/current_thread", 6.0),
+                ("staunch/current_thread", 7.5),
+            ]),
+            run(&[("failsafe/current_thread", 15.0)]),
+        ];
+        let best = lowest(&runs);
+        assert_eq!(
+            best["runtime/closed_success"],
+            [
+                ("direct/current_thread".to_owned(), 5.0),
+                ("staunch/current_thread".to_owned(), 7.5),
+                ("failsafe/current_thread".to_owned(), 15.0),
+            ]
+        );
+        let dir = std::env::temp_dir().join(format!("staunch-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(MICRO_RUNS_CSV);
+        write_micro_runs_csv(&path, &best, &runs).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            text,
+            "group,case,lowest_ns,run1_ns,run2_ns,run3_ns\n\
+             runtime/closed_success,direct/current_thread,5,5,6,\n\
+             runtime/closed_success,staunch/current_thread,7.5,9,7.5,\n\
+             runtime/closed_success,failsafe/current_thread,15,,,15\n"
+        );
+    }
 }

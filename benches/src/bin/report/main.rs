@@ -6,12 +6,15 @@
 //! simulation's `--csv`), `aws-simulator-seed1.csv` (the published simulator's own
 //! results), `outage.json` (the outage benchmark's `--json`), `allocs.json` (the allocation
 //! count's, if any), `machine.txt`; and
-//! criterion's results under `--criterion` (default `target/criterion`), if any.
+//! criterion's results under `--criterion` (default `target/criterion`), if any: a
+//! comma-separated list of directories for several runs of the same benches, of which
+//! each case's lowest median is reported.
 //!
 //! Run: `cargo run --release -p staunch-benches --bin report -- [--data docs/perf]
 //! [--criterion target/criterion] [--doc docs/PERFORMANCE.md]`; `scripts/perf-report.sh`
 //! runs the benchmarks first. The criterion medians are also kept as
-//! `micro.csv` in the data directory.
+//! `micro.csv` in the data directory, and with several runs each run's as
+//! `micro-runs.csv`.
 //!
 //! `report --compare OLD_DIR NEW_DIR` instead prints every figure two runs' data
 //! directories share, with the relative difference, and the median and largest
@@ -61,8 +64,11 @@ fn main() {
         return;
     }
     let data = PathBuf::from(arg(&args, "--data").unwrap_or_else(|| "docs/perf".into()));
-    let criterion =
-        PathBuf::from(arg(&args, "--criterion").unwrap_or_else(|| "target/criterion".into()));
+    let criterion: Vec<PathBuf> = arg(&args, "--criterion")
+        .unwrap_or_else(|| "target/criterion".into())
+        .split(',')
+        .map(PathBuf::from)
+        .collect();
     let doc = PathBuf::from(arg(&args, "--doc").unwrap_or_else(|| "docs/PERFORMANCE.md".into()));
     if let Err(error) = run(&data, &criterion, &doc) {
         eprintln!("error: {error}");
@@ -72,7 +78,7 @@ fn main() {
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-fn run(data: &Path, criterion: &Path, doc: &Path) -> Result<()> {
+fn run(data: &Path, criterion: &[PathBuf], doc: &Path) -> Result<()> {
     let mut sections = Vec::new();
 
     let port = inputs::contention(&data.join("contention.csv"))?;
@@ -86,14 +92,26 @@ fn run(data: &Path, criterion: &Path, doc: &Path) -> Result<()> {
     charts::outage_latency(&data.join("outage-latency.svg"), &outage)?;
     sections.push(("outage", tables::outage(&outage)));
 
-    let micro = inputs::criterion(criterion)?;
+    let (micro, runs) = inputs::criterion_runs(criterion)?;
     if micro.is_empty() {
         eprintln!(
             "note: no criterion results under {}; micro-benchmark section left as it is",
-            criterion.display()
+            criterion
+                .iter()
+                .map(|dir| dir.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     } else {
         inputs::write_micro_csv(&data.join(inputs::MICRO_CSV), &micro)?;
+        let runs_csv = data.join(inputs::MICRO_RUNS_CSV);
+        if runs.len() > 1 {
+            inputs::write_micro_runs_csv(&runs_csv, &micro, &runs)?;
+        } else if runs_csv.exists() {
+            // One run: a table of several earlier runs' medians would not match it.
+            std::fs::remove_file(&runs_csv)
+                .map_err(|e| format!("cannot remove {}: {e}", runs_csv.display()))?;
+        }
         for (group, cases) in &micro {
             charts::micro(&data.join(inputs::micro_chart(group)), group, cases)?;
         }
