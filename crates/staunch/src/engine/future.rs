@@ -155,9 +155,9 @@ impl<F, Fut: Future, P> Drive<F, Fut, P> {
 }
 
 /// How the fast path left a call. Kept small: the step it decides when it hands the call
-/// over goes to a place of the caller's, so that a success's value stays in registers instead of
-/// in a slot of memory shared with the cold paths' results (a store, a load and a jump
-/// through a table on every success of a policy).
+/// over goes to a place of the caller's, so that a success's value stays in registers
+/// instead of in a slot of memory shared with the cold paths' results (a store, a load
+/// and a jump through a table on every success of a policy).
 enum First<T, Err> {
     Done(T),
     Pending,
