@@ -89,7 +89,8 @@ pub(crate) fn criterion_runs(dirs: &[PathBuf]) -> Result<(Micro, Vec<Micro>)> {
     Ok((lowest(&runs), runs))
 }
 
-/// Per case, the lowest median of `runs` that have it; cases in the first run's order.
+/// Per case, the lowest median of `runs` that have it; cases in the order they first
+/// appear.
 pub(crate) fn lowest(runs: &[Micro]) -> Micro {
     let mut best = Micro::new();
     for run in runs {

@@ -534,7 +534,7 @@ fn first_failed<F, T, E, Fut>(
     mut phase: Pin<&mut Phase<Fut>>,
     permit: F::Permit,
     outcome: Result<T, E>,
-    next: &mut Option<Step>,
+    step: &mut Option<Step>,
 ) -> First<T, F::Error>
 where
     F: AsyncForm<T, E, Fut>,
@@ -548,8 +548,8 @@ where
             phase.set(Phase::Done);
             ended(form.finish(stopped, slow.last.take()))
         }
-        step => {
-            *next = Some(step);
+        next => {
+            *step = Some(next);
             First::Slow
         }
     }
