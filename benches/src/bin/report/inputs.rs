@@ -266,7 +266,8 @@ mod tests {
                 ("failsafe/current_thread".to_owned(), 15.0),
             ]
         );
-        let dir = std::env::temp_dir().join(format!("staunch-report-{}", std::process::id()));
+        // A directory of this test's own: the other tests of the binary run beside it.
+        let dir = std::env::temp_dir().join(format!("staunch-report-runs-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(MICRO_RUNS_CSV);
         write_micro_runs_csv(&path, &best, &runs).unwrap();
