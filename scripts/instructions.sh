@@ -12,7 +12,7 @@ command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install va
 cargo build --release -q -p staunch-benches --bin instructions
 bin=target/release/instructions
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(direct direct_failure retry tokio_retry tryhard success failure rejection policy policy_timeout)
+[ ${#cases[@]} -gt 0 ] || cases=(direct direct_failure floor_retry retry retry_borrowed tokio_retry tryhard floor_breaker success failure rejection policy policy_timeout)
 count() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
     awk '/Collected :/ { print $NF }'

@@ -85,6 +85,13 @@ fn runtime_rows(rt: &Runtime, rows: &mut Vec<Row>) {
             staunch::Retryable::retry(|| op_async(black_box(1), false), retry).await
         }),
     );
+    push(
+        g,
+        "staunch_borrowed",
+        awaited(rt, (), async |_| {
+            staunch::Retryable::retry(|| op_async(black_box(1), false), &retry).await
+        }),
+    );
     let policy = backon_policy();
     push(
         g,

@@ -9,12 +9,18 @@
 //!
 //! | group | staunch | peers |
 //! |---|---|---|
-//! | `retry_first_ok` | `Retryable::retry` | backon, tokio-retry, tryhard, tower-resilience retry layer, seatbelt retry |
+//! | `retry_first_ok` | `Retryable::retry`, the policy by value (`staunch`) and borrowed (`staunch_borrowed`) | backon, tokio-retry, tryhard, tower-resilience retry layer, seatbelt retry |
 //! | `closed_success`, `closed_failure`, `open_rejection` | `CircuitBreaker::call` | failsafe (`futures::CircuitBreaker`), recloser (`AsyncRecloser`), tower-resilience circuit breaker layer, seatbelt breaker |
 //! | `policy` (retry + breaker) | `Policy::call` | backon around failsafe, backon around recloser, tower-resilience retry around its breaker, seatbelt retry around its breaker |
 //! | `policy_attempt_timeout` | `Policy::call` with `attempt_timeout` | the same stacks with a timeout around each attempt (`tokio::time::timeout`, seatbelt's timeout layer) |
 //!
 //! tokio-retry and tryhard have no circuit breaker; failsafe and recloser no retry.
+//!
+//! Two reference points, `floor`, run beside them: the least any wrapper of the call can
+//! do (`staunch_benches::floor`). In `retry_first_ok`, a future that owns the closure,
+//! makes the attempt's future inside its own and polls it; in `closed_success`, the same
+//! behind one atomic load of a state word before the attempt and one after. What they
+//! cost over `direct` is what wrapping the call costs before any retry or breaker logic.
 //! Every peer gets the same numbers: 3 attempts (2 retries), waits from 1 s to 10 s, a
 //! breaker opening after 5 failures (rate breakers: 50 % of 10 calls) and staying open
 //! for an hour, an attempt timeout of 2 s.
@@ -31,6 +37,7 @@
 
 use std::hint::black_box;
 use std::io;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Bencher, BenchmarkId, Criterion};
@@ -39,6 +46,7 @@ use tokio::runtime::Runtime;
 use tower_resilience_circuitbreaker::CircuitBreakerError;
 use tower_resilience_retry::RetryLayer;
 
+use staunch_benches::floor::{Gated, Wrapper};
 use staunch_benches::peers;
 
 mod common;
@@ -124,6 +132,15 @@ fn retry_first_ok(c: &mut Criterion) {
                 async |_| op_async(black_box(1), false).await,
             )
         });
+        group.bench_function(id("floor"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| Wrapper::new(|| op_async(black_box(1), false)).await,
+            )
+        });
         group.bench_function(id("staunch"), |b| {
             use staunch::Retryable as _;
             awaited(
@@ -132,6 +149,16 @@ fn retry_first_ok(c: &mut Criterion) {
                 u64::MAX,
                 || (),
                 async |_| (|| op_async(black_box(1), false)).retry(retry).await,
+            )
+        });
+        group.bench_function(id("staunch_borrowed"), |b| {
+            use staunch::Retryable as _;
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| (|| op_async(black_box(1), false)).retry(&retry).await,
             )
         });
         group.bench_function(id("backon"), |b| {
@@ -214,6 +241,7 @@ fn retry_first_ok(c: &mut Criterion) {
 fn closed_success(c: &mut Criterion) {
     let mut group = c.benchmark_group("runtime/closed_success");
     let breaker = staunch_breaker(THRESHOLD);
+    let word = AtomicU64::new(0);
     let f = peers::failsafe(THRESHOLD);
     let r = recloser::AsyncRecloser::from(peers::recloser(2 * THRESHOLD as usize));
     for (rt_name, rt) in runtimes() {
@@ -226,6 +254,15 @@ fn closed_success(c: &mut Criterion) {
                 u64::MAX,
                 || (),
                 async |_| op_async(black_box(1), false).await,
+            )
+        });
+        group.bench_function(id("floor"), |b| {
+            awaited(
+                b,
+                rt,
+                u64::MAX,
+                || (),
+                async |_| Gated::new(&word, || op_async(black_box(1), false)).await,
             )
         });
         group.bench_function(id("staunch"), |b| {

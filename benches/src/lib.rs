@@ -4,6 +4,7 @@
 //! (`Context::from_waker(Waker::noop())`), so no executor cost is included. The future is
 //! pinned where it is built, so no case pays for moving it.
 
+pub mod floor;
 pub mod peers;
 
 /// Polls a future that is ready at once and evaluates to its output; panics if it is

@@ -89,6 +89,16 @@ fn main() {
         });
         check(&format!("async {name}"), async_count, &mut failures);
 
+        let borrowed = allocations(|| {
+            let retry = (|| async { Ok::<_, io::Error>(black_box(5)) })
+                .retry(&policy)
+                .when(staunch::classify::io::is_transient);
+            assert!(matches!(poll_once(&mut cx, retry), Poll::Ready(Ok(5))));
+            let blocking = (|| Ok::<_, io::Error>(black_box(6))).retry_blocking(&policy);
+            assert_eq!(blocking.call().unwrap(), 6);
+        });
+        check(&format!("borrowed {name}"), borrowed, &mut failures);
+
         let call = allocations(|| {
             let retry = policy.call(|| async { Ok::<_, io::Error>(black_box(4)) });
             assert!(matches!(poll_once(&mut cx, retry), Poll::Ready(Ok(4))));

@@ -4,14 +4,18 @@
 //! path exactly. Speed itself is measured by the criterion benches.
 //!
 //! `instructions <case> <n>`, with `case` one of `direct`, `direct_failure`, `retry`,
-//! `success`, `failure`, `rejection`, `policy`, `policy_timeout`, or one of the retry
-//! peers `tryhard` and `tokio_retry`: the operation and the subjects are configured as in
-//! `benches/runtime.rs`.
+//! `retry_borrowed` (the policy borrowed), `success`, `failure`, `rejection`, `policy`,
+//! `policy_timeout`, or one of the retry peers `tryhard` and `tokio_retry`, or one of the reference wrappers of
+//! `staunch_benches::floor` (`floor_retry`, `floor_breaker`): the operation and the
+//! subjects are configured as in `benches/runtime.rs`.
 
 use std::hint::black_box;
 use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
+
+use staunch_benches::floor::{Gated, Wrapper};
+use std::sync::atomic::AtomicU64;
 
 use staunch::{CircuitBreaker, Policy, RetryBuilder, Retryable as _};
 
@@ -32,7 +36,7 @@ async fn op_async(x: u64, fail: bool) -> Outcome {
 }
 
 const HOUR: Duration = Duration::from_secs(3600);
-const USAGE: &str = "usage: instructions <direct|direct_failure|retry|success|failure|rejection|policy|policy_timeout|tryhard|tokio_retry> <calls>";
+const USAGE: &str = "usage: instructions <direct|direct_failure|retry|retry_borrowed|success|failure|rejection|policy|policy_timeout|tryhard|tokio_retry|floor_retry|floor_breaker> <calls>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         .build()
         .expect("valid")
     };
+    let word = AtomicU64::new(0);
     let plain = policy(None);
     let timed = policy(Some(Duration::from_secs(2)));
     macro_rules! run {
@@ -100,11 +105,14 @@ fn main() -> ExitCode {
         "direct" => run!(op_async(black_box(1), false)),
         "direct_failure" => run!(op_async(black_box(1), true)),
         "retry" => run!((|| op_async(black_box(1), false)).retry(retry)),
+        "retry_borrowed" => run!((|| op_async(black_box(1), false)).retry(&retry)),
         "success" => run!(breaker.call(|| op_async(black_box(1), false))),
         "failure" => run!(failing.call(|| op_async(black_box(1), true))),
         "rejection" => run!(open.call(|| op_async(black_box(1), false))),
         "policy" => run!(plain.call(|| op_async(black_box(1), false))),
         "policy_timeout" => run!(timed.call(|| op_async(black_box(1), false))),
+        "floor_retry" => run!(Wrapper::new(|| op_async(black_box(1), false))),
+        "floor_breaker" => run!(Gated::new(&word, || op_async(black_box(1), false))),
         "tryhard" => run!(tryhard::retry_fn(|| op_async(black_box(1), false))
             .retries(2)
             .exponential_backoff(Duration::from_secs(1))

@@ -1,5 +1,6 @@
 //! The blocking retry: the async API's twin, name for name, ended by `call()`.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use super::form::RetryForm;
@@ -32,19 +33,26 @@ use crate::{AllTransient, Classify, Clock};
 /// assert_eq!(fake.total_slept(), Duration::from_secs(3));
 /// ```
 #[must_use = "a blocking retry does nothing until `call()`"]
-pub struct BlockingRetry<F, C = AllTransient, O = AcceptOk, N = NoNotify, FB = NoFallback> {
-    form: RetryForm<F, C, O, N, FB>,
+pub struct BlockingRetry<
+    F,
+    C = AllTransient,
+    O = AcceptOk,
+    N = NoNotify,
+    FB = NoFallback,
+    R = RetryPolicy,
+> {
+    form: RetryForm<F, C, O, N, FB, R>,
 }
 
-impl<F> BlockingRetry<F> {
-    pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
+impl<F, R> BlockingRetry<F, AllTransient, AcceptOk, NoNotify, NoFallback, R> {
+    pub(crate) fn new(make: F, policy: R) -> Self {
         Self {
             form: RetryForm::new(make, policy),
         }
     }
 }
 
-impl<F, C, O, N, FB> BlockingRetry<F, C, O, N, FB> {
+impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
     /// Retries only errors matching `predicate`; others return at once.
     ///
     /// ```
@@ -58,7 +66,7 @@ impl<F, C, O, N, FB> BlockingRetry<F, C, O, N, FB> {
     ///     .unwrap_err();
     /// assert_eq!((err.kind(), calls), (RetryErrorKind::NotRetryable, 1));
     /// ```
-    pub fn when<P, T, E>(self, predicate: P) -> BlockingRetry<F, When<P>, O, N, FB>
+    pub fn when<P, T, E>(self, predicate: P) -> BlockingRetry<F, When<P>, O, N, FB, R>
     where
         F: FnMut() -> Result<T, E>,
         P: Fn(&E) -> bool,
@@ -77,7 +85,7 @@ impl<F, C, O, N, FB> BlockingRetry<F, C, O, N, FB> {
     ///     .unwrap_err();
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// ```
-    pub fn classify<C2>(self, classifier: C2) -> BlockingRetry<F, C2, O, N, FB> {
+    pub fn classify<C2>(self, classifier: C2) -> BlockingRetry<F, C2, O, N, FB, R> {
         BlockingRetry {
             form: self.form.refine(|_, o, n, fb| (classifier, o, n, fb)),
         }
@@ -97,7 +105,7 @@ impl<F, C, O, N, FB> BlockingRetry<F, C, O, N, FB> {
     /// assert_eq!(status, Ok("pending"));
     /// assert_eq!(fake.sleeps().len(), 2);
     /// ```
-    pub fn when_ok<P, T, E>(self, predicate: P) -> BlockingRetry<F, C, P, N, FB>
+    pub fn when_ok<P, T, E>(self, predicate: P) -> BlockingRetry<F, C, P, N, FB, R>
     where
         F: FnMut() -> Result<T, E>,
         P: FnMut(&T) -> bool,
@@ -120,7 +128,7 @@ impl<F, C, O, N, FB> BlockingRetry<F, C, O, N, FB> {
     ///     .call();
     /// assert_eq!(delays, [1, 2]);
     /// ```
-    pub fn notify<H, T, E>(self, hook: H) -> BlockingRetry<F, C, O, H, FB>
+    pub fn notify<H, T, E>(self, hook: H) -> BlockingRetry<F, C, O, H, FB, R>
     where
         F: FnMut() -> Result<T, E>,
         H: FnMut(&Retrying<'_, T, E>),
@@ -145,7 +153,7 @@ impl<F, C, O, N, FB> BlockingRetry<F, C, O, N, FB> {
     /// assert!(rows.is_empty());
     /// assert_eq!(fake.sleeps().len(), 2);
     /// ```
-    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> BlockingRetry<F, C, O, N, FB2>
+    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> BlockingRetry<F, C, O, N, FB2, R>
     where
         F: FnMut() -> Result<T, E>,
         FB2: FnOnce(RetryError<E>) -> Result<T, RetryError<E>>,
@@ -189,12 +197,12 @@ impl<F, C, O, N, FB> BlockingRetry<F, C, O, N, FB> {
     }
 }
 
-impl<F, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug, FB> fmt::Debug
-    for BlockingRetry<F, C, O, N, FB>
+impl<F, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug, FB, R: Borrow<RetryPolicy>> fmt::Debug
+    for BlockingRetry<F, C, O, N, FB, R>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BlockingRetry")
-            .field("policy", &self.form.policy)
+            .field("policy", self.form.policy())
             .field("classify", &self.form.classify)
             .finish()
     }

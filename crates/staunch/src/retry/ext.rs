@@ -1,13 +1,22 @@
 //! Extension traits that put `.retry(policy)` and `.retry_blocking(policy)` on closures.
 
+use std::borrow::Borrow;
 use std::future::Future;
 
+use super::hooks::{AcceptOk, NoNotify};
 use super::{BlockingRetry, Retry, RetryPolicy};
+use crate::policy::NoFallback;
+use crate::AllTransient;
 
 /// `.retry(policy)` on any `FnMut() -> impl Future<Output = Result<T, E>>`.
 ///
 /// The closure is called once per attempt, so it may borrow mutably (count calls, reuse
 /// a connection) as long as each future it returns owns what it needs.
+///
+/// The policy is taken by value (a copy of a `Copy` [`RetryPolicy`]) or by reference:
+/// `.retry(&POLICY)` keeps a pointer in the future instead of a copy of the policy, which
+/// is cheaper on a hot path; `.retry(policy)` makes a future that borrows nothing, for
+/// `tokio::spawn`. Any [`Borrow<RetryPolicy>`](Borrow) works, `Arc<RetryPolicy>` too.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -20,20 +29,28 @@ use super::{BlockingRetry, Retry, RetryPolicy};
 /// # }
 /// ```
 pub trait Retryable<Fut: Future>: Sized {
-    /// Retries the futures this closure returns under `policy`.
+    /// Retries the futures this closure returns under `policy`, owned or borrowed.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// use staunch::{RetryPolicy, Retryable};
+    /// static RETRY: RetryPolicy = RetryPolicy::retry_on_exception();
+    ///
     /// let mut calls = 0;
     /// let n = (|| { calls += 1; async { Ok::<_, ()>(1) } })
-    ///     .retry(RetryPolicy::retry_on_exception())
+    ///     .retry(RETRY)
     ///     .await
     ///     .unwrap();
     /// assert_eq!((n, calls), (1, 1));
+    /// // Borrowed: the future keeps a reference, not a copy.
+    /// let n = (|| async { Ok::<_, ()>(2) }).retry(&RETRY).await.unwrap();
+    /// assert_eq!(n, 2);
     /// # }
     /// ```
-    fn retry(self, policy: RetryPolicy) -> Retry<Self, Fut>;
+    fn retry<R: Borrow<RetryPolicy>>(
+        self,
+        policy: R,
+    ) -> Retry<Self, Fut, AllTransient, AcceptOk, NoNotify, NoFallback, R>;
 }
 
 impl<F, Fut, T, E> Retryable<Fut> for F
@@ -42,7 +59,10 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     #[inline]
-    fn retry(self, policy: RetryPolicy) -> Retry<Self, Fut> {
+    fn retry<R: Borrow<RetryPolicy>>(
+        self,
+        policy: R,
+    ) -> Retry<Self, Fut, AllTransient, AcceptOk, NoNotify, NoFallback, R> {
         Retry::new(self, policy)
     }
 }
@@ -63,15 +83,21 @@ where
 /// assert_eq!(n, 1);
 /// ```
 pub trait BlockingRetryable<T, E>: Sized {
-    /// Retries this closure under `policy`; run it with
+    /// Retries this closure under `policy`, owned or borrowed; run it with
     /// [`call`](BlockingRetry::call).
     ///
     /// ```
     /// use staunch::{BlockingRetryable, RetryPolicy};
-    /// let r = (|| Ok::<_, ()>(5)).retry_blocking(RetryPolicy::retry_with_jitter()).call();
+    /// let policy = RetryPolicy::retry_with_jitter();
+    /// let r = (|| Ok::<_, ()>(5)).retry_blocking(policy).call();
     /// assert_eq!(r, Ok(5));
+    /// let r = (|| Ok::<_, ()>(6)).retry_blocking(&policy).call();
+    /// assert_eq!(r, Ok(6));
     /// ```
-    fn retry_blocking(self, policy: RetryPolicy) -> BlockingRetry<Self>;
+    fn retry_blocking<R: Borrow<RetryPolicy>>(
+        self,
+        policy: R,
+    ) -> BlockingRetry<Self, AllTransient, AcceptOk, NoNotify, NoFallback, R>;
 }
 
 impl<F, T, E> BlockingRetryable<T, E> for F
@@ -79,7 +105,10 @@ where
     F: FnMut() -> Result<T, E>,
 {
     #[inline]
-    fn retry_blocking(self, policy: RetryPolicy) -> BlockingRetry<Self> {
+    fn retry_blocking<R: Borrow<RetryPolicy>>(
+        self,
+        policy: R,
+    ) -> BlockingRetry<Self, AllTransient, AcceptOk, NoNotify, NoFallback, R> {
         BlockingRetry::new(self, policy)
     }
 }

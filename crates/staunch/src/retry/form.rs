@@ -1,6 +1,7 @@
 //! The retry alone as a call form: a run without a breaker, with the retry's own hooks
 //! (`.when_ok`, `.notify`), a fallback, and [`RetryError`] as the final error.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use super::hooks::{AcceptOk, NoNotify, Notify, RetryOk, Retrying};
@@ -11,11 +12,12 @@ use crate::engine::table::{NoBreaker, Stopped};
 use crate::policy::{Fallback, NoFallback};
 use crate::{AllTransient, CircuitOpen, Classify, Clock, PolicyErrorKind, Verdict};
 
-/// One retried call: `make` makes each attempt.
+/// One retried call: `make` makes each attempt under `policy`, a [`RetryPolicy`] owned or
+/// borrowed (anything that [`Borrow`]s one).
 #[derive(Debug)]
-pub(crate) struct RetryForm<F, C, O, N, FB> {
+pub(crate) struct RetryForm<F, C, O, N, FB, R = RetryPolicy> {
     pub(crate) make: F,
-    pub(crate) policy: RetryPolicy,
+    pub(crate) policy: R,
     pub(crate) clock: Clock,
     pub(crate) classify: C,
     pub(crate) retry_ok: O,
@@ -23,10 +25,10 @@ pub(crate) struct RetryForm<F, C, O, N, FB> {
     pub(crate) fallback: Option<FB>,
 }
 
-impl<F> RetryForm<F, AllTransient, AcceptOk, NoNotify, NoFallback> {
+impl<F, R> RetryForm<F, AllTransient, AcceptOk, NoNotify, NoFallback, R> {
     /// A call that retries every error, with no hook and no fallback.
     #[inline]
-    pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
+    pub(crate) fn new(make: F, policy: R) -> Self {
         RetryForm {
             make,
             policy,
@@ -39,14 +41,22 @@ impl<F> RetryForm<F, AllTransient, AcceptOk, NoNotify, NoFallback> {
     }
 }
 
-impl<F, C, O, N, FB> RetryForm<F, C, O, N, FB> {
+impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> RetryForm<F, C, O, N, FB, R> {
+    /// The policy, owned or borrowed.
+    #[inline(always)]
+    pub(crate) fn policy(&self) -> &RetryPolicy {
+        self.policy.borrow()
+    }
+}
+
+impl<F, C, O, N, FB, R> RetryForm<F, C, O, N, FB, R> {
     /// The same call with other refinements: `refine` maps the classifier, the `Ok`
     /// predicate, the hook and the fallback to their replacements.
     #[inline]
     pub(crate) fn refine<C2, O2, N2, FB2>(
         self,
         refine: impl FnOnce(C, O, N, Option<FB>) -> (C2, O2, N2, Option<FB2>),
-    ) -> RetryForm<F, C2, O2, N2, FB2> {
+    ) -> RetryForm<F, C2, O2, N2, FB2, R> {
         let (classify, retry_ok, notify, fallback) =
             refine(self.classify, self.retry_ok, self.notify, self.fallback);
         RetryForm {
@@ -61,8 +71,9 @@ impl<F, C, O, N, FB> RetryForm<F, C, O, N, FB> {
     }
 }
 
-impl<F, C, O, N, FB, T, E> Form<T, E> for RetryForm<F, C, O, N, FB>
+impl<F, C, O, N, FB, R, T, E> Form<T, E> for RetryForm<F, C, O, N, FB, R>
 where
+    R: Borrow<RetryPolicy>,
     C: Classify<E>,
     O: RetryOk<T>,
     N: Notify<T, E>,
@@ -74,7 +85,7 @@ where
 
     #[inline(always)]
     fn layers(&self) -> Layers<'_> {
-        Layers::retry_alone(&self.policy, &self.clock)
+        Layers::retry_alone(self.policy.borrow(), &self.clock)
     }
 
     #[inline(always)]
@@ -113,7 +124,7 @@ where
             Err(error) => {
                 let kind = stopped.kind;
                 let error = RetryError::from_stopped(stopped, error);
-                let layers = Layers::retry_alone(&self.policy, &self.clock);
+                let layers = Layers::retry_alone(self.policy.borrow(), &self.clock);
                 fall_back(&layers, kind, &mut self.fallback, error)
             }
         }
@@ -131,8 +142,9 @@ pub(crate) fn retry_kind(kind: PolicyErrorKind) -> RetryErrorKind {
     }
 }
 
-impl<F, C, O, N, FB, T, E, Fut> AsyncForm<T, E, Fut> for RetryForm<F, C, O, N, FB>
+impl<F, C, O, N, FB, R, T, E, Fut> AsyncForm<T, E, Fut> for RetryForm<F, C, O, N, FB, R>
 where
+    R: Borrow<RetryPolicy>,
     F: FnMut() -> Fut,
     C: Classify<E>,
     O: RetryOk<T>,
@@ -146,8 +158,9 @@ where
     }
 }
 
-impl<F, C, O, N, FB, T, E> BlockingForm<T, E> for RetryForm<F, C, O, N, FB>
+impl<F, C, O, N, FB, R, T, E> BlockingForm<T, E> for RetryForm<F, C, O, N, FB, R>
 where
+    R: Borrow<RetryPolicy>,
     F: FnMut() -> Result<T, E>,
     C: Classify<E>,
     O: RetryOk<T>,

@@ -1,6 +1,7 @@
 //! The async retry: a thin adapter over the engine's async driver, a call without a
 //! breaker.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -43,32 +44,35 @@ pin_project! {
     /// # }
     /// ```
     #[must_use = "futures do nothing unless polled"]
-    pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify, FB = NoFallback>
+    pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify, FB = NoFallback, R = RetryPolicy>
     where
         Fut: Future,
     {
         #[pin]
-        drive: Drive<RetryForm<F, C, O, N, FB>, Fut, NoBreaker>,
+        drive: Drive<RetryForm<F, C, O, N, FB, R>, Fut, NoBreaker>,
     }
 }
 
-impl<F, Fut: Future> Retry<F, Fut> {
+impl<F, Fut: Future, R: Borrow<RetryPolicy>>
+    Retry<F, Fut, AllTransient, AcceptOk, NoNotify, NoFallback, R>
+{
     #[inline]
-    pub(crate) fn new(make: F, policy: RetryPolicy) -> Self {
+    pub(crate) fn new(make: F, policy: R) -> Self {
+        let plain = policy.borrow().deadline.is_none();
         Self {
-            drive: Drive::known(RetryForm::new(make, policy), policy.deadline.is_none()),
+            drive: Drive::known(RetryForm::new(make, policy), plain),
         }
     }
 }
 
-impl<F, Fut: Future, C, O, N, FB> Retry<F, Fut, C, O, N, FB> {
+impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N, FB, R> {
     #[inline]
     fn with_form<C2, O2, N2, FB2>(
         self,
-        refine: impl FnOnce(RetryForm<F, C, O, N, FB>) -> RetryForm<F, C2, O2, N2, FB2>,
-    ) -> Retry<F, Fut, C2, O2, N2, FB2> {
+        refine: impl FnOnce(RetryForm<F, C, O, N, FB, R>) -> RetryForm<F, C2, O2, N2, FB2, R>,
+    ) -> Retry<F, Fut, C2, O2, N2, FB2, R> {
         let form = refine(self.drive.into_form());
-        let plain = form.policy.deadline.is_none();
+        let plain = form.policy().deadline.is_none();
         Retry {
             drive: Drive::known(form, plain),
         }
@@ -89,7 +93,7 @@ impl<F, Fut: Future, C, O, N, FB> Retry<F, Fut, C, O, N, FB> {
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// # }
     /// ```
-    pub fn when<P, T, E>(self, predicate: P) -> Retry<F, Fut, When<P>, O, N, FB>
+    pub fn when<P, T, E>(self, predicate: P) -> Retry<F, Fut, When<P>, O, N, FB, R>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -112,7 +116,7 @@ impl<F, Fut: Future, C, O, N, FB> Retry<F, Fut, C, O, N, FB> {
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// # }
     /// ```
-    pub fn classify<C2>(self, classifier: C2) -> Retry<F, Fut, C2, O, N, FB> {
+    pub fn classify<C2>(self, classifier: C2) -> Retry<F, Fut, C2, O, N, FB, R> {
         self.with_form(|f| f.refine(|_, o, n, fb| (classifier, o, n, fb)))
     }
 
@@ -134,7 +138,7 @@ impl<F, Fut: Future, C, O, N, FB> Retry<F, Fut, C, O, N, FB> {
     /// assert_eq!(page, [1, 2]);
     /// # }
     /// ```
-    pub fn when_ok<P, T, E>(self, predicate: P) -> Retry<F, Fut, C, P, N, FB>
+    pub fn when_ok<P, T, E>(self, predicate: P) -> Retry<F, Fut, C, P, N, FB, R>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -159,7 +163,7 @@ impl<F, Fut: Future, C, O, N, FB> Retry<F, Fut, C, O, N, FB> {
     /// assert_eq!(log[0], "attempt 1 failed (Some(\"busy\")), next in 1s");
     /// # }
     /// ```
-    pub fn notify<H, T, E>(self, hook: H) -> Retry<F, Fut, C, O, H, FB>
+    pub fn notify<H, T, E>(self, hook: H) -> Retry<F, Fut, C, O, H, FB, R>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -186,7 +190,7 @@ impl<F, Fut: Future, C, O, N, FB> Retry<F, Fut, C, O, N, FB> {
     /// assert_eq!(fake.sleeps().len(), 2); // every attempt was made first
     /// # }
     /// ```
-    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> Retry<F, Fut, C, O, N, FB2>
+    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> Retry<F, Fut, C, O, N, FB2, R>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -211,8 +215,9 @@ impl<F, Fut: Future, C, O, N, FB> Retry<F, Fut, C, O, N, FB> {
     }
 }
 
-impl<F, Fut, T, E, C, O, N, FB> Future for Retry<F, Fut, C, O, N, FB>
+impl<F, Fut, T, E, C, O, N, FB, R> Future for Retry<F, Fut, C, O, N, FB, R>
 where
+    R: Borrow<RetryPolicy>,
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
     C: Classify<E>,
@@ -229,13 +234,13 @@ where
     }
 }
 
-impl<F, Fut: Future, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug, FB> fmt::Debug
-    for Retry<F, Fut, C, O, N, FB>
+impl<F, Fut: Future, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug, FB, R: Borrow<RetryPolicy>>
+    fmt::Debug for Retry<F, Fut, C, O, N, FB, R>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let form = self.drive.form();
         f.debug_struct("Retry")
-            .field("policy", &form.policy)
+            .field("policy", form.policy())
             .field("classify", &form.classify)
             .field("phase", &self.drive.phase())
             .finish()

@@ -236,6 +236,31 @@ fn retry_forms(script: &[Result<u32, Fail>]) -> Vec<(&'static str, Observed)> {
             ),
         ),
         (
+            "Retry, policy borrowed",
+            observe(
+                script,
+                |f| {
+                    block_on(next_async.retry(&policy).when(transient).clock(f.clock()))
+                        .map_err(retry_err)
+                },
+                None,
+            ),
+        ),
+        (
+            "BlockingRetry, policy borrowed",
+            observe(
+                script,
+                |f| {
+                    next.retry_blocking(&policy)
+                        .when(transient)
+                        .clock(f.clock())
+                        .call()
+                        .map_err(retry_err)
+                },
+                None,
+            ),
+        ),
+        (
             "RetryLayer",
             observe(
                 script,

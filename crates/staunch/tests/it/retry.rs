@@ -503,7 +503,7 @@ fn ready_one() -> std::future::Ready<Result<u8, ()>> {
 /// nothing, what is left is the retry itself.
 #[test]
 fn the_retry_future_stays_small() {
-    use std::mem::size_of_val;
+    use std::mem::{size_of, size_of_val};
 
     let policy = RetryPolicy::default();
     assert!(
@@ -524,6 +524,16 @@ fn the_retry_future_stays_small() {
         size_of_val(&refined)
     );
     assert!(format!("{retry:?}").contains(r#"phase: "start""#));
+    // Borrowed, the policy is a pointer in the future rather than a copy.
+    let borrowed = ready_one.retry(&policy);
+    assert!(
+        size_of_val(&borrowed) + size_of_val(&policy) - size_of::<&RetryPolicy>()
+            <= size_of_val(&retry),
+        "borrowed: {} bytes, owned: {} bytes",
+        size_of_val(&borrowed),
+        size_of_val(&retry)
+    );
+    assert_eq!(format!("{borrowed:?}"), format!("{retry:?}"));
 }
 
 #[test]
