@@ -45,6 +45,10 @@ pub trait Retryable<Fut: Future>: Sized {
     /// // Borrowed: the future keeps a reference, not a copy.
     /// let n = (|| async { Ok::<_, ()>(2) }).retry(&RETRY).await.unwrap();
     /// assert_eq!(n, 2);
+    /// // Shared: any `Borrow<RetryPolicy>`, an `Arc` for one.
+    /// let shared = std::sync::Arc::new(RETRY);
+    /// let n = (|| async { Ok::<_, ()>(3) }).retry(shared.clone()).await.unwrap();
+    /// assert_eq!(n, 3);
     /// # }
     /// ```
     fn retry<R: Borrow<RetryPolicy>>(
