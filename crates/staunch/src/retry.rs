@@ -36,6 +36,10 @@
 //! - [`RetryPolicy`] (validated by [`RetryBuilder`]) is `Copy` and knows nothing of error
 //!   types; the call site picks what to retry through the [`Classify`](crate::Classify)
 //!   seam (`.when(pred)`, `.classify(c)`; default: everything).
+//! - A call takes the policy by value (`.retry(policy)`: the future owns a copy and
+//!   borrows nothing, so it can be spawned) or borrowed (`.retry(&policy)`, any
+//!   `Borrow<RetryPolicy>`: the future keeps a pointer, which saves the copy on a hot
+//!   path). Both run the same engine and behave alike.
 //! - [`RetryState`] is the pure decision logic (next delay, stop reason, deadline
 //!   trimming, server hints, externally imposed waits). [`Retry`] and [`BlockingRetry`]
 //!   run it on the crate's one call engine, as a call without a breaker.
