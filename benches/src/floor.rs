@@ -65,10 +65,10 @@ where
         if this.attempt.is_none() {
             this.attempt.set(Some((this.make)()));
         }
-        match this.attempt.as_pin_mut() {
-            Some(attempt) => attempt.poll(cx),
-            None => Poll::Pending,
-        }
+        this.attempt
+            .as_pin_mut()
+            .expect("the attempt was made above")
+            .poll(cx)
     }
 }
 
