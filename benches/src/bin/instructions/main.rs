@@ -5,19 +5,18 @@
 //!
 //! `instructions <case> <n>`, with `case` one of `direct`, `direct_failure`, `retry`,
 //! `retry_borrowed` (the policy borrowed), `success`, `failure`, `rejection`, `policy`,
-//! `policy_timeout`, or one of the retry peers `tryhard` and `tokio_retry`, or one of the reference wrappers of
-//! `staunch_benches::floor` (`floor_retry`, `floor_breaker`): the operation and the
-//! subjects are configured as in `benches/runtime.rs`.
+//! `policy_timeout`, one of the retry peers `tryhard` and `tokio_retry`, or one of the
+//! reference wrappers of `staunch_benches::floor` (`floor_retry`, `floor_breaker`): the
+//! operation and the subjects are configured as in `benches/runtime.rs`.
 
 use std::hint::black_box;
 use std::io;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use staunch_benches::floor::{Gated, Wrapper};
-use std::sync::atomic::AtomicU64;
-
 use staunch::{CircuitBreaker, Policy, RetryBuilder, Retryable as _};
+use staunch_benches::floor::{Gated, Wrapper};
 
 type Outcome = Result<u64, io::Error>;
 

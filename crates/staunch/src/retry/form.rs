@@ -85,7 +85,7 @@ where
 
     #[inline(always)]
     fn layers(&self) -> Layers<'_> {
-        Layers::retry_alone(self.policy.borrow(), &self.clock)
+        Layers::retry_alone(self.policy(), &self.clock)
     }
 
     #[inline(always)]
@@ -124,6 +124,7 @@ where
             Err(error) => {
                 let kind = stopped.kind;
                 let error = RetryError::from_stopped(stopped, error);
+                // The policy's field, not `policy()`: the fallback is borrowed beside it.
                 let layers = Layers::retry_alone(self.policy.borrow(), &self.clock);
                 fall_back(&layers, kind, &mut self.fallback, error)
             }

@@ -58,24 +58,26 @@ impl<F, Fut: Future, R: Borrow<RetryPolicy>>
 {
     #[inline]
     pub(crate) fn new(make: F, policy: R) -> Self {
-        let plain = policy.borrow().deadline.is_none();
-        Self {
-            drive: Drive::known(RetryForm::new(make, policy), plain),
-        }
+        Self::of(RetryForm::new(make, policy))
     }
 }
 
 impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N, FB, R> {
+    /// The retry of `form`: a call without a deadline takes the plain first attempt.
+    #[inline]
+    fn of(form: RetryForm<F, C, O, N, FB, R>) -> Self {
+        let plain = form.policy().deadline.is_none();
+        Self {
+            drive: Drive::known(form, plain),
+        }
+    }
+
     #[inline]
     fn with_form<C2, O2, N2, FB2>(
         self,
         refine: impl FnOnce(RetryForm<F, C, O, N, FB, R>) -> RetryForm<F, C2, O2, N2, FB2, R>,
     ) -> Retry<F, Fut, C2, O2, N2, FB2, R> {
-        let form = refine(self.drive.into_form());
-        let plain = form.policy().deadline.is_none();
-        Retry {
-            drive: Drive::known(form, plain),
-        }
+        Retry::of(refine(self.drive.into_form()))
     }
 
     /// Retries only errors matching `predicate` (the seed's `exception_types`); any
