@@ -28,10 +28,6 @@ pin_project! {
     /// A call in progress: the form, the cold state, and the running attempt.
     pub(crate) struct Drive<F, Fut: Future, P> {
         form: F,
-        // Known at the start to be a plain call (see `Layers::is_plain`): read from the
-        // policy handed to a retry before it is copied into the call, so that the first
-        // attempt does not wait on that copy to know.
-        plain: bool,
         slow: ColdDrop<Lazy<P, Fut::Output>>,
         #[pin]
         phase: Phase<Fut>,
@@ -117,15 +113,8 @@ pin_project! {
 impl<F, Fut: Future, P> Drive<F, Fut, P> {
     #[inline(always)]
     pub(crate) fn new(form: F) -> Self {
-        Self::known(form, false)
-    }
-
-    /// A call whose form is known to be plain when `plain`.
-    #[inline(always)]
-    pub(crate) fn known(form: F, plain: bool) -> Self {
         Self {
             form,
-            plain,
             slow: ColdDrop::default(),
             phase: Phase::Start,
         }
@@ -154,14 +143,14 @@ impl<F, Fut: Future, P> Drive<F, Fut, P> {
     }
 }
 
-/// How the fast path left a call. Kept small: the step it decides when it hands the call
-/// over goes to a place of the caller's, so that a success's value stays in registers
-/// instead of in a slot of memory shared with the cold paths' results (a store, a load
-/// and a jump through a table on every success of a policy).
+/// How the fast path left a call. Kept small, so that a success's value stays in
+/// registers instead of in a slot of memory shared with the cold paths' results (a store,
+/// a load and a jump through a table on every success of a policy): a call handed over to
+/// the slow path has had its step taken already (see [`hand_over`]), and carries none.
 enum First<T, Err> {
     Done(T),
     Pending,
-    /// The slow path goes on from the step in the caller's `step`.
+    /// The slow path goes on from the phase the hand-over left.
     Slow,
     /// A breaker alone refused or failed its only attempt: the call is over.
     Ended(Err),
@@ -176,9 +165,8 @@ where
 
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut step = None;
         if matches!(self.phase, Phase::Start) {
-            match self.as_mut().poll_first(cx, &mut step) {
+            match self.as_mut().poll_first(cx) {
                 First::Done(value) => return Poll::Ready(Ok(value)),
                 First::Pending => return Poll::Pending,
                 First::Slow => {}
@@ -189,7 +177,7 @@ where
         // value: so the fast path's `Poll<Result<..>>` stays in registers rather than in
         // the memory a returned value of the slow path's would share with it.
         let mut out = None;
-        self.poll_slow(cx, step, &mut out);
+        self.poll_slow(cx, &mut out);
         match out {
             Some(result) => Poll::Ready(result),
             None => Poll::Pending,
@@ -206,17 +194,9 @@ where
     /// A plain call (no budget, deadline or attempt timeout) has nothing to deposit and no
     /// clock to read, and keeps to registers; the others do their bookkeeping out of line.
     #[inline(always)]
-    fn poll_first(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        step: &mut Option<Step>,
-    ) -> First<T, F::Error> {
+    fn poll_first(self: Pin<&mut Self>, cx: &mut Context<'_>) -> First<T, F::Error> {
         let mut this = self.project();
-        let shape = if *this.plain {
-            Shape::Plain
-        } else {
-            this.form.shape()
-        };
+        let shape = this.form.shape();
         let plain = shape == Shape::Plain;
         // The start of an attempt timed inline, in nanoseconds, written to the cold state
         // only if the call goes there.
@@ -236,12 +216,13 @@ where
             Ok(permit) => permit,
             // A breaker alone: the refusal is the call's end, handed back as it is.
             Err(open) if this.form.layers().quiet => {
+                unlikely();
                 this.phase.set(Phase::Done);
                 return ended(this.form.end_alone(Alone::Refused(open)));
             }
             Err(open) => {
-                *step = Some(refused(this.form, this.slow.begun(timed_start), open));
-                return First::Slow;
+                unlikely();
+                return refused(this.form, this.slow.begun(timed_start), this.phase, open);
             }
         };
         this.phase.set(Phase::Running {
@@ -265,6 +246,7 @@ where
                     permit.success();
                     events::success_first_try(&this.form.layers());
                 } else {
+                    unlikely();
                     let slow = this.slow.begun(timed_start);
                     first_succeeded(slow, &this.form.layers(), permit);
                 }
@@ -275,13 +257,15 @@ where
             // A breaker alone, untimed: its only attempt failed; report it and end. The
             // finished attempt stays in place, as on success.
             Poll::Ready(Ok(Err(error))) if plain && this.form.layers().quiet => {
+                unlikely();
                 let verdict = this.form.classify(&error);
                 permit.record(verdict);
                 ended(this.form.end_alone(Alone::Failed(error, verdict)))
             }
             Poll::Ready(Ok(outcome)) => {
+                unlikely();
                 let slow = this.slow.begun(timed_start);
-                first_failed(this.form, slow, this.phase, permit, outcome, step)
+                first_failed(this.form, slow, this.phase, permit, outcome)
             }
             Poll::Ready(Err(panic)) => panicked(permit, panic),
             Poll::Pending => {
@@ -289,7 +273,7 @@ where
                 slow.used = true;
                 slow.permit = Some(permit);
                 if this.form.layers().is_timed() {
-                    first_timer(this.form, slow, cx, step)
+                    first_timer(this.form, slow, this.phase, cx)
                 } else {
                     First::Pending
                 }
@@ -297,129 +281,165 @@ where
         }
     }
 
-    /// Everything but the fast path, starting from the step the fast path decided when
-    /// it left one; the call's result, when it ends, is written to `out`.
+    /// Everything but the fast path, from the phase the call is in; the call's result,
+    /// when it ends, is written to `out`.
     #[cold]
     #[inline(never)]
     fn poll_slow(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        step: Option<Step>,
         out: &mut Option<Result<T, F::Error>>,
     ) {
-        if let Poll::Ready(result) = self.poll_slow_inner(cx, step) {
+        if let Poll::Ready(result) = self.poll_slow_inner(cx) {
             *out = Some(result);
         }
     }
 
     #[inline(always)]
-    fn poll_slow_inner(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        mut step: Option<Step>,
-    ) -> Poll<Result<T, F::Error>> {
+    fn poll_slow_inner(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, F::Error>> {
         let mut this = self.project();
         let slow = this.slow.get();
         slow.used = true;
         loop {
-            let next = match step.take() {
-                Some(next) => next,
-                None => match this.phase.as_mut().project() {
-                    PhaseProj::Start => unreachable!("a call starts on the fast path"),
-                    PhaseProj::Ready => match this.form.poll_ready(cx) {
-                        Poll::Pending => return Poll::Pending,
-                        Poll::Ready(Ok(())) => {
-                            this.phase.set(Phase::Admit);
-                            continue;
-                        }
-                        Poll::Ready(Err(error)) => {
-                            let stopped = slow.run.unready(&this.form.layers());
-                            this.phase.set(Phase::Done);
-                            return Poll::Ready(this.form.finish(stopped, Some(Err(error))));
-                        }
-                    },
-                    PhaseProj::Admit => match this.form.admit() {
-                        Ok(permit) => {
-                            slow.run.attempt_started(&this.form.layers());
-                            slow.permit = Some(permit);
-                            let future = this.form.attempt();
-                            this.phase.set(Phase::Running { future });
-                            continue;
-                        }
-                        Err(open) => slow.run.rejected(&this.form.layers(), open),
-                    },
-                    PhaseProj::Running { future } => {
-                        let (outcome, ending) = match poll_attempt(future, cx) {
-                            Poll::Ready(Ok(outcome)) => {
-                                let ending = slow.run.ending(&this.form.layers());
-                                (Some(outcome), ending)
-                            }
-                            Poll::Ready(Err(panic)) => {
-                                let permit = slow.permit.take();
-                                panicked(permit.expect("a running attempt holds a permit"), panic)
-                            }
-                            Poll::Pending => {
-                                if poll_timer(&slow.run, &this.form.layers(), &mut slow.sleep, cx)
-                                    .is_pending()
-                                {
-                                    return Poll::Pending;
-                                }
-                                (None, Ending::TimedOut)
-                            }
-                        };
-                        slow.sleep = None;
-                        let permit = slow
-                            .permit
-                            .take()
-                            .expect("a running attempt holds a permit");
-                        match outcome {
-                            Some(Ok(value)) if !this.form.retry_ok(&value) => {
-                                slow.run.succeeded(&this.form.layers(), permit, ending);
-                                this.phase.set(Phase::Done);
-                                return Poll::Ready(Ok(value));
-                            }
-                            Some(outcome) => judge(this.form, slow, permit, outcome, ending),
-                            None => {
-                                let layers = this.form.layers();
-                                slow.run.failed(
-                                    &layers,
-                                    permit,
-                                    crate::Verdict::TRANSIENT,
-                                    ending,
-                                    None,
-                                )
-                            }
-                        }
-                    }
-                    PhaseProj::Sleeping => {
-                        let sleep = slow
-                            .sleep
-                            .as_mut()
-                            .expect("a sleeping call holds its sleep");
-                        if Pin::new(sleep).poll(cx).is_pending() {
-                            return Poll::Pending;
-                        }
-                        slow.sleep = None;
-                        this.phase.set(Phase::Ready);
+            let next = match this.phase.as_mut().project() {
+                PhaseProj::Start => unreachable!("a call starts on the fast path"),
+                PhaseProj::Ready => match this.form.poll_ready(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(())) => {
+                        this.phase.set(Phase::Admit);
                         continue;
                     }
-                    PhaseProj::Done => panic!("a staunch call polled after completion"),
+                    Poll::Ready(Err(error)) => {
+                        let stopped = slow.run.unready(&this.form.layers());
+                        this.phase.set(Phase::Done);
+                        return Poll::Ready(this.form.finish(stopped, Some(Err(error))));
+                    }
                 },
+                PhaseProj::Admit => match this.form.admit() {
+                    Ok(permit) => {
+                        slow.run.attempt_started(&this.form.layers());
+                        slow.permit = Some(permit);
+                        let future = this.form.attempt();
+                        this.phase.set(Phase::Running { future });
+                        continue;
+                    }
+                    Err(open) => slow.run.rejected(&this.form.layers(), open),
+                },
+                PhaseProj::Running { future } => {
+                    let (outcome, ending) = match poll_attempt(future, cx) {
+                        Poll::Ready(Ok(outcome)) => {
+                            let ending = slow.run.ending(&this.form.layers());
+                            (Some(outcome), ending)
+                        }
+                        Poll::Ready(Err(panic)) => {
+                            let permit = slow.permit.take();
+                            panicked(permit.expect("a running attempt holds a permit"), panic)
+                        }
+                        Poll::Pending => {
+                            if poll_timer(&slow.run, &this.form.layers(), &mut slow.sleep, cx)
+                                .is_pending()
+                            {
+                                return Poll::Pending;
+                            }
+                            (None, Ending::TimedOut)
+                        }
+                    };
+                    slow.sleep = None;
+                    let permit = slow
+                        .permit
+                        .take()
+                        .expect("a running attempt holds a permit");
+                    match outcome {
+                        Some(Ok(value)) if !this.form.retry_ok(&value) => {
+                            slow.run.succeeded(&this.form.layers(), permit, ending);
+                            this.phase.set(Phase::Done);
+                            return Poll::Ready(Ok(value));
+                        }
+                        Some(outcome) => judge(this.form, slow, permit, outcome, ending),
+                        None => {
+                            let layers = this.form.layers();
+                            slow.run.failed(
+                                &layers,
+                                permit,
+                                crate::Verdict::TRANSIENT,
+                                ending,
+                                None,
+                            )
+                        }
+                    }
+                }
+                PhaseProj::Sleeping => {
+                    let sleep = slow
+                        .sleep
+                        .as_mut()
+                        .expect("a sleeping call holds its sleep");
+                    if Pin::new(sleep).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    slow.sleep = None;
+                    this.phase.set(Phase::Ready);
+                    continue;
+                }
+                PhaseProj::Done => panic!("a staunch call polled after completion"),
             };
-            match next {
-                Step::Retry(delay) => {
-                    notify(this.form, &slow.run, &slow.last, delay);
-                    slow.sleep = Some(this.form.layers().clock.sleep(delay));
-                    this.phase.set(Phase::Sleeping);
-                }
-                Step::Stop(stopped) => {
-                    this.phase.set(Phase::Done);
-                    return Poll::Ready(this.form.finish(stopped, slow.last.take()));
-                }
+            if let Some(result) = take_step(this.form, slow, this.phase.as_mut(), next) {
+                return Poll::Ready(result);
             }
         }
     }
 }
+
+/// Takes a step: sleeps before the next attempt, or stops with the call's result.
+#[inline(always)]
+fn take_step<F, T, E, Fut>(
+    form: &mut F,
+    slow: &mut Slow<F::Permit, Result<T, E>>,
+    mut phase: Pin<&mut Phase<Fut>>,
+    step: Step,
+) -> Option<Result<T, F::Error>>
+where
+    F: AsyncForm<T, E, Fut>,
+    Fut: Future<Output = Result<T, E>>,
+{
+    match step {
+        Step::Retry(delay) => {
+            notify(form, &slow.run, &slow.last, delay);
+            slow.sleep = Some(form.layers().clock.sleep(delay));
+            phase.set(Phase::Sleeping);
+            None
+        }
+        Step::Stop(stopped) => {
+            phase.set(Phase::Done);
+            Some(form.finish(stopped, slow.last.take()))
+        }
+    }
+}
+
+/// Hands a call over from the fast path with the step it decided: the step is taken
+/// here, so that nothing has to carry it to the slow path (which goes on from the phase).
+#[inline(never)]
+fn hand_over<F, T, E, Fut>(
+    form: &mut F,
+    slow: &mut Slow<F::Permit, Result<T, E>>,
+    phase: Pin<&mut Phase<Fut>>,
+    step: Step,
+) -> First<T, F::Error>
+where
+    F: AsyncForm<T, E, Fut>,
+    Fut: Future<Output = Result<T, E>>,
+{
+    match take_step(form, slow, phase, step) {
+        Some(result) => ended(result),
+        None => First::Slow,
+    }
+}
+
+/// Marks the branch it is called from as the unlikely one, for the layout of the fast
+/// path: its code is placed out of the way, the likely branch falls through. (An empty
+/// cold function: a call to it makes its caller's branch cold.)
+#[cold]
+#[inline(never)]
+fn unlikely() {}
 
 /// Polls an attempt, catching a panic so that the breaker hears of it.
 #[inline(always)]
@@ -513,14 +533,16 @@ where
 fn refused<F, T, E, Fut>(
     form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
+    phase: Pin<&mut Phase<Fut>>,
     open: crate::CircuitOpen,
-) -> Step
+) -> First<T, F::Error>
 where
     F: AsyncForm<T, E, Fut>,
     Fut: Future<Output = Result<T, E>>,
 {
     slow.used = true;
-    slow.run.rejected(&form.layers(), open)
+    let step = slow.run.rejected(&form.layers(), open);
+    hand_over(form, slow, phase, step)
 }
 
 /// The first attempt ended without a success: an error, or an `Ok` to retry on. A
@@ -531,10 +553,9 @@ where
 fn first_failed<F, T, E, Fut>(
     form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
-    mut phase: Pin<&mut Phase<Fut>>,
+    phase: Pin<&mut Phase<Fut>>,
     permit: F::Permit,
     outcome: Result<T, E>,
-    step: &mut Option<Step>,
 ) -> First<T, F::Error>
 where
     F: AsyncForm<T, E, Fut>,
@@ -543,16 +564,8 @@ where
     slow.used = true;
     let layers = form.layers();
     let ending = slow.run.ending(&layers);
-    match judge(form, slow, permit, outcome, ending) {
-        Step::Stop(stopped) if form.layers().quiet => {
-            phase.set(Phase::Done);
-            ended(form.finish(stopped, slow.last.take()))
-        }
-        next => {
-            *step = Some(next);
-            First::Slow
-        }
-    }
+    let step = judge(form, slow, permit, outcome, ending);
+    hand_over(form, slow, phase, step)
 }
 
 #[inline(always)]
@@ -582,13 +595,14 @@ fn first_succeeded<P: Record, O>(slow: &mut Slow<P, O>, layers: &Layers<'_>, per
 /// The first attempt is running and is timed: starts its timer and polls it once.
 #[inline(never)]
 fn first_timer<F, T, E, Fut>(
-    form: &F,
+    form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
+    phase: Pin<&mut Phase<Fut>>,
     cx: &mut Context<'_>,
-    step: &mut Option<Step>,
 ) -> First<T, F::Error>
 where
     F: AsyncForm<T, E, Fut>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let layers = form.layers();
     if poll_timer(&slow.run, &layers, &mut slow.sleep, cx).is_pending() {
@@ -600,11 +614,10 @@ where
         .take()
         .expect("a running attempt holds a permit");
     let verdict = crate::Verdict::TRANSIENT;
-    *step = Some(
-        slow.run
-            .failed(&layers, permit, verdict, Ending::TimedOut, None),
-    );
-    First::Slow
+    let step = slow
+        .run
+        .failed(&layers, permit, verdict, Ending::TimedOut, None);
+    hand_over(form, slow, phase, step)
 }
 
 impl<F: fmt::Debug, Fut: Future, P> fmt::Debug for Drive<F, Fut, P> {

@@ -63,12 +63,11 @@ impl<F, Fut: Future, R: Borrow<RetryPolicy>>
 }
 
 impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N, FB, R> {
-    /// The retry of `form`: a call without a deadline takes the plain first attempt.
+    /// The retry of `form`.
     #[inline]
     fn of(form: RetryForm<F, C, O, N, FB, R>) -> Self {
-        let plain = form.policy().deadline.is_none();
         Self {
-            drive: Drive::known(form, plain),
+            drive: Drive::new(form),
         }
     }
 
