@@ -10,6 +10,7 @@
 //! Time is a [`Duration`] since the clock's own origin. The origin is arbitrary; only
 //! differences between two readings of one clock mean anything.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -134,6 +135,32 @@ pub trait TimeSource: Send + Sync + fmt::Debug + 'static {
 #[derive(Clone, Default)]
 pub struct Clock {
     source: Source,
+}
+
+/// The system clock as a type of its own, holding nothing: what a retry reads time from
+/// until [`Retry::clock`](crate::Retry::clock) gives it a [`Clock`]. A retry on the system
+/// clock then carries no clock at all, and a first attempt that succeeds writes none.
+///
+/// It lends out [`Clock::system`]:
+///
+/// ```
+/// use std::borrow::Borrow;
+/// use staunch::{Clock, SystemClock};
+///
+/// let clock: &Clock = SystemClock.borrow();
+/// assert!(clock.is_system());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SystemClock;
+
+/// The one system clock that [`SystemClock`] lends out.
+static SYSTEM: Clock = Clock::system();
+
+impl Borrow<Clock> for SystemClock {
+    #[inline(always)]
+    fn borrow(&self) -> &Clock {
+        &SYSTEM
+    }
 }
 
 #[derive(Clone, Default)]

@@ -25,7 +25,7 @@ mod sync;
 pub mod test_util;
 
 pub use classify::{AllTransient, Classifier, Classify, Verdict};
-pub use clock::{Clock, Sleep, TimeSource};
+pub use clock::{Clock, Sleep, SystemClock, TimeSource};
 pub use error::ConfigError;
 
 // ---- retry: backoff and retry --------------------------------------------------------

@@ -9,7 +9,7 @@ use super::{RetryError, RetryPolicy};
 use crate::classify::{self, When};
 use crate::engine;
 use crate::policy::{Fallback, NoFallback};
-use crate::{AllTransient, Classify, Clock};
+use crate::{AllTransient, Classify, Clock, SystemClock};
 
 /// A retried blocking call; run it with [`call`](Self::call). Made by
 /// [`BlockingRetryable::retry_blocking`](super::BlockingRetryable::retry_blocking).
@@ -40,8 +40,9 @@ pub struct BlockingRetry<
     N = NoNotify,
     FB = NoFallback,
     R = RetryPolicy,
+    K = SystemClock,
 > {
-    form: RetryForm<F, C, O, N, FB, R>,
+    form: RetryForm<F, C, O, N, FB, R, K>,
 }
 
 impl<F, R> BlockingRetry<F, AllTransient, AcceptOk, NoNotify, NoFallback, R> {
@@ -52,7 +53,7 @@ impl<F, R> BlockingRetry<F, AllTransient, AcceptOk, NoNotify, NoFallback, R> {
     }
 }
 
-impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
+impl<F, C, O, N, FB, R: Borrow<RetryPolicy>, K> BlockingRetry<F, C, O, N, FB, R, K> {
     /// Retries only errors matching `predicate`; others return at once.
     ///
     /// ```
@@ -66,7 +67,7 @@ impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
     ///     .unwrap_err();
     /// assert_eq!((err.kind(), calls), (RetryErrorKind::NotRetryable, 1));
     /// ```
-    pub fn when<P, T, E>(self, predicate: P) -> BlockingRetry<F, When<P>, O, N, FB, R>
+    pub fn when<P, T, E>(self, predicate: P) -> BlockingRetry<F, When<P>, O, N, FB, R, K>
     where
         F: FnMut() -> Result<T, E>,
         P: Fn(&E) -> bool,
@@ -85,7 +86,7 @@ impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
     ///     .unwrap_err();
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// ```
-    pub fn classify<C2>(self, classifier: C2) -> BlockingRetry<F, C2, O, N, FB, R> {
+    pub fn classify<C2>(self, classifier: C2) -> BlockingRetry<F, C2, O, N, FB, R, K> {
         BlockingRetry {
             form: self.form.refine(|_, o, n, fb| (classifier, o, n, fb)),
         }
@@ -105,7 +106,7 @@ impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
     /// assert_eq!(status, Ok("pending"));
     /// assert_eq!(fake.sleeps().len(), 2);
     /// ```
-    pub fn when_ok<P, T, E>(self, predicate: P) -> BlockingRetry<F, C, P, N, FB, R>
+    pub fn when_ok<P, T, E>(self, predicate: P) -> BlockingRetry<F, C, P, N, FB, R, K>
     where
         F: FnMut() -> Result<T, E>,
         P: FnMut(&T) -> bool,
@@ -128,7 +129,7 @@ impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
     ///     .call();
     /// assert_eq!(delays, [1, 2]);
     /// ```
-    pub fn notify<H, T, E>(self, hook: H) -> BlockingRetry<F, C, O, H, FB, R>
+    pub fn notify<H, T, E>(self, hook: H) -> BlockingRetry<F, C, O, H, FB, R, K>
     where
         F: FnMut() -> Result<T, E>,
         H: FnMut(&Retrying<'_, T, E>),
@@ -153,7 +154,7 @@ impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
     /// assert!(rows.is_empty());
     /// assert_eq!(fake.sleeps().len(), 2);
     /// ```
-    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> BlockingRetry<F, C, O, N, FB2, R>
+    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> BlockingRetry<F, C, O, N, FB2, R, K>
     where
         F: FnMut() -> Result<T, E>,
         FB2: FnOnce(RetryError<E>) -> Result<T, RetryError<E>>,
@@ -163,7 +164,7 @@ impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
         }
     }
 
-    /// Reads time and sleeps on `clock` (default: [`Clock::system`]).
+    /// Reads time and sleeps on `clock` (default: the system clock, [`SystemClock`]).
     ///
     /// ```
     /// use staunch::{test_util::FakeClock, BlockingRetryable, RetryPolicy};
@@ -171,9 +172,10 @@ impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
     /// let _ = (|| Err::<(), _>(())).retry_blocking(RetryPolicy::retry_with_jitter()).clock(fake.clock()).call();
     /// assert_eq!(fake.sleeps().len(), 4);
     /// ```
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.form.clock = clock;
-        self
+    pub fn clock(self, clock: Clock) -> BlockingRetry<F, C, O, N, FB, R, Clock> {
+        BlockingRetry {
+            form: self.form.on_clock(clock),
+        }
     }
 
     /// Runs the call until it succeeds or the policy gives up.
@@ -192,13 +194,14 @@ impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> BlockingRetry<F, C, O, N, FB, R> {
         N: Notify<T, E>,
         FB: Fallback<T, E, RetryError<E>>,
         E: fmt::Debug,
+        K: Borrow<Clock>,
     {
         engine::blocking::run(self.form)
     }
 }
 
-impl<F, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug, FB, R: Borrow<RetryPolicy>> fmt::Debug
-    for BlockingRetry<F, C, O, N, FB, R>
+impl<F, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug, FB, R: Borrow<RetryPolicy>, K> fmt::Debug
+    for BlockingRetry<F, C, O, N, FB, R, K>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BlockingRetry")

@@ -10,15 +10,16 @@ use crate::engine::form::{fall_back, AsyncForm, BlockingForm, Form};
 use crate::engine::step::Layers;
 use crate::engine::table::{NoBreaker, Stopped};
 use crate::policy::{Fallback, NoFallback};
-use crate::{AllTransient, CircuitOpen, Classify, Clock, PolicyErrorKind, Verdict};
+use crate::{AllTransient, CircuitOpen, Classify, Clock, PolicyErrorKind, SystemClock, Verdict};
 
 /// One retried call: `make` makes each attempt under `policy`, a [`RetryPolicy`] owned or
-/// borrowed (anything that [`Borrow`]s one).
+/// borrowed (anything that [`Borrow`]s one), on `clock`: the system clock, which takes no
+/// room ([`SystemClock`]), or a [`Clock`].
 #[derive(Debug)]
-pub(crate) struct RetryForm<F, C, O, N, FB, R = RetryPolicy> {
+pub(crate) struct RetryForm<F, C, O, N, FB, R = RetryPolicy, K = SystemClock> {
     pub(crate) make: F,
     pub(crate) policy: R,
-    pub(crate) clock: Clock,
+    pub(crate) clock: K,
     pub(crate) classify: C,
     pub(crate) retry_ok: O,
     pub(crate) notify: N,
@@ -26,13 +27,13 @@ pub(crate) struct RetryForm<F, C, O, N, FB, R = RetryPolicy> {
 }
 
 impl<F, R> RetryForm<F, AllTransient, AcceptOk, NoNotify, NoFallback, R> {
-    /// A call that retries every error, with no hook and no fallback.
+    /// A call on the system clock that retries every error, with no hook and no fallback.
     #[inline]
     pub(crate) fn new(make: F, policy: R) -> Self {
         RetryForm {
             make,
             policy,
-            clock: Clock::system(),
+            clock: SystemClock,
             classify: AllTransient,
             retry_ok: AcceptOk,
             notify: NoNotify,
@@ -41,7 +42,7 @@ impl<F, R> RetryForm<F, AllTransient, AcceptOk, NoNotify, NoFallback, R> {
     }
 }
 
-impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> RetryForm<F, C, O, N, FB, R> {
+impl<F, C, O, N, FB, R: Borrow<RetryPolicy>, K> RetryForm<F, C, O, N, FB, R, K> {
     /// The policy, owned or borrowed.
     #[inline(always)]
     pub(crate) fn policy(&self) -> &RetryPolicy {
@@ -49,14 +50,14 @@ impl<F, C, O, N, FB, R: Borrow<RetryPolicy>> RetryForm<F, C, O, N, FB, R> {
     }
 }
 
-impl<F, C, O, N, FB, R> RetryForm<F, C, O, N, FB, R> {
+impl<F, C, O, N, FB, R, K> RetryForm<F, C, O, N, FB, R, K> {
     /// The same call with other refinements: `refine` maps the classifier, the `Ok`
     /// predicate, the hook and the fallback to their replacements.
     #[inline]
     pub(crate) fn refine<C2, O2, N2, FB2>(
         self,
         refine: impl FnOnce(C, O, N, Option<FB>) -> (C2, O2, N2, Option<FB2>),
-    ) -> RetryForm<F, C2, O2, N2, FB2, R> {
+    ) -> RetryForm<F, C2, O2, N2, FB2, R, K> {
         let (classify, retry_ok, notify, fallback) =
             refine(self.classify, self.retry_ok, self.notify, self.fallback);
         RetryForm {
@@ -69,11 +70,26 @@ impl<F, C, O, N, FB, R> RetryForm<F, C, O, N, FB, R> {
             fallback,
         }
     }
+
+    /// The same call on `clock`.
+    #[inline]
+    pub(crate) fn on_clock(self, clock: Clock) -> RetryForm<F, C, O, N, FB, R, Clock> {
+        RetryForm {
+            make: self.make,
+            policy: self.policy,
+            clock,
+            classify: self.classify,
+            retry_ok: self.retry_ok,
+            notify: self.notify,
+            fallback: self.fallback,
+        }
+    }
 }
 
-impl<F, C, O, N, FB, R, T, E> Form<T, E> for RetryForm<F, C, O, N, FB, R>
+impl<F, C, O, N, FB, R, K, T, E> Form<T, E> for RetryForm<F, C, O, N, FB, R, K>
 where
     R: Borrow<RetryPolicy>,
+    K: Borrow<Clock>,
     C: Classify<E>,
     O: RetryOk<T>,
     N: Notify<T, E>,
@@ -85,7 +101,7 @@ where
 
     #[inline(always)]
     fn layers(&self) -> Layers<'_> {
-        Layers::retry_alone(self.policy(), &self.clock)
+        Layers::retry_alone(self.policy(), self.clock.borrow())
     }
 
     #[inline(always)]
@@ -125,7 +141,7 @@ where
                 let kind = stopped.kind;
                 let error = RetryError::from_stopped(stopped, error);
                 // The policy's field, not `policy()`: the fallback is borrowed beside it.
-                let layers = Layers::retry_alone(self.policy.borrow(), &self.clock);
+                let layers = Layers::retry_alone(self.policy.borrow(), self.clock.borrow());
                 fall_back(&layers, kind, &mut self.fallback, error)
             }
         }
@@ -143,9 +159,10 @@ pub(crate) fn retry_kind(kind: PolicyErrorKind) -> RetryErrorKind {
     }
 }
 
-impl<F, C, O, N, FB, R, T, E, Fut> AsyncForm<T, E, Fut> for RetryForm<F, C, O, N, FB, R>
+impl<F, C, O, N, FB, R, K, T, E, Fut> AsyncForm<T, E, Fut> for RetryForm<F, C, O, N, FB, R, K>
 where
     R: Borrow<RetryPolicy>,
+    K: Borrow<Clock>,
     F: FnMut() -> Fut,
     C: Classify<E>,
     O: RetryOk<T>,
@@ -159,9 +176,10 @@ where
     }
 }
 
-impl<F, C, O, N, FB, R, T, E> BlockingForm<T, E> for RetryForm<F, C, O, N, FB, R>
+impl<F, C, O, N, FB, R, K, T, E> BlockingForm<T, E> for RetryForm<F, C, O, N, FB, R, K>
 where
     R: Borrow<RetryPolicy>,
+    K: Borrow<Clock>,
     F: FnMut() -> Result<T, E>,
     C: Classify<E>,
     O: RetryOk<T>,

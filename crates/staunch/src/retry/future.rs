@@ -16,7 +16,7 @@ use crate::classify::{self, When};
 use crate::engine::future::Drive;
 use crate::engine::table::NoBreaker;
 use crate::policy::{Fallback, NoFallback};
-use crate::{AllTransient, Classify, Clock};
+use crate::{AllTransient, Classify, Clock, SystemClock};
 
 pin_project! {
     /// A retried async call; await it. Made by [`Retryable::retry`](super::Retryable::retry)
@@ -44,12 +44,12 @@ pin_project! {
     /// # }
     /// ```
     #[must_use = "futures do nothing unless polled"]
-    pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify, FB = NoFallback, R = RetryPolicy>
+    pub struct Retry<F, Fut, C = AllTransient, O = AcceptOk, N = NoNotify, FB = NoFallback, R = RetryPolicy, K = SystemClock>
     where
         Fut: Future,
     {
         #[pin]
-        drive: Drive<RetryForm<F, C, O, N, FB, R>, Fut, NoBreaker>,
+        drive: Drive<RetryForm<F, C, O, N, FB, R, K>, Fut, NoBreaker>,
     }
 }
 
@@ -62,10 +62,10 @@ impl<F, Fut: Future, R: Borrow<RetryPolicy>>
     }
 }
 
-impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N, FB, R> {
+impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>, K> Retry<F, Fut, C, O, N, FB, R, K> {
     /// The retry of `form`.
     #[inline]
-    fn of(form: RetryForm<F, C, O, N, FB, R>) -> Self {
+    fn of(form: RetryForm<F, C, O, N, FB, R, K>) -> Self {
         Self {
             drive: Drive::new(form),
         }
@@ -74,8 +74,8 @@ impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N,
     #[inline]
     fn with_form<C2, O2, N2, FB2>(
         self,
-        refine: impl FnOnce(RetryForm<F, C, O, N, FB, R>) -> RetryForm<F, C2, O2, N2, FB2, R>,
-    ) -> Retry<F, Fut, C2, O2, N2, FB2, R> {
+        refine: impl FnOnce(RetryForm<F, C, O, N, FB, R, K>) -> RetryForm<F, C2, O2, N2, FB2, R, K>,
+    ) -> Retry<F, Fut, C2, O2, N2, FB2, R, K> {
         Retry::of(refine(self.drive.into_form()))
     }
 
@@ -94,7 +94,7 @@ impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N,
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// # }
     /// ```
-    pub fn when<P, T, E>(self, predicate: P) -> Retry<F, Fut, When<P>, O, N, FB, R>
+    pub fn when<P, T, E>(self, predicate: P) -> Retry<F, Fut, When<P>, O, N, FB, R, K>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -117,7 +117,7 @@ impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N,
     /// assert_eq!(err.kind(), RetryErrorKind::NotRetryable);
     /// # }
     /// ```
-    pub fn classify<C2>(self, classifier: C2) -> Retry<F, Fut, C2, O, N, FB, R> {
+    pub fn classify<C2>(self, classifier: C2) -> Retry<F, Fut, C2, O, N, FB, R, K> {
         self.with_form(|f| f.refine(|_, o, n, fb| (classifier, o, n, fb)))
     }
 
@@ -139,7 +139,7 @@ impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N,
     /// assert_eq!(page, [1, 2]);
     /// # }
     /// ```
-    pub fn when_ok<P, T, E>(self, predicate: P) -> Retry<F, Fut, C, P, N, FB, R>
+    pub fn when_ok<P, T, E>(self, predicate: P) -> Retry<F, Fut, C, P, N, FB, R, K>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -164,7 +164,7 @@ impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N,
     /// assert_eq!(log[0], "attempt 1 failed (Some(\"busy\")), next in 1s");
     /// # }
     /// ```
-    pub fn notify<H, T, E>(self, hook: H) -> Retry<F, Fut, C, O, H, FB, R>
+    pub fn notify<H, T, E>(self, hook: H) -> Retry<F, Fut, C, O, H, FB, R, K>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -191,7 +191,7 @@ impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N,
     /// assert_eq!(fake.sleeps().len(), 2); // every attempt was made first
     /// # }
     /// ```
-    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> Retry<F, Fut, C, O, N, FB2, R>
+    pub fn fallback<FB2, T, E>(self, fallback: FB2) -> Retry<F, Fut, C, O, N, FB2, R, K>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -200,7 +200,8 @@ impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N,
         self.with_form(|f| f.refine(|c, o, n, _| (c, o, n, Some(fallback))))
     }
 
-    /// Reads time and sleeps on `clock` (default: [`Clock::system`]).
+    /// Reads time and sleeps on `clock` (default: the system clock, [`SystemClock`], which
+    /// the future carries no room for).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -211,14 +212,15 @@ impl<F, Fut: Future, C, O, N, FB, R: Borrow<RetryPolicy>> Retry<F, Fut, C, O, N,
     /// assert_eq!(fake.sleeps().len(), 4);
     /// # }
     /// ```
-    pub fn clock(self, clock: Clock) -> Self {
-        self.with_form(|f| RetryForm { clock, ..f })
+    pub fn clock(self, clock: Clock) -> Retry<F, Fut, C, O, N, FB, R, Clock> {
+        Retry::of(self.drive.into_form().on_clock(clock))
     }
 }
 
-impl<F, Fut, T, E, C, O, N, FB, R> Future for Retry<F, Fut, C, O, N, FB, R>
+impl<F, Fut, T, E, C, O, N, FB, R, K> Future for Retry<F, Fut, C, O, N, FB, R, K>
 where
     R: Borrow<RetryPolicy>,
+    K: Borrow<Clock>,
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
     C: Classify<E>,
@@ -235,8 +237,16 @@ where
     }
 }
 
-impl<F, Fut: Future, C: fmt::Debug, O: fmt::Debug, N: fmt::Debug, FB, R: Borrow<RetryPolicy>>
-    fmt::Debug for Retry<F, Fut, C, O, N, FB, R>
+impl<
+        F,
+        Fut: Future,
+        C: fmt::Debug,
+        O: fmt::Debug,
+        N: fmt::Debug,
+        FB,
+        R: Borrow<RetryPolicy>,
+        K,
+    > fmt::Debug for Retry<F, Fut, C, O, N, FB, R, K>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let form = self.drive.form();

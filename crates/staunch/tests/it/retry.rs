@@ -534,6 +534,16 @@ fn the_retry_future_stays_small() {
         size_of_val(&retry)
     );
     assert_eq!(format!("{borrowed:?}"), format!("{retry:?}"));
+    // On the system clock the future carries no clock: a clock set with `.clock(..)`
+    // is what adds one.
+    let clocked = ready_one.retry(&policy).clock(staunch::Clock::system());
+    assert!(
+        size_of_val(&clocked) >= size_of_val(&borrowed) + size_of::<staunch::Clock>(),
+        "on a clock: {} bytes, on the system clock: {} bytes",
+        size_of_val(&clocked),
+        size_of_val(&borrowed)
+    );
+    assert_eq!(format!("{clocked:?}"), format!("{borrowed:?}"));
 }
 
 #[test]
