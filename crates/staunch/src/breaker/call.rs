@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -41,7 +42,7 @@ impl CircuitBreaker {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        BreakerCall::new(BreakerForm::new(self, f, AllTransient))
+        BreakerCall::new(BreakerForm::new(self, Deferred::new(), AllTransient), f)
     }
 
     /// Runs `f` through the breaker, asking `classifier` which errors count as failures;
@@ -71,7 +72,10 @@ impl CircuitBreaker {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        BreakerCall::new(BreakerForm::new(self, f, classifier.into_classify()))
+        BreakerCall::new(
+            BreakerForm::new(self, Deferred::new(), classifier.into_classify()),
+            f,
+        )
     }
 
     /// Runs blocking `f` through the breaker, counting every error as a failure.
@@ -118,7 +122,7 @@ impl CircuitBreaker {
         C: IntoClassify<E, M>,
         F: FnOnce() -> Result<T, E>,
     {
-        crate::engine::blocking::run(BreakerForm::new(self, f, classifier.into_classify()))
+        crate::engine::blocking::run(BreakerForm::new(self, Some(f), classifier.into_classify()))
     }
 
     /// A blocking call through the breaker, to refine before running it with
@@ -144,7 +148,7 @@ impl CircuitBreaker {
         F: FnOnce() -> Result<T, E>,
     {
         BlockingBreakerCall {
-            form: BreakerForm::new(self, f, AllTransient),
+            form: BreakerForm::new(self, Some(f), AllTransient),
         }
     }
 }
@@ -178,15 +182,15 @@ pin_project! {
         Fut: Future,
     {
         #[pin]
-        drive: Drive<BreakerForm<'b, F, C, FB>, Fut, Permit<'b>>,
+        drive: Drive<BreakerForm<'b, Deferred<F>, C, FB>, Fut, Permit<'b>, F>,
     }
 }
 
 impl<'b, F, Fut: Future, C, FB> BreakerCall<'b, F, Fut, C, FB> {
     #[inline(always)]
-    fn new(form: BreakerForm<'b, F, C, FB>) -> Self {
+    fn new(form: BreakerForm<'b, Deferred<F>, C, FB>, make: F) -> Self {
         Self {
-            drive: Drive::new(form),
+            drive: Drive::with_once(form, make),
         }
     }
 
@@ -212,7 +216,11 @@ impl<'b, F, Fut: Future, C, FB> BreakerCall<'b, F, Fut, C, FB> {
         Fut: Future<Output = Result<T, E>>,
         C2: IntoClassify<E, M>,
     {
-        BreakerCall::new(self.drive.into_form().refine(classifier.into_classify()))
+        BreakerCall {
+            drive: self
+                .drive
+                .map_form(|form| form.refine(classifier.into_classify())),
+        }
     }
 
     /// Turns the final error (the rejection, or the call's own error) into a value, or
@@ -237,7 +245,9 @@ impl<'b, F, Fut: Future, C, FB> BreakerCall<'b, F, Fut, C, FB> {
         Fut: Future<Output = Result<T, E>>,
         FB2: FnOnce(BreakerError<E>) -> Result<T, BreakerError<E>>,
     {
-        BreakerCall::new(self.drive.into_form().with_fallback(fallback))
+        BreakerCall {
+            drive: self.drive.map_form(|form| form.with_fallback(fallback)),
+        }
     }
 }
 
@@ -283,7 +293,7 @@ impl<F, Fut: Future, C: fmt::Debug, FB> fmt::Debug for BreakerCall<'_, F, Fut, C
 /// ```
 #[must_use = "a blocking call does nothing until `call()`"]
 pub struct BlockingBreakerCall<'b, F, C = AllTransient, FB = NoFallback> {
-    form: BreakerForm<'b, F, C, FB>,
+    form: BreakerForm<'b, Option<F>, C, FB>,
 }
 
 impl<'b, F, C, FB> BlockingBreakerCall<'b, F, C, FB> {
@@ -367,28 +377,41 @@ impl<F, C: fmt::Debug, FB> fmt::Debug for BlockingBreakerCall<'_, F, C, FB> {
     }
 }
 
-/// One call through a breaker alone: `make` makes its only attempt.
-pub(crate) struct BreakerForm<'b, F, C, FB = NoFallback> {
+/// One call through a breaker alone; `make` holds what makes its only attempt: the
+/// closure itself for a blocking call (`Option<F>`, taken when it runs), nothing for an
+/// async call ([`Deferred`]), whose closure the driver holds until the first poll.
+pub(crate) struct BreakerForm<'b, H, C, FB = NoFallback> {
     breaker: &'b CircuitBreaker,
-    make: Option<F>,
+    make: H,
     classify: C,
     fallback: Option<FB>,
 }
 
-impl<'b, F, C> BreakerForm<'b, F, C> {
+/// The place of an async breaker call's closure in its form: empty, the closure is held
+/// by the driver (see [`AsyncForm::Once`]).
+pub(crate) struct Deferred<F>(PhantomData<fn() -> F>);
+
+impl<F> Deferred<F> {
     #[inline(always)]
-    fn new(breaker: &'b CircuitBreaker, make: F, classify: C) -> Self {
+    fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<'b, H, C> BreakerForm<'b, H, C> {
+    #[inline(always)]
+    fn new(breaker: &'b CircuitBreaker, make: H, classify: C) -> Self {
         Self {
             breaker,
-            make: Some(make),
+            make,
             classify,
             fallback: None,
         }
     }
 }
 
-impl<'b, F, C, FB> BreakerForm<'b, F, C, FB> {
-    fn refine<C2>(self, classify: C2) -> BreakerForm<'b, F, C2, FB> {
+impl<'b, H, C, FB> BreakerForm<'b, H, C, FB> {
+    fn refine<C2>(self, classify: C2) -> BreakerForm<'b, H, C2, FB> {
         let BreakerForm {
             breaker,
             make,
@@ -403,7 +426,7 @@ impl<'b, F, C, FB> BreakerForm<'b, F, C, FB> {
         }
     }
 
-    fn with_fallback<FB2>(self, fallback: FB2) -> BreakerForm<'b, F, C, FB2> {
+    fn with_fallback<FB2>(self, fallback: FB2) -> BreakerForm<'b, H, C, FB2> {
         let BreakerForm {
             breaker,
             make,
@@ -419,7 +442,7 @@ impl<'b, F, C, FB> BreakerForm<'b, F, C, FB> {
     }
 }
 
-impl<'b, F, C, FB, T, E> Form<T, E> for BreakerForm<'b, F, C, FB>
+impl<'b, H, C, FB, T, E> Form<T, E> for BreakerForm<'b, H, C, FB>
 where
     C: Classify<E>,
     FB: Fallback<T, E, BreakerError<E>>,
@@ -495,19 +518,26 @@ pub(crate) fn finish<T, E>(
     }
 }
 
-impl<F, C, FB, T, E, Fut> AsyncForm<T, E, Fut> for BreakerForm<'_, F, C, FB>
+impl<F, C, FB, T, E, Fut> AsyncForm<T, E, Fut> for BreakerForm<'_, Deferred<F>, C, FB>
 where
     F: FnOnce() -> Fut,
     C: Classify<E>,
     FB: Fallback<T, E, BreakerError<E>>,
 {
+    type Once = F;
+    const FIRST_FROM_ONCE: bool = true;
+
     #[inline(always)]
+    fn first(&mut self, make: F) -> Fut {
+        make()
+    }
+
     fn attempt(&mut self) -> Fut {
-        (self.make.take().expect("a breaker alone makes one attempt"))()
+        unreachable!("a breaker alone makes one attempt, its first")
     }
 }
 
-impl<F, C, FB, T, E> BlockingForm<T, E> for BreakerForm<'_, F, C, FB>
+impl<F, C, FB, T, E> BlockingForm<T, E> for BreakerForm<'_, Option<F>, C, FB>
 where
     F: FnOnce() -> Result<T, E>,
     C: Classify<E>,

@@ -69,6 +69,24 @@ pub(crate) trait Form<T, E> {
 
 /// An async call form: makes each attempt's future.
 pub(crate) trait AsyncForm<T, E, Fut>: Form<T, E> {
+    /// What the first attempt is made from, held by the call until it starts: `()` for a
+    /// form that makes every attempt itself; a breaker alone's one-shot closure, so that
+    /// the form needs no `Option` to take it from (a write when the call is built and
+    /// another when the attempt starts).
+    type Once;
+
+    /// Whether the first attempt is made from [`Once`](Self::Once) (by
+    /// [`first`](Self::first)) rather than by [`attempt`](Self::attempt). Taking it out of
+    /// the call costs a write; a form whose `Once` is `()` leaves it `false` and pays none.
+    const FIRST_FROM_ONCE: bool = false;
+
+    /// Starts the first attempt from what the call held for it.
+    #[inline(always)]
+    fn first(&mut self, once: Self::Once) -> Fut {
+        let _ = once;
+        self.attempt()
+    }
+
     /// Readiness before an attempt after the first (a tower service's `poll_ready`).
     #[inline(always)]
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), E>> {

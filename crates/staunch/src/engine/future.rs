@@ -26,11 +26,11 @@ use crate::Sleep;
 
 pin_project! {
     /// A call in progress: the form, the cold state, and the running attempt.
-    pub(crate) struct Drive<F, Fut: Future, P> {
+    pub(crate) struct Drive<F, Fut: Future, P, O = ()> {
         form: F,
         slow: ColdDrop<Lazy<P, Fut::Output>>,
         #[pin]
-        phase: Phase<Fut>,
+        phase: Phase<Fut, O>,
     }
 }
 
@@ -100,8 +100,10 @@ impl<P, O> Trivial for Lazy<P, O> {
 
 pin_project! {
     #[project = PhaseProj]
-    enum Phase<Fut> {
-        Start,
+    #[project_replace = PhaseReplace]
+    enum Phase<Fut, O> {
+        /// Not polled yet, with what the first attempt is made from.
+        Start { once: O },
         Ready,
         Admit,
         Running { #[pin] future: Fut },
@@ -113,10 +115,18 @@ pin_project! {
 impl<F, Fut: Future, P> Drive<F, Fut, P> {
     #[inline(always)]
     pub(crate) fn new(form: F) -> Self {
+        Self::with_once(form, ())
+    }
+}
+
+impl<F, Fut: Future, P, O> Drive<F, Fut, P, O> {
+    /// A call whose first attempt is made from `once` (see [`AsyncForm::Once`]).
+    #[inline(always)]
+    pub(crate) fn with_once(form: F, once: O) -> Self {
         Self {
             form,
             slow: ColdDrop::default(),
-            phase: Phase::Start,
+            phase: Phase::Start { once },
         }
     }
 
@@ -130,10 +140,19 @@ impl<F, Fut: Future, P> Drive<F, Fut, P> {
         self.form
     }
 
+    /// The same call with its form refined by `refine`, where it stands.
+    pub(crate) fn map_form<G>(self, refine: impl FnOnce(F) -> G) -> Drive<G, Fut, P, O> {
+        Drive {
+            form: refine(self.form),
+            slow: self.slow,
+            phase: self.phase,
+        }
+    }
+
     /// Where the call stands, for `Debug`.
     pub(crate) fn phase(&self) -> &'static str {
         match self.phase {
-            Phase::Start => "start",
+            Phase::Start { .. } => "start",
             Phase::Ready => "ready",
             Phase::Admit => "admit",
             Phase::Running { .. } => "running",
@@ -156,7 +175,7 @@ enum First<T, Err> {
     Ended(Err),
 }
 
-impl<F, Fut, T, E> Future for Drive<F, Fut, F::Permit>
+impl<F, Fut, T, E> Future for Drive<F, Fut, F::Permit, F::Once>
 where
     F: AsyncForm<T, E, Fut>,
     Fut: Future<Output = Result<T, E>>,
@@ -165,7 +184,7 @@ where
 
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if matches!(self.phase, Phase::Start) {
+        if matches!(self.phase, Phase::Start { .. }) {
             match self.as_mut().poll_first(cx) {
                 First::Done(value) => return Poll::Ready(Ok(value)),
                 First::Pending => return Poll::Pending,
@@ -185,7 +204,7 @@ where
     }
 }
 
-impl<F, Fut, T, E> Drive<F, Fut, F::Permit>
+impl<F, Fut, T, E> Drive<F, Fut, F::Permit, F::Once>
 where
     F: AsyncForm<T, E, Fut>,
     Fut: Future<Output = Result<T, E>>,
@@ -225,9 +244,16 @@ where
                 return refused(this.form, this.slow.begun(timed_start), this.phase, open);
             }
         };
-        this.phase.set(Phase::Running {
-            future: this.form.attempt(),
-        });
+        let future = if F::FIRST_FROM_ONCE {
+            let PhaseReplace::Start { once } = this.phase.as_mut().project_replace(Phase::Done)
+            else {
+                unreachable!("the fast path runs from the start")
+            };
+            this.form.first(once)
+        } else {
+            this.form.attempt()
+        };
+        this.phase.set(Phase::Running { future });
         let PhaseProj::Running { future } = this.phase.as_mut().project() else {
             unreachable!("the phase was just set to running")
         };
@@ -302,7 +328,7 @@ where
         slow.used = true;
         loop {
             let next = match this.phase.as_mut().project() {
-                PhaseProj::Start => unreachable!("a call starts on the fast path"),
+                PhaseProj::Start { .. } => unreachable!("a call starts on the fast path"),
                 PhaseProj::Ready => match this.form.poll_ready(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(())) => {
@@ -394,7 +420,7 @@ where
 fn take_step<F, T, E, Fut>(
     form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
-    mut phase: Pin<&mut Phase<Fut>>,
+    mut phase: Pin<&mut Phase<Fut, F::Once>>,
     step: Step,
 ) -> Option<Result<T, F::Error>>
 where
@@ -421,7 +447,7 @@ where
 fn hand_over<F, T, E, Fut>(
     form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
-    phase: Pin<&mut Phase<Fut>>,
+    phase: Pin<&mut Phase<Fut, F::Once>>,
     step: Step,
 ) -> First<T, F::Error>
 where
@@ -533,7 +559,7 @@ where
 fn refused<F, T, E, Fut>(
     form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
-    phase: Pin<&mut Phase<Fut>>,
+    phase: Pin<&mut Phase<Fut, F::Once>>,
     open: crate::CircuitOpen,
 ) -> First<T, F::Error>
 where
@@ -553,7 +579,7 @@ where
 fn first_failed<F, T, E, Fut>(
     form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
-    phase: Pin<&mut Phase<Fut>>,
+    phase: Pin<&mut Phase<Fut, F::Once>>,
     permit: F::Permit,
     outcome: Result<T, E>,
 ) -> First<T, F::Error>
@@ -597,7 +623,7 @@ fn first_succeeded<P: Record, O>(slow: &mut Slow<P, O>, layers: &Layers<'_>, per
 fn first_timer<F, T, E, Fut>(
     form: &mut F,
     slow: &mut Slow<F::Permit, Result<T, E>>,
-    phase: Pin<&mut Phase<Fut>>,
+    phase: Pin<&mut Phase<Fut, F::Once>>,
     cx: &mut Context<'_>,
 ) -> First<T, F::Error>
 where
@@ -620,7 +646,7 @@ where
     hand_over(form, slow, phase, step)
 }
 
-impl<F: fmt::Debug, Fut: Future, P> fmt::Debug for Drive<F, Fut, P> {
+impl<F: fmt::Debug, Fut: Future, P, O> fmt::Debug for Drive<F, Fut, P, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Drive")
             .field("form", &self.form)

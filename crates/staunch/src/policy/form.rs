@@ -98,6 +98,8 @@ where
     FB: Fallback<T, E>,
     E: fmt::Debug,
 {
+    type Once = ();
+
     #[inline(always)]
     fn attempt(&mut self) -> Fut {
         (self.make)()

@@ -170,6 +170,8 @@ where
     FB: Fallback<T, E, RetryError<E>>,
     E: fmt::Debug,
 {
+    type Once = ();
+
     #[inline(always)]
     fn attempt(&mut self) -> Fut {
         (self.make)()

@@ -165,3 +165,65 @@ fn a_permit_dropped_during_a_panic_is_released_not_counted() {
     assert_eq!(b.state(), CircuitState::HalfOpen);
     assert!(b.try_acquire().unwrap().is_probe());
 }
+
+/// Counts the drops of what it is captured in.
+struct DropCount(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        // Relaxed: read after the drop, on the same thread.
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[tokio::test]
+async fn the_call_closure_runs_at_most_once_and_is_dropped_once_whatever_happens() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let fake = FakeClock::new();
+    let b = breaker(&fake);
+    let open = breaker(&fake);
+    open.force_open();
+    for case in ["awaited", "refined", "refused", "never polled", "cancelled"] {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let guard = DropCount(drops.clone());
+        let counted = runs.clone();
+        let make = move || {
+            let _guard = guard;
+            counted.fetch_add(1, Ordering::Relaxed);
+            async { Ok::<u32, &'static str>(7) }
+        };
+        let expected_runs = match case {
+            "awaited" => {
+                assert_eq!(b.call(make).await.unwrap(), 7);
+                1
+            }
+            "refined" => {
+                let call = b.call(make).classify(|_: &&str| true).fallback(Err);
+                assert_eq!(call.await.unwrap(), 7);
+                1
+            }
+            "refused" => {
+                assert!(open.call(make).await.unwrap_err().is_open());
+                0
+            }
+            "never polled" => {
+                drop(b.call(make));
+                0
+            }
+            _ => {
+                let slow = move || {
+                    let _make = make;
+                    pending::<Result<u32, &'static str>>()
+                };
+                assert!(!poll_once_then_drop(b.call(slow)).await);
+                0
+            }
+        };
+        // Relaxed: same thread, after the call.
+        assert_eq!(runs.load(Ordering::Relaxed), expected_runs, "{case}: runs");
+        assert_eq!(drops.load(Ordering::Relaxed), 1, "{case}: drops");
+    }
+}

@@ -73,6 +73,8 @@ where
     C: Classify<E>,
     FB: Fallback<T, E, BreakerError<E>>,
 {
+    type Once = ();
+
     fn attempt(&mut self) -> F {
         self.future
             .take()

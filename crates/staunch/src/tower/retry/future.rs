@@ -108,6 +108,8 @@ where
     FB: Fallback<S::Response, S::Error, RetryError<S::Error>>,
     Request: Clone,
 {
+    type Once = ();
+
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.service.poll_ready(cx)
     }
