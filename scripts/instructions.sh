@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Instructions per call of staunch's async call forms, counted by callgrind: the
-# difference between two loop lengths, so start-up and the runtime's set-up cancel out.
+# Instructions and memory writes per call of staunch's async call forms, counted by
+# callgrind: the difference between two loop lengths, so start-up and the runtime's
+# set-up cancel out. On the fast paths of these calls time goes mostly with the writes
+# (a store, a `call`'s return address), so both are counted.
 # Exact and free of the machine's noise, for comparing two versions of the call path;
 # speed itself is measured by `cargo bench`. Under valgrind the clock is a system call,
 # so `policy_timeout` counts are not those of a real run.
@@ -13,13 +15,14 @@ cargo build --release -q -p staunch-benches --bin instructions
 bin=target/release/instructions
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(direct direct_failure floor_retry retry retry_borrowed tokio_retry tryhard floor_breaker success failure rejection policy policy_timeout)
+# "instructions writes" of `n` calls (callgrind's Ir and Dw events).
 count() {
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
-    awk '/Collected :/ { print $NF }'
+  valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
+    awk '/Collected :/ { print $4, $6 }'
 }
-printf '%-16s %s\n' case instructions/call
+printf '%-16s %18s %12s\n' case instructions/call writes/call
 for case in "${cases[@]}"; do
-  short=$(count "$case" 10000)
-  long=$(count "$case" 60000)
-  printf '%-16s %s\n' "$case" $(((long - short) / 50000))
+  read -r short_i short_w <<<"$(count "$case" 10000)"
+  read -r long_i long_w <<<"$(count "$case" 60000)"
+  printf '%-16s %18s %12s\n' "$case" $(((long_i - short_i) / 50000)) $(((long_w - short_w) / 50000))
 done
