@@ -78,6 +78,8 @@ pub(crate) trait AsyncForm<T, E, Fut>: Form<T, E> {
     /// Whether the first attempt is made from [`Once`](Self::Once) (by
     /// [`first`](Self::first)) rather than by [`attempt`](Self::attempt). Taking it out of
     /// the call costs a write; a form whose `Once` is `()` leaves it `false` and pays none.
+    /// Only for a form of one attempt whose refusal ends the call (a breaker alone): once
+    /// taken, `Once` is gone, and the driver never asks such a form for a second attempt.
     const FIRST_FROM_ONCE: bool = false;
 
     /// Starts the first attempt from what the call held for it.
