@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Instructions and memory writes per call of staunch's async call forms, counted by
 # callgrind: the difference between two loop lengths, so start-up and the runtime's
-# set-up cancel out. On the fast paths of these calls time goes mostly with the writes
-# (a store, a `call`'s return address), so both are counted.
+# set-up cancel out. Writes (a store, a `call`'s return address) are counted because on
+# the AMD EPYC VM of earlier report runs time on these fast paths followed them; on the
+# Intel Xeon VM of later runs it did not always (see benches/README.md).
 # Exact and free of the machine's noise, for comparing two versions of the call path;
 # speed itself is measured by `cargo bench`. Under valgrind the clock is a system call,
 # so `policy_timeout` counts are not those of a real run.
