@@ -50,6 +50,19 @@ impl Nanos {
         }
     }
 
+    /// `nanos` as they are, [`MAX`](Self::MAX) included: the inverse of
+    /// [`as_u64`](Self::as_u64).
+    #[inline]
+    pub(crate) const fn from_u64(nanos: u64) -> Self {
+        Self(nanos)
+    }
+
+    /// The nanoseconds as stored, `u64::MAX` for "forever".
+    #[inline]
+    pub(crate) const fn as_u64(self) -> u64 {
+        self.0
+    }
+
     /// The nanoseconds, widened for arithmetic that must not overflow.
     #[inline]
     pub(crate) const fn as_u128(self) -> u128 {

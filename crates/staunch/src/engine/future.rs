@@ -26,6 +26,10 @@ use crate::Sleep;
 
 pin_project! {
     /// A call in progress: the form, the cold state, and the running attempt.
+    // In this order (`repr(C)`): the compiler's own order moves with the form's size, and
+    // one of its choices put the start phase's empty payload beside the form, so that a
+    // call was built on the stack and copied, uninitialized bytes included, into place.
+    #[repr(C)]
     pub(crate) struct Drive<F, Fut: Future, P, O = ()> {
         form: F,
         slow: ColdDrop<Lazy<P, Fut::Output>>,

@@ -78,7 +78,7 @@ impl Shape {
     pub(crate) fn of(layers: &Layers<'_>) -> Shape {
         Shape::new(
             layers.budget.is_some(),
-            layers.retry.deadline,
+            layers.retry.deadline(),
             layers.attempt_timeout,
         )
     }
@@ -123,7 +123,7 @@ impl<'a> Layers<'a> {
     /// Whether an attempt can run out of time: an attempt timeout or a deadline.
     #[inline(always)]
     pub(crate) fn is_timed(&self) -> bool {
-        self.attempt_timeout.is_some() || self.retry.deadline.is_some()
+        self.attempt_timeout.is_some() || self.retry.deadline().is_some()
     }
 }
 
@@ -222,7 +222,7 @@ impl Run {
     /// The time the running attempt may take from its start: its attempt timeout, capped
     /// at what the deadline leaves. `None` when neither bounds it.
     fn allowed(&self, l: &Layers<'_>) -> Option<Duration> {
-        let left = match (l.retry.deadline, self.start, self.attempt_start) {
+        let left = match (l.retry.deadline(), self.start, self.attempt_start) {
             (Some(deadline), Some(start), Some(attempt)) => {
                 Some(deadline.saturating_sub(attempt.saturating_sub(start)))
             }
@@ -526,7 +526,7 @@ impl Run {
             (None, Some(_)) => Duration::MAX,
             (None, None) => {
                 let retries = l.retry.max_attempts.saturating_sub(1);
-                let most = l.retry.backoff.max_delay().saturating_mul(retries);
+                let most = l.retry.backoff().max_delay().saturating_mul(retries);
                 most.saturating_sub(later.waited)
             }
         };

@@ -370,7 +370,11 @@ impl PolicyBuilder {
                 metrics: crate::engine::events::Metrics::new(breaker.name()),
                 retry,
                 breaker,
-                shape: Shape::new(self.budget.is_some(), retry.deadline, self.attempt_timeout),
+                shape: Shape::new(
+                    self.budget.is_some(),
+                    retry.deadline(),
+                    self.attempt_timeout,
+                ),
                 budget: self.budget,
                 attempt_timeout: self.attempt_timeout,
                 max_probe_wait: self.max_probe_wait,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{RetryPolicy, DEFAULT_MAX_DELAY_HINT};
+use super::RetryPolicy;
 use crate::backoff::Nanos;
 use crate::{Backoff, ConfigError, Jitter};
 
@@ -82,13 +82,7 @@ impl RetryBuilder {
             .with_min_delay(wait_min)
             .with_max_delay(wait_max)
             .with_jitter(jitter);
-        Self::from_policy(RetryPolicy {
-            max_attempts: attempts,
-            backoff,
-            deadline: None,
-            max_delay_hint: Nanos::from_duration(DEFAULT_MAX_DELAY_HINT),
-            name: None,
-        })
+        Self::from_policy(RetryPolicy::new(attempts, backoff))
     }
 
     pub(crate) const fn from_policy(policy: RetryPolicy) -> Self {
@@ -119,13 +113,13 @@ impl RetryBuilder {
     /// assert_eq!(p.backoff().iter().next(), Some(Duration::from_millis(50)));
     /// ```
     pub const fn wait_min(mut self, wait_min: Duration) -> Self {
-        let b = self.policy.backoff;
+        let b = self.policy.backoff();
         let wait_min = Nanos::from_duration(wait_min);
-        self.policy.backoff = Backoff {
+        self.policy = self.policy.with_backoff(Backoff {
             first: wait_min,
             floor: wait_min,
             ..b
-        };
+        });
         self
     }
 
@@ -137,7 +131,9 @@ impl RetryBuilder {
     /// assert_eq!(p.backoff().iter().nth(5), Some(Duration::from_secs(3)));
     /// ```
     pub const fn wait_max(mut self, wait_max: Duration) -> Self {
-        self.policy.backoff = self.policy.backoff.with_max_delay(wait_max);
+        self.policy = self
+            .policy
+            .with_backoff(self.policy.backoff().with_max_delay(wait_max));
         self
     }
 
@@ -170,7 +166,9 @@ impl RetryBuilder {
     /// assert_eq!(err.field(), "factor");
     /// ```
     pub const fn factor(mut self, factor: f64) -> Self {
-        self.policy.backoff = self.policy.backoff.with_factor(factor);
+        self.policy = self
+            .policy
+            .with_backoff(self.policy.backoff().with_factor(factor));
         self
     }
 
@@ -182,7 +180,9 @@ impl RetryBuilder {
     /// assert_eq!(p.backoff().jitter(), Jitter::Full);
     /// ```
     pub const fn jitter(mut self, jitter: Jitter) -> Self {
-        self.policy.backoff = self.policy.backoff.with_jitter(jitter);
+        self.policy = self
+            .policy
+            .with_backoff(self.policy.backoff().with_jitter(jitter));
         self
     }
 
@@ -193,7 +193,9 @@ impl RetryBuilder {
     /// assert!(p.backoff().iter().take(4).eq(p.backoff().iter().take(4)));
     /// ```
     pub const fn seed(mut self, seed: u64) -> Self {
-        self.policy.backoff = self.policy.backoff.with_seed(seed);
+        self.policy = self
+            .policy
+            .with_backoff(self.policy.backoff().with_seed(seed));
         self
     }
 
@@ -209,7 +211,7 @@ impl RetryBuilder {
     /// assert_eq!(p.backoff().iter().nth(9), Some(Duration::from_millis(100)));
     /// ```
     pub const fn backoff(mut self, backoff: Backoff) -> Self {
-        self.policy.backoff = backoff;
+        self.policy = self.policy.with_backoff(backoff);
         self
     }
 
@@ -222,7 +224,7 @@ impl RetryBuilder {
     /// assert_eq!(p.deadline(), Some(Duration::from_secs(5)));
     /// ```
     pub const fn deadline(mut self, deadline: Duration) -> Self {
-        self.policy.deadline = Some(deadline);
+        self.policy = self.policy.with_deadline(Some(deadline));
         self
     }
 
@@ -303,7 +305,7 @@ impl RetryBuilder {
         if policy.max_attempts == 0 {
             return Err(ConfigError::new("max_attempts", 0, "must be at least 1"));
         }
-        let backoff = policy.backoff;
+        let backoff = policy.backoff();
         if backoff.min_delay() > backoff.max_delay() {
             return Err(ConfigError::new(
                 "wait_min",

@@ -1,11 +1,12 @@
 //! The retry policy: a validated, `Copy` description of when and how long to retry.
 
+use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
 use super::{BlockingRetryable, Retry, RetryBuilder, RetryError, Retryable};
-use crate::backoff::Nanos;
-use crate::Backoff;
+use crate::backoff::{Nanos, Strategy};
+use crate::{Backoff, Jitter};
 
 /// How often and how patiently to retry: attempts in total, a backoff, an optional
 /// overall deadline, a cap on server delay hints and an optional name for events.
@@ -14,9 +15,10 @@ use crate::Backoff;
 /// calls and threads. What to retry is chosen at the call site (`.when(..)`,
 /// `.classify(..)`), so one policy works for every error type.
 ///
-/// Every retried call carries its own copy, so the policy is kept small: the durations of
-/// its backoff and its hint cap are stored as nanoseconds, exact up to about 584 years;
-/// longer ones mean "forever" and read back as [`Duration::MAX`].
+/// Every retried call carries its own copy, so the policy is kept small (80 bytes): its
+/// durations (the backoff's, the hint cap and the deadline) are stored as nanoseconds,
+/// exact up to about 584 years; longer ones mean "forever" and read back as
+/// [`Duration::MAX`].
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -42,20 +44,95 @@ use crate::Backoff;
 /// assert_eq!(fake.sleeps().len(), 2); // 1 s, then 2 s
 /// # }
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
-// Fields in this order: the deadline, the only field a first attempt reads, last. The
-// compiler then copies the rest of the policy on the failure path only, which keeps a
-// blocking retry that succeeds at once as cheap as the call (benches/README.md).
+#[derive(Clone, Copy)]
+// Every field is a word or less, and they are laid out by hand so that none is padded:
+// the backoff's settings are kept here field by field (a nested `Backoff` would bring its
+// own padding), and [`backoff`](Self::backoff) puts them back together. The deadline, the
+// only setting a first attempt reads, comes last: the compiler then copies the rest of the
+// policy on the failure path only, which keeps a blocking retry that succeeds at once as
+// cheap as the call (benches/README.md).
 #[repr(C)]
 pub struct RetryPolicy {
-    pub(crate) backoff: Backoff,
+    first: Nanos,
+    floor: Nanos,
+    cap: Nanos,
+    /// The strategy's parameter: a linear step in nanoseconds, or the bits of an
+    /// exponential factor; zero for the others.
+    param: u64,
+    /// The jitter's seed, when `seeded`.
+    seed: u64,
     pub(crate) max_delay_hint: Nanos,
     pub(crate) name: Option<&'static str>,
     pub(crate) max_attempts: u32,
-    pub(crate) deadline: Option<Duration>,
+    strategy: Kind,
+    jitter: Jitter,
+    seeded: bool,
+    has_deadline: bool,
+    /// The deadline, when `has_deadline`.
+    deadline: Nanos,
+}
+
+/// Which backoff strategy a policy keeps, without its parameter.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Kind {
+    Constant,
+    Linear,
+    Exponential,
+    Fibonacci,
 }
 
 impl RetryPolicy {
+    /// A policy of `max_attempts` attempts with `backoff`, no deadline, the default hint
+    /// cap and no name.
+    pub(crate) const fn new(max_attempts: u32, backoff: Backoff) -> Self {
+        let zero = Nanos::ZERO;
+        let policy = Self {
+            first: zero,
+            floor: zero,
+            cap: zero,
+            param: 0,
+            seed: 0,
+            max_delay_hint: Nanos::from_duration(super::DEFAULT_MAX_DELAY_HINT),
+            name: None,
+            max_attempts,
+            strategy: Kind::Constant,
+            jitter: Jitter::None,
+            seeded: false,
+            has_deadline: false,
+            deadline: zero,
+        };
+        policy.with_backoff(backoff)
+    }
+
+    /// This policy with `backoff` in place of its own.
+    pub(crate) const fn with_backoff(mut self, backoff: Backoff) -> Self {
+        (self.strategy, self.param) = match backoff.strategy {
+            Strategy::Constant => (Kind::Constant, 0),
+            Strategy::Linear { step } => (Kind::Linear, step.as_u64()),
+            Strategy::Exponential { factor } => (Kind::Exponential, factor.to_bits()),
+            Strategy::Fibonacci => (Kind::Fibonacci, 0),
+        };
+        self.first = backoff.first;
+        self.floor = backoff.floor;
+        self.cap = backoff.cap;
+        self.jitter = backoff.jitter;
+        (self.seeded, self.seed) = match backoff.seed {
+            Some(seed) => (true, seed),
+            None => (false, 0),
+        };
+        self
+    }
+
+    /// This policy with `deadline` in place of its own.
+    pub(crate) const fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
+        (self.has_deadline, self.deadline) = match deadline {
+            Some(deadline) => (true, Nanos::from_duration(deadline)),
+            None => (false, Nanos::ZERO),
+        };
+        self
+    }
+
     /// The seed's `@retry_on_exception` defaults: 3 attempts in total, exponential wait
     /// from 1 s doubling up to 10 s (1, 2, 4, 8, 10 … s), no jitter.
     ///
@@ -126,7 +203,23 @@ impl RetryPolicy {
     /// assert_eq!(backoff.max_delay(), Duration::from_secs(10));
     /// ```
     pub const fn backoff(&self) -> Backoff {
-        self.backoff
+        Backoff {
+            strategy: match self.strategy {
+                Kind::Constant => Strategy::Constant,
+                Kind::Linear => Strategy::Linear {
+                    step: Nanos::from_u64(self.param),
+                },
+                Kind::Exponential => Strategy::Exponential {
+                    factor: f64::from_bits(self.param),
+                },
+                Kind::Fibonacci => Strategy::Fibonacci,
+            },
+            first: self.first,
+            floor: self.floor,
+            cap: self.cap,
+            jitter: self.jitter,
+            seed: if self.seeded { Some(self.seed) } else { None },
+        }
     }
 
     /// The overall deadline, measured on the clock from the start of the call.
@@ -135,7 +228,11 @@ impl RetryPolicy {
     /// assert_eq!(staunch::RetryPolicy::retry_on_exception().deadline(), None);
     /// ```
     pub const fn deadline(&self) -> Option<Duration> {
-        self.deadline
+        if self.has_deadline {
+            Some(self.deadline.to_duration())
+        } else {
+            None
+        }
     }
 
     /// The longest server delay hint the retry honours (default
@@ -200,5 +297,29 @@ impl Default for RetryPolicy {
     /// The [`retry_on_exception`](Self::retry_on_exception) defaults.
     fn default() -> Self {
         Self::retry_on_exception()
+    }
+}
+
+impl PartialEq for RetryPolicy {
+    /// Equal settings: the same backoff (its factor compared as a number), attempts,
+    /// deadline, hint cap and name.
+    fn eq(&self, other: &Self) -> bool {
+        self.backoff() == other.backoff()
+            && self.max_delay_hint == other.max_delay_hint
+            && self.name == other.name
+            && self.max_attempts == other.max_attempts
+            && self.deadline() == other.deadline()
+    }
+}
+
+impl fmt::Debug for RetryPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryPolicy")
+            .field("backoff", &self.backoff())
+            .field("max_delay_hint", &self.max_delay_hint)
+            .field("name", &self.name)
+            .field("max_attempts", &self.max_attempts)
+            .field("deadline", &self.deadline())
+            .finish()
     }
 }

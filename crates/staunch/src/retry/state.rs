@@ -94,9 +94,9 @@ impl RetryState {
     pub(crate) fn unstarted(policy: &RetryPolicy) -> Self {
         Self {
             max_attempts: policy.max_attempts,
-            deadline: policy.deadline,
+            deadline: policy.deadline(),
             max_delay_hint: policy.max_delay_hint,
-            delays: policy.backoff.iter(),
+            delays: policy.backoff().iter(),
             attempts: 0,
             start: None,
         }
@@ -156,7 +156,7 @@ impl RetryState {
     /// assert!(!state.fits(Duration::from_secs(10), Duration::ZERO));
     /// ```
     pub fn fits(&self, wait: Duration, now: Duration) -> bool {
-        self.remaining(now).map_or(true, |left| wait < left)
+        self.remaining(now).is_none_or(|left| wait < left)
     }
 
     /// Records a failed attempt with its verdict and decides what comes next.

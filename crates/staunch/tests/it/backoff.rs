@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use staunch::{Backoff, Jitter};
+use staunch::{Backoff, Jitter, RetryPolicy};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -278,6 +278,15 @@ proptest! {
         }
     }
 
+    /// A policy keeps its backoff field by field, to stay small: what it hands back is
+    /// the backoff it was given, the same delays included.
+    #[test]
+    fn a_retry_policy_keeps_its_backoff_exactly(b in any_backoff()) {
+        let policy = RetryPolicy::builder().backoff(b).build().unwrap();
+        prop_assert_eq!(policy.backoff(), b);
+        prop_assert!(policy.backoff().iter().take(8).eq(b.iter().take(8)));
+    }
+
     #[test]
     fn unjittered_ceilings_never_decrease(b in any_backoff(), retry in 0u32..10_000) {
         let b = b.with_jitter(Jitter::None);
@@ -286,6 +295,14 @@ proptest! {
         let second = delays.next().unwrap();
         prop_assert!(first <= second);
     }
+}
+
+#[test]
+fn a_retry_policy_keeps_an_unseeded_backoff_unseeded() {
+    let b = Backoff::exponential(secs(1)).with_jitter(Jitter::Full);
+    let policy = RetryPolicy::builder().backoff(b).build().unwrap();
+    assert_eq!(policy.backoff(), b);
+    assert_ne!(policy.backoff(), b.with_seed(0));
 }
 
 #[test]

@@ -507,19 +507,19 @@ fn the_retry_future_stays_small() {
 
     let policy = RetryPolicy::default();
     assert!(
-        size_of_val(&policy) <= 112,
+        size_of_val(&policy) <= 80,
         "policy: {} bytes",
         size_of_val(&policy)
     );
     let retry = ready_one.retry(policy);
     assert!(
-        size_of_val(&retry) <= 208,
+        size_of_val(&retry) <= 176,
         "future: {} bytes",
         size_of_val(&retry)
     );
     let refined = ready_one.retry(policy).when(|_: &()| true);
     assert!(
-        size_of_val(&refined) <= 208,
+        size_of_val(&refined) <= 176,
         "future: {} bytes",
         size_of_val(&refined)
     );
@@ -544,6 +544,49 @@ fn the_retry_future_stays_small() {
         size_of_val(&borrowed)
     );
     assert_eq!(format!("{clocked:?}"), format!("{borrowed:?}"));
+}
+
+#[test]
+fn a_policy_reads_its_deadline_back() {
+    let forever = Duration::MAX;
+    for (set, read) in [
+        (Duration::from_nanos(1), Duration::from_nanos(1)),
+        (secs(5), secs(5)),
+        (
+            Duration::from_nanos(u64::MAX - 1),
+            Duration::from_nanos(u64::MAX - 1),
+        ),
+        // Past about 584 years a deadline means "forever", as the policy's docs say.
+        (Duration::from_secs(u64::MAX / 2), forever),
+        (forever, forever),
+    ] {
+        let policy = RetryPolicy::builder().deadline(set).build().unwrap();
+        assert_eq!(policy.deadline(), Some(read), "set {set:?}");
+    }
+    assert_eq!(RetryPolicy::builder().build().unwrap().deadline(), None);
+}
+
+#[test]
+fn policies_compare_and_print_by_their_settings() {
+    let policy = RetryPolicy::retry_with_jitter();
+    assert_eq!(policy, RetryPolicy::retry_with_jitter());
+    assert_ne!(policy, policy.to_builder().name("llm").build().unwrap());
+    assert_ne!(
+        policy,
+        policy.to_builder().deadline(secs(5)).build().unwrap()
+    );
+    assert_ne!(policy, policy.to_builder().seed(1).build().unwrap());
+    let printed = format!(
+        "{:?}",
+        policy.to_builder().deadline(secs(5)).build().unwrap()
+    );
+    assert!(
+        printed
+            .starts_with("RetryPolicy { backoff: Backoff { strategy: Exponential { factor: 2.0 }")
+            && printed.contains("jitter: Full, seed: None }")
+            && printed.ends_with("max_attempts: 5, deadline: Some(5s) }"),
+        "{printed}"
+    );
 }
 
 #[test]
