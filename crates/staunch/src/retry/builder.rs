@@ -224,7 +224,7 @@ impl RetryBuilder {
     /// assert_eq!(p.deadline(), Some(Duration::from_secs(5)));
     /// ```
     pub const fn deadline(mut self, deadline: Duration) -> Self {
-        self.policy = self.policy.with_deadline(Some(deadline));
+        self.policy = self.policy.with_deadline(deadline);
         self
     }
 

@@ -124,12 +124,10 @@ impl RetryPolicy {
         self
     }
 
-    /// This policy with `deadline` in place of its own.
-    pub(crate) const fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
-        (self.has_deadline, self.deadline) = match deadline {
-            Some(deadline) => (true, Nanos::from_duration(deadline)),
-            None => (false, Nanos::ZERO),
-        };
+    /// This policy with an overall `deadline`.
+    pub(crate) const fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.has_deadline = true;
+        self.deadline = Nanos::from_duration(deadline);
         self
     }
 
