@@ -118,39 +118,23 @@ const OFFSETS: u32 = 8;
 /// future lives on the heap, too.
 fn placed<'a, T>(offset: u32, future: impl Future<Output = T> + 'a) -> Placed<'a, T> {
     match offset {
-        0 => Box::pin(At {
-            pad: [0u8; 0],
-            future,
-        }),
-        1 => Box::pin(At {
-            pad: [0u8; 8],
-            future,
-        }),
-        2 => Box::pin(At {
-            pad: [0u8; 16],
-            future,
-        }),
-        3 => Box::pin(At {
-            pad: [0u8; 24],
-            future,
-        }),
-        4 => Box::pin(At {
-            pad: [0u8; 32],
-            future,
-        }),
-        5 => Box::pin(At {
-            pad: [0u8; 40],
-            future,
-        }),
-        6 => Box::pin(At {
-            pad: [0u8; 48],
-            future,
-        }),
-        _ => Box::pin(At {
-            pad: [0u8; 56],
-            future,
-        }),
+        0 => at::<0, _>(future),
+        1 => at::<8, _>(future),
+        2 => at::<16, _>(future),
+        3 => at::<24, _>(future),
+        4 => at::<32, _>(future),
+        5 => at::<40, _>(future),
+        6 => at::<48, _>(future),
+        _ => at::<56, _>(future),
     }
+}
+
+/// `future` on the heap, `N` bytes past the start of a cache line.
+fn at<'a, const N: usize, F: Future + 'a>(future: F) -> Placed<'a, F::Output> {
+    Box::pin(At {
+        pad: [0u8; N],
+        future,
+    })
 }
 
 /// A future placed by [`placed`].
